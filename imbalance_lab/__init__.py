@@ -1,0 +1,1 @@
+"""imbalance-lab: measure which class-imbalance fix actually helps on your data."""

@@ -1,0 +1,27 @@
+"""User-facing errors: one line that names the problem and the fix, no traceback."""
+
+
+class UserError(Exception):
+    """Bad input or params. The message is shown to the user as-is, on one line."""
+
+
+class ConfigError(UserError):
+    """A params.yaml value has the wrong type, range or choice."""
+
+
+class DataError(UserError):
+    """The data cannot support the requested operation (missing column, class too small, ...)."""
+
+
+def unknown_choice(param: str, value: object, choices) -> ConfigError:
+    """The error for a registry lookup miss; lists every valid choice."""
+    valid = ", ".join(sorted(choices))
+    return ConfigError(f"{param}: unknown value {value!r}; valid values are: {valid}")
+
+
+def lookup(registry: dict, param: str, name: str):
+    """registry[name], or a ConfigError listing the registry's keys."""
+    try:
+        return registry[name]
+    except (KeyError, TypeError):
+        raise unknown_choice(param, name, registry) from None
