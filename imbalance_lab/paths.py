@@ -1,0 +1,33 @@
+"""Where each stage reads and writes. dvc.yaml lists the same paths."""
+
+from pathlib import Path
+
+EMBEDDINGS = Path("data/embeddings")
+FEATURES = EMBEDDINGS / "features.npy"  # float32 (n, d)
+LABELS = EMBEDDINGS / "labels.npy"  # int64 class codes
+ROW_IDS = EMBEDDINGS / "row_ids.npy"  # int64 row number in the source file
+TEXT_HASHES = EMBEDDINGS / "text_hashes.npy"  # uint64, to find repeated texts
+EMBED_META = EMBEDDINGS / "meta.json"
+
+SPLIT = Path("data/split")
+SPLIT_INDICES = SPLIT / "indices.npz"  # train / val / test row positions
+SPLIT_SUMMARY = SPLIT / "summary.json"
+
+BALANCED = Path("data/balanced")
+BALANCED_TRAIN = BALANCED / "train.npz"  # X, y, synthetic
+BALANCE_SUMMARY = BALANCED / "summary.json"
+
+MODEL = Path("models/model.pt")
+THRESHOLDS = Path("models/thresholds.json")
+OOF = Path("data/cv/oof.npz")  # out-of-fold logits for every train+val row
+
+METRICS = Path("metrics")
+TRAIN_METRICS = METRICS / "train.json"
+CV_METRICS = METRICS / "cv.json"
+TEST_METRICS = METRICS / "test.json"
+THRESHOLD_METRICS = METRICS / "threshold.json"
+
+PLOTS = Path("plots")
+TRAIN_CURVES = PLOTS / "train/curves.csv"
+TEST_PLOTS = PLOTS / "test"
+THRESHOLD_PLOTS = PLOTS / "threshold"

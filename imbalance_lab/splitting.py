@@ -1,0 +1,70 @@
+"""Stratified train / validation / test split, and the checks that keep the test split clean."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.model_selection import train_test_split
+
+from imbalance_lab.errors import DataError
+
+
+@dataclass(frozen=True)
+class Split:
+    train: np.ndarray  # row positions into the embeddings, sorted
+    val: np.ndarray
+    test: np.ndarray
+
+
+def check_class_sizes(y: np.ndarray, classes: list[str], test_size: float, val_size: float) -> None:
+    """Every class needs at least one row in each split (stratification rounds small classes away)."""
+    counts = np.bincount(y, minlength=len(classes))
+    smallest = min(test_size, val_size, 1 - test_size - val_size)
+    for code, count in enumerate(counts):
+        if count * smallest < 1 or count < 3:
+            need = int(np.ceil(max(3, 1 / smallest)))
+            raise DataError(
+                f"class '{classes[code]}' has {count} rows; it needs at least {need} to appear in train, val and "
+                f"test with split.test_size={test_size}, split.val_size={val_size}: add rows, merge or drop the class"
+            )
+
+
+def stratified_split(y: np.ndarray, classes: list[str], *, test_size: float, val_size: float, seed: int) -> Split:
+    check_class_sizes(y, classes, test_size, val_size)
+    positions = np.arange(len(y))
+    rest, test = train_test_split(positions, test_size=test_size, stratify=y, random_state=seed)
+    val_share = val_size / (1 - test_size)  # of what remains after the test split
+    train, val = train_test_split(rest, test_size=val_share, stratify=y[rest], random_state=seed)
+    return Split(train=np.sort(train), val=np.sort(val), test=np.sort(test))
+
+
+def duplicate_groups(text_hashes: np.ndarray) -> np.ndarray:
+    """A keep-mask that keeps the first row of every repeated text."""
+    _, first = np.unique(text_hashes, return_index=True)
+    keep = np.zeros(len(text_hashes), dtype=bool)
+    keep[first] = True
+    return keep
+
+
+def cross_split_duplicates(text_hashes: np.ndarray, split: Split) -> int:
+    """How many test/val rows repeat a text that is also in another split (a leak that flatters scores)."""
+    train, val, test = (set(text_hashes[part].tolist()) for part in (split.train, split.val, split.test))
+    leaked_test = np.isin(text_hashes[split.test], list(train | val)).sum()
+    leaked_val = np.isin(text_hashes[split.val], list(train)).sum()
+    return int(leaked_test + leaked_val)
+
+
+def assert_disjoint(split: Split) -> None:
+    """Cheap runtime guard: a row in two splits would leak test labels into training or tuning."""
+    for a, b, name in ((split.train, split.test, "train/test"), (split.val, split.test, "val/test"),
+                       (split.train, split.val, "train/val")):
+        if np.intersect1d(a, b).size:
+            raise DataError(f"split is corrupt: {name} share rows; delete data/split and run dvc repro")
+
+
+def split_summary(y: np.ndarray, classes: list[str], split: Split) -> dict:
+    return {
+        part: {classes[c]: int(n) for c, n in enumerate(np.bincount(y[idx], minlength=len(classes)))}
+        for part, idx in (("train", split.train), ("val", split.val), ("test", split.test))
+    }

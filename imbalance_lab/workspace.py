@@ -1,0 +1,41 @@
+"""Load what embed and split wrote, as one object the later stages share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from imbalance_lab import paths
+from imbalance_lab.artifacts import read_json, read_npy, read_npz
+from imbalance_lab.splitting import Split, assert_disjoint
+
+
+@dataclass(frozen=True)
+class Workspace:
+    X: np.ndarray  # memory-mapped features, all rows
+    y: np.ndarray
+    classes: list[str]
+    split: Split
+    meta: dict
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.classes)
+
+    def part(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        idx = getattr(self.split, name)
+        return np.asarray(self.X[idx], dtype=np.float32), self.y[idx]
+
+    def train_counts(self) -> np.ndarray:
+        """Class counts of the ORIGINAL training split: the basis of every weight, prior and margin."""
+        return np.bincount(self.y[self.split.train], minlength=self.n_classes)
+
+
+def load_workspace() -> Workspace:
+    meta = read_json(paths.EMBED_META)
+    indices = read_npz(paths.SPLIT_INDICES)
+    split = Split(train=indices["train"], val=indices["val"], test=indices["test"])
+    assert_disjoint(split)
+    return Workspace(X=read_npy(paths.FEATURES, mmap=True), y=read_npy(paths.LABELS), classes=meta["classes"],
+                     split=split, meta=meta)

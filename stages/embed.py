@@ -1,0 +1,58 @@
+"""Stage embed: data.source -> feature matrix, class codes, row ids, text hashes, meta."""
+
+import hashlib
+
+import numpy as np
+
+from imbalance_lab import paths
+from imbalance_lab.artifacts import write_json, write_npy
+from imbalance_lab.config import load_params
+from imbalance_lab.datasets import encode_labels, load_table
+from imbalance_lab.embedding import embed_table
+from imbalance_lab.stage import log, run_stage
+
+STAGE = "embed"
+
+
+def text_hashes(values) -> np.ndarray:
+    digests = (hashlib.blake2b(str(v).strip().encode(), digest_size=8).digest() for v in values)
+    return np.fromiter((int.from_bytes(d, "little") for d in digests), dtype=np.uint64, count=len(values))
+
+
+def main() -> None:
+    params = load_params()
+    needs_text = params.embed.backend != "features"
+    table = load_table(params.data, needs_text=needs_text)
+    for note in table.notes:
+        log(STAGE, note)
+    frame = table.frame
+    labels, classes = encode_labels(frame["label"], params.data.label_order)
+    log(STAGE, f"{len(frame)} rows, {len(classes)} classes; embedding with {params.embed.backend}")
+    features, description = embed_table(frame, params.embed)
+    if needs_text:
+        hashes = text_hashes(frame["text"].tolist())
+    else:
+        hashes = text_hashes([row.tobytes() for row in features])
+    counts = np.bincount(labels, minlength=len(classes))
+    meta = {
+        "source": params.data.source,
+        "backend": params.embed.backend,
+        "model": description,
+        "dim": int(features.shape[1]),
+        "rows": int(len(frame)),
+        "classes": classes,
+        "class_counts": {c: int(n) for c, n in zip(classes, counts)},
+        "imbalance_ratio": round(float(counts.max() / counts.min()), 3),
+        "repeated_texts": int(len(hashes) - len(np.unique(hashes))),
+        "notes": list(table.notes),
+    }
+    write_npy(paths.FEATURES, features)
+    write_npy(paths.LABELS, labels)
+    write_npy(paths.ROW_IDS, frame.index.to_numpy(dtype=np.int64))
+    write_npy(paths.TEXT_HASHES, hashes)
+    write_json(paths.EMBED_META, meta)
+    log(STAGE, f"wrote {features.shape[0]}x{features.shape[1]} features; class counts {meta['class_counts']}")
+
+
+if __name__ == "__main__":
+    run_stage(STAGE, main, outputs=[paths.EMBEDDINGS])
