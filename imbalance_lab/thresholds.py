@@ -1,0 +1,187 @@
+"""Decision adjustments as an additive per-class bias on the logits: prediction = argmax(logits + b).
+
+A binary threshold t on p(class 1) is the bias [0, -logit(t)]: class 1 is predicted iff p(class 1) > t.
+Methods (THRESHOLD_METHODS) are fitted on validation or out-of-fold logits and scored with an objective
+from OBJECTIVES. Adding a method = one function taking (logits, y, **options) + one registry entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from imbalance_lab import metrics
+from imbalance_lab.errors import ConfigError, DataError, lookup
+
+MAX_ROUNDS = 10  # coordinate-ascent sweeps over the classes for per_class_bias
+CELL_BUDGET = 2**22  # max confusion cells (candidates * K * K) scored at once per class scan
+
+
+@dataclass(frozen=True)
+class Objective:
+    """A decision metric: callable as f(y_true, y_pred, K) -> float, and vectorised on (..., K, K)."""
+
+    from_confusion: Callable[[np.ndarray], np.ndarray]
+
+    def __call__(self, y_true, y_pred, K) -> float:
+        return float(self.from_confusion(metrics.confusion_counts(y_true, y_pred, K)))
+
+
+OBJECTIVES: dict[str, Objective] = {
+    "macro_f1": Objective(metrics.macro_f1_from_confusion),
+    "balanced_accuracy": Objective(metrics.balanced_accuracy_from_confusion),
+    "mcc": Objective(metrics.mcc_from_confusion),
+    "qwk": Objective(metrics.qwk_from_confusion),
+}
+
+
+def apply_biases(logits, biases) -> np.ndarray:
+    """Predicted codes argmax(logits + biases); ties go to the lower class code."""
+    logits = np.asarray(logits, dtype=np.float64)
+    biases = np.asarray(biases, dtype=np.float64)
+    if biases.shape != logits.shape[-1:]:
+        raise DataError(f"biases has shape {biases.shape} but logits have {logits.shape[-1]} classes")
+    return np.argmax(logits + biases, axis=-1)
+
+
+def _penalised(objective, logits, y, b, regularization) -> float:
+    """Exact objective of argmax(logits + b) minus the shrinkage penalty."""
+    return objective(y, apply_biases(logits, b), logits.shape[1]) - regularization * float(b @ b)
+
+
+def _scan(logits, y, b, k, objective, regularization) -> float:
+    """Best value for b[k] with the other biases fixed, scoring every candidate at once.
+
+    Row i predicts k iff b[k] > margin_i = max_{j != k}(logits + b)_ij - logits_ik, otherwise its
+    runner-up. Candidates are midpoints between distinct margins, both ends, 0 and the current b[k];
+    each row's confusion cell moves from (y, runner-up) to (y, k) from the first candidate above its
+    margin, so cumulative bincounts give all candidates' confusion matrices. Ties -> smaller |b[k]|.
+    """
+    n, K = logits.shape
+    others = logits + b
+    others[:, k] = -np.inf
+    runner = others.argmax(axis=1)
+    margin = others[np.arange(n), runner] - logits[:, k]
+    u = np.unique(margin)
+    cap = max(16, CELL_BUDGET // (K * K))
+    if len(u) > cap:  # keep evenly spaced distinct margins (quantiles) to bound memory
+        u = u[np.unique(np.linspace(0, len(u) - 1, cap).round().astype(int))]
+    cand = np.unique(np.concatenate([[u[0] - 1.0], (u[:-1] + u[1:]) / 2, [u[-1] + 1.0, 0.0, b[k]]]))
+    first = np.searchsorted(cand, margin, side="right")  # first candidate index that switches row to k
+    kk, size = K * K, (len(cand) + 1) * K * K
+    moved = np.bincount(first * kk + y * K + k, minlength=size) - np.bincount(
+        first * kk + y * K + runner, minlength=size
+    )
+    cm = metrics.confusion_counts(y, runner, K) + moved.reshape(-1, K, K)[: len(cand)].cumsum(axis=0)
+    penalty = regularization * (float(b @ b) - b[k] ** 2 + cand**2)
+    score = np.round(objective.from_confusion(cm) - penalty, 12)
+    return float(cand[np.lexsort((cand, np.abs(cand), -score))[0]])
+
+
+def _coordinate_ascent(logits, y, objective, regularization, classes, max_rounds) -> np.ndarray:
+    """Start at b = 0; accept a class's best scan value only if the exact penalised objective rises."""
+    b = np.zeros(logits.shape[1])
+    best = _penalised(objective, logits, y, b, regularization)
+    for _ in range(max_rounds):
+        improved = False
+        for k in classes:
+            trial = b.copy()
+            trial[k] = _scan(logits, y, b, k, objective, regularization)
+            score = _penalised(objective, logits, y, trial, regularization)
+            if score > best + 1e-12:
+                b, best, improved = trial, score, True
+        if not improved:
+            break
+    return b
+
+
+def no_adjustment(logits, y, **_) -> np.ndarray:
+    """Plain argmax."""
+    return np.zeros(logits.shape[1])
+
+
+def posthoc_logit_adjustment(logits, y, *, priors, tau, **_) -> np.ndarray:
+    """Menon et al. 2021: b = -tau * log(prior), priors = original training class frequencies."""
+    K = logits.shape[1]
+    p = np.asarray(priors, dtype=np.float64) if priors is not None else None
+    if p is None or p.shape != (K,) or not np.isfinite(p).all() or (p <= 0).any():
+        raise DataError(
+            f"posthoc_logit_adjustment needs {K} positive training class priors, got {priors!r}; "
+            "every class must occur in the training data"
+        )
+    return -tau * np.log(p / p.sum())
+
+
+def per_class_bias(logits, y, *, objective, regularization, **_) -> np.ndarray:
+    """Coordinate ascent on each class's bias, maximising objective - regularization * ||b||^2."""
+    return _coordinate_ascent(logits, y, objective, regularization, range(logits.shape[1]), MAX_ROUNDS)
+
+
+def threshold_sweep(logits, y, *, objective, regularization, **_) -> np.ndarray:
+    """Binary: best threshold over all distinct scores (ties -> closest to 0.5), as a bias [0, b1]."""
+    K = logits.shape[1]
+    if K != 2:
+        raise ConfigError(
+            f"threshold.method: threshold_sweep is for binary tasks but this task has {K} classes; "
+            "use per_class_bias"
+        )
+    return _coordinate_ascent(logits, y, objective, regularization, (1,), max_rounds=1)
+
+
+THRESHOLD_METHODS: dict[str, Callable[..., np.ndarray]] = {
+    "none": no_adjustment,
+    "posthoc_logit_adjustment": posthoc_logit_adjustment,
+    "per_class_bias": per_class_bias,
+    "threshold_sweep": threshold_sweep,
+}
+
+
+def _check(logits, y) -> tuple[np.ndarray, np.ndarray]:
+    logits = np.asarray(logits, dtype=np.float64)
+    y = np.asarray(y)
+    if logits.ndim != 2 or logits.shape[0] == 0 or logits.shape[1] < 2:
+        raise DataError(f"logits must be a non-empty (n, K>=2) array, got shape {logits.shape}")
+    n, K = logits.shape
+    bad = int((~np.isfinite(logits)).any(axis=1).sum())
+    if bad:
+        raise DataError(f"logits contain NaN or inf in {bad} of {n} rows; fix the model outputs upstream")
+    if y.shape != (n,) or not np.issubdtype(y.dtype, np.integer) or y.min() < 0 or y.max() >= K:
+        raise DataError(f"y must be {n} integer class codes in 0..{K - 1} to match logits, got {y.shape}")
+    return logits, y.astype(np.int64)
+
+
+def fit_biases(
+    method: str,
+    logits: np.ndarray,
+    y: np.ndarray,
+    *,
+    priors: np.ndarray | None,
+    metric: str = "macro_f1",
+    tau: float = 1.0,
+    regularization: float = 0.0,
+    seed: int = 0,
+) -> np.ndarray:
+    """Fit a (K,) float64 bias vector; apply it with apply_biases(logits, b).
+
+    Never lowers `metric` on the fitting set relative to b = 0 (per_class_bias, threshold_sweep).
+    `seed` is accepted for stochastic methods; the current methods are deterministic and ignore it.
+    """
+    fit = lookup(THRESHOLD_METHODS, "threshold.method", method)
+    objective = lookup(OBJECTIVES, "threshold.metric", metric)
+    if not np.isfinite(tau) or tau < 0:
+        raise ConfigError(f"threshold.tau must be a finite number >= 0 (1.0 = Menon et al.), got {tau!r}")
+    if not np.isfinite(regularization) or regularization < 0:
+        raise ConfigError(f"threshold.regularization must be a finite number >= 0, got {regularization!r}")
+    logits, y = _check(logits, y)
+    b = fit(
+        logits,
+        y,
+        priors=priors,
+        objective=objective,
+        tau=float(tau),
+        regularization=regularization,
+        seed=seed,
+    )
+    return np.asarray(b, dtype=np.float64) + 0.0  # + 0.0 turns -0.0 into 0.0
