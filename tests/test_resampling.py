@@ -1,0 +1,252 @@
+import numpy as np
+import pytest
+
+from imbalance_lab.errors import ConfigError, DataError
+from imbalance_lab.resampling import RESAMPLERS, Resampled, resample
+
+NAMES = ["big", "mid", "ABBR"]
+COUNTS = [60, 20, 8]
+INTERPOLATING = [
+    "smote",
+    "borderline_smote",
+    "svm_smote",
+    "adasyn",
+    "kmeans_smote",
+    "smote_tomek",
+    "smote_enn",
+]
+
+
+def blobs(counts, centers, seed=0, scale=1.0):
+    rng = np.random.default_rng(seed)
+    parts = [rng.normal(loc=c, scale=scale, size=(n, 2)) for n, c in zip(counts, centers, strict=True)]
+    X = np.concatenate(parts)
+    return X.astype(np.float32), np.repeat(np.arange(len(counts)), counts)
+
+
+@pytest.fixture
+def three_class():
+    return blobs(COUNTS, [(0, 0), (1.5, 0), (3, 0)])  # overlapping, so every method has something to do
+
+
+@pytest.fixture
+def binary():
+    return blobs([50, 12], [(0, 0), (1.5, 0)])
+
+
+def counts_of(result: Resampled, k: int = 3) -> list[int]:
+    return np.bincount(result.y, minlength=k).tolist()
+
+
+def rows_of(X: np.ndarray) -> set[bytes]:
+    return {row.tobytes() for row in np.ascontiguousarray(X, dtype=np.float32)}
+
+
+def assert_one_line(err: pytest.ExceptionInfo) -> None:
+    assert "\n" not in str(err.value)
+
+
+def assert_on_class_segments(points: np.ndarray, rows: np.ndarray, tol: float = 1e-5) -> None:
+    """Every point lies on a segment between two real rows (a convex combination of a pair)."""
+    a, b = rows[:, None, :].astype(np.float64), rows[None, :, :].astype(np.float64)
+    ab = b - a
+    length2 = np.maximum((ab**2).sum(-1), 1e-30)
+    for p in points.astype(np.float64):
+        t = np.clip(((p - a) * ab).sum(-1) / length2, 0.0, 1.0)
+        distance = np.linalg.norm(a + t[..., None] * ab - p, axis=-1)
+        assert distance.min() < tol, f"{p} is not between two rows of its class"
+
+
+@pytest.mark.parametrize("method", sorted(RESAMPLERS))
+def test_every_method_returns_consistent_arrays(method, three_class):
+    X, y = three_class
+    out = resample(X, y, method, seed=0, class_names=NAMES)
+    assert out.X.dtype == np.float32 and out.y.dtype == np.int64 and out.synthetic.dtype == bool
+    assert out.X.shape == (len(out.y), 2) and out.synthetic.shape == out.y.shape
+    assert set(out.y.tolist()) <= {0, 1, 2}
+    # every non-synthetic row is a real input row
+    assert rows_of(out.X[~out.synthetic]) <= rows_of(X)
+    assert all(isinstance(note, str) and "\n" not in note for note in out.notes)
+
+
+@pytest.mark.parametrize("method", ["random_over", "smote", "mixup"])
+def test_exact_oversamplers_balance_every_class_to_majority(method, three_class):
+    assert counts_of(resample(*three_class, method, seed=0)) == [60, 60, 60]
+
+
+@pytest.mark.parametrize("method", ["borderline_smote", "svm_smote", "adasyn", "kmeans_smote"])
+def test_approximate_oversamplers_grow_minorities_and_note_any_miss(method, three_class):
+    out = resample(*three_class, method, seed=0, class_names=NAMES)
+    counts = counts_of(out)
+    assert counts[0] == 60 and counts[1] > 20 and counts[2] > 8
+    for name, count in zip(NAMES[1:], counts[1:], strict=True):
+        if count != 60:
+            assert any(f"'{name}' ends with {count} rows" in note for note in out.notes)
+
+
+@pytest.mark.parametrize("method", ["random_under", "near_miss"])
+def test_undersamplers_shrink_every_class_to_minority(method, three_class):
+    out = resample(*three_class, method, seed=0)
+    assert counts_of(out) == [8, 8, 8]
+    assert not out.synthetic.any()
+
+
+def test_tomek_links_removes_only_majority_rows(binary):
+    X, y = binary
+    out = resample(X, y, "tomek_links", seed=0)
+    counts = counts_of(out, 2)
+    assert counts[1] == 12 and counts[0] < 50  # overlapping blobs do have Tomek links
+    assert not out.synthetic.any()
+    assert rows_of(X[y == 1]) <= rows_of(out.X[out.y == 1])
+
+
+def test_tomek_links_auto_keeps_smallest_class_in_multiclass(three_class):
+    assert counts_of(resample(*three_class, "tomek_links", seed=0))[2] == 8
+
+
+@pytest.mark.parametrize("method", ["smote_tomek", "smote_enn"])
+def test_cleaning_half_of_combined_methods_keeps_minority_rows(method, three_class):
+    X, y = three_class
+    out = resample(X, y, method, seed=0)
+    counts = counts_of(out)
+    assert counts[1:] == [60, 60]  # SMOTE targets, untouched by cleaning
+    assert counts[0] < 60  # the (not over-sampled) majority was cleaned
+    for code in (1, 2):
+        assert rows_of(X[y == code]) <= rows_of(out.X[out.y == code])
+
+
+@pytest.mark.parametrize("method", ["smote", "mixup"])
+def test_synthetic_rows_lie_between_two_real_rows_of_their_class(method, three_class):
+    X, y = three_class
+    out = resample(X, y, method, seed=0)
+    assert out.synthetic.any()
+    for code in (1, 2):
+        assert_on_class_segments(out.X[out.synthetic & (out.y == code)], X[y == code])
+
+
+@pytest.mark.parametrize("method", ["smote", "mixup", "random_over", "random_under", "kmeans_smote"])
+def test_same_seed_same_output_other_seed_differs(method, three_class):
+    first, again, other = (resample(*three_class, method, seed=s) for s in (1, 1, 2))
+    assert np.array_equal(first.X, again.X) and np.array_equal(first.y, again.y)
+    assert np.array_equal(first.synthetic, again.synthetic) and first.notes == again.notes
+    assert not (first.X.shape == other.X.shape and np.array_equal(first.X, other.X))
+
+
+def test_synthetic_flags_count_generated_rows_not_duplicates(three_class):
+    X, y = three_class
+    smote = resample(X, y, "smote", seed=0)
+    assert smote.synthetic.sum() == len(smote.y) - len(y)
+    assert not smote.synthetic[: len(y)].any()
+    over = resample(X, y, "random_over", seed=0)
+    assert len(over.y) > len(y) and over.synthetic.sum() == 0
+
+
+def test_k_neighbors_lowered_with_a_note_for_a_small_class():
+    X, y = blobs([40, 3], [(0, 0), (1, 0)])
+    out = resample(X, y, "smote", seed=0, k_neighbors=5, class_names=["common", "ABBR"])
+    assert counts_of(out, 2) == [40, 40]
+    assert "smote: smallest class 'ABBR' has 3 rows; k_neighbors lowered 5 -> 2" in out.notes
+
+
+@pytest.mark.parametrize("method", INTERPOLATING)
+def test_single_member_class_is_a_data_error_naming_the_class(method):
+    X, y = blobs([40, 15, 1], [(0, 0), (1, 0), (0.5, 0.5)])
+    with pytest.raises(DataError, match=r"class 'ABBR' has 1 training row.*random_over or mixup") as err:
+        resample(X, y, method, seed=0, class_names=NAMES)
+    assert_one_line(err)
+
+
+def test_mixup_copies_a_single_member_class_with_a_note():
+    X, y = blobs([10, 1], [(0, 0), (1, 0)])
+    out = resample(X, y, "mixup", seed=0, class_names=["a", "ABBR"])
+    assert counts_of(out, 2) == [10, 10]
+    assert np.all(out.X[out.y == 1] == X[y == 1]) and not out.synthetic.any()
+    assert any("'ABBR' has 1 row" in note for note in out.notes)
+
+
+def test_unknown_method_lists_valid_names(three_class):
+    with pytest.raises(ConfigError, match="balance.method") as err:
+        resample(*three_class, "smoot", seed=0)
+    assert all(name in str(err.value) for name in RESAMPLERS)
+    assert_one_line(err)
+
+
+def test_dict_strategy_by_class_name_and_code(three_class):
+    strategy = {"ABBR": 30, "mid": 25}
+    by_name = resample(*three_class, "smote", seed=0, sampling_strategy=strategy, class_names=NAMES)
+    assert counts_of(by_name) == [60, 25, 30]
+    by_code = resample(*three_class, "random_under", seed=0, sampling_strategy={0: 30})
+    assert counts_of(by_code) == [30, 20, 8]
+
+
+@pytest.mark.parametrize(
+    "method, strategy, match",
+    [
+        ("smote", {"nope": 30}, "unknown class 'nope'; classes are: big, mid, ABBR"),
+        ("smote", {"ABBR": 3}, "'ABBR' has 8 rows but target 3.*only adds rows"),
+        ("near_miss", {"big": 100}, "'big' has 60 rows but target 100.*only removes rows"),
+        ("smote", {"ABBR": 0}, "must be an int >= 1"),
+        ("smote", 0.5, "a float needs 2 classes, data has 3"),
+        ("smote", "minority", "use 'auto', a float"),
+        ("tomek_links", {"big": 40}, "set 'auto'"),
+    ],
+)
+def test_bad_sampling_strategy_is_a_config_error(three_class, method, strategy, match):
+    with pytest.raises(ConfigError, match=match) as err:
+        resample(*three_class, method, seed=0, sampling_strategy=strategy, class_names=NAMES)
+    assert "balance.sampling_strategy" in str(err.value)
+    assert_one_line(err)
+
+
+def test_float_strategy_on_binary_data(binary):
+    assert counts_of(resample(*binary, "smote", seed=0, sampling_strategy=0.5), 2) == [50, 25]
+    assert counts_of(resample(*binary, "random_under", seed=0, sampling_strategy=0.5), 2) == [24, 12]
+    with pytest.raises(ConfigError, match=r"ratio 0.1 must lie in \[0.24"):
+        resample(*binary, "smote", seed=0, sampling_strategy=0.1)
+
+
+def test_balanced_data_is_returned_unchanged_with_a_note():
+    X, y = blobs([20, 20], [(0, 0), (1, 0)])
+    for method in ("adasyn", "smote", "mixup", "smote_enn"):
+        out = resample(X, y, method, seed=0)
+        assert np.array_equal(out.X, X) and np.array_equal(out.y, y)
+        assert any("already at its target count" in note for note in out.notes)
+
+
+def test_adasyn_on_a_fully_separated_class_is_a_data_error():
+    X, y = blobs([40, 10], [(0, 0), (100, 100)])
+    with pytest.raises(DataError, match="adasyn: class 'far' has no other-class rows.*use smote") as err:
+        resample(X, y, "adasyn", seed=0, class_names=["near", "far"])
+    assert_one_line(err)
+
+
+def test_kmeans_smote_without_any_usable_cluster_is_a_data_error():
+    # the 4 minority rows sit in two distant majority blobs, so no cluster holds k+1 = 4 of them
+    X, blob = blobs([30, 30, 2, 2], [(0, 0), (50, 50), (0, 0), (50, 50)], scale=0.5)
+    y = (blob >= 2).astype(np.int64)
+    with pytest.raises(DataError, match="kmeans_smote: no k-means cluster.*use smote") as err:
+        resample(X, y, "kmeans_smote", seed=0)
+    assert_one_line(err)
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"k_neighbors": 0}, ConfigError, "balance.k_neighbors"),
+        ({"mixup_alpha": 0.0}, ConfigError, "balance.mixup_alpha"),
+        ({"class_names": ["only"]}, DataError, "class code 2 has no name"),
+    ],
+)
+def test_bad_arguments(three_class, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        resample(*three_class, "mixup", seed=0, **kwargs)
+
+
+def test_bad_data_is_a_data_error(three_class):
+    X, y = three_class
+    with pytest.raises(DataError, match="NaN"):
+        resample(np.where(np.arange(len(X))[:, None] == 3, np.nan, X), y, "smote", seed=0)
+    with pytest.raises(DataError, match="integer class codes"):
+        resample(X, y.astype(float), "smote", seed=0)
+    with pytest.raises(DataError, match="need at least 2"):
+        resample(X, np.zeros_like(y), "smote", seed=0)
