@@ -214,7 +214,9 @@ def _coerce(key: str, value: Any, default: Any) -> Any:
             raise ConfigError(f"{key}: expected a list, got {value!r}")
         if key == "train.hidden_dims":
             if not value or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value):
-                raise ConfigError(f"{key}: expected a non-empty list of positive integers, e.g. [256, 128]; got {value!r}")
+                raise ConfigError(
+                    f"{key}: expected a non-empty list of positive integers, e.g. [256, 128]; got {value!r}"
+                )
             return tuple(value)
         return tuple(str(v) for v in value)
     if isinstance(default, str):

@@ -51,7 +51,7 @@ def _parse_trec_coarse(path: Path, encoding: str) -> pd.DataFrame:
         label_part, _, text = line.partition(" ")
         labels.append(label_part.split(":", 1)[0])
         texts.append(text.strip())
-    return pd.DataFrame({"label": labels, "text": texts})
+    return pd.DataFrame({"label": labels, "text": texts}).drop_duplicates(ignore_index=True)
 
 
 BUILTIN_FORMATS = {"trec_coarse": _parse_trec_coarse}
@@ -97,14 +97,17 @@ def load_table(params: DataParams, *, needs_text: bool) -> LabelledTable:
     """The labelled rows of data.source. needs_text=False means the features backend (numeric columns)."""
     path = Path(params.source)
     if not path.exists():
-        raise DataError(f"data.source: file '{path}' not found; give a .csv/.parquet/.jsonl path or the built-in "
-                        "datasets/trec6.yaml")
+        raise DataError(
+            f"data.source: file '{path}' not found; give a .csv/.parquet/.jsonl path or the built-in "
+            "datasets/trec6.yaml"
+        )
     notes: list[str] = []
     if path.suffix in (".yaml", ".yml"):
         frame, manifest = load_builtin(path)
         text_column, label_column = "text", "label"
-        notes.append(f"built-in {manifest['name']}: {len(frame)} unique rows from {manifest['package']}"
-                     f"=={manifest['version']}")
+        notes.append(
+            f"built-in {manifest['name']}: {len(frame)} unique rows from {manifest['package']}=={manifest['version']}"
+        )
     else:
         frame = read_user_table(path)
         text_column, label_column = params.text_column, params.label_column
@@ -138,12 +141,16 @@ def _check_numeric(frame: pd.DataFrame, columns: list[str], path: Path) -> None:
         raise DataError(f"{path}: no feature columns besides the label; the features backend needs numeric columns")
     non_numeric = [c for c in columns if not pd.api.types.is_numeric_dtype(frame[c]) or frame[c].dtype == bool]
     if non_numeric:
-        raise DataError(f"{path}: feature columns must be numeric, these are not: {', '.join(map(str, non_numeric[:5]))}"
-                        "; list the numeric ones in data.feature_columns")
+        raise DataError(
+            f"{path}: feature columns must be numeric, these are not: {', '.join(map(str, non_numeric[:5]))}"
+            "; list the numeric ones in data.feature_columns"
+        )
     with_nan = [c for c in columns if not np.isfinite(frame[c].to_numpy(dtype=float)).all()]
     if with_nan:
-        raise DataError(f"{path}: feature columns contain NaN or infinite values: {', '.join(map(str, with_nan[:5]))}"
-                        "; impute or drop them first")
+        raise DataError(
+            f"{path}: feature columns contain NaN or infinite values: {', '.join(map(str, with_nan[:5]))}"
+            "; impute or drop them first"
+        )
 
 
 def encode_labels(labels: pd.Series, label_order: tuple[str, ...]) -> tuple[np.ndarray, list[str]]:
@@ -155,12 +162,16 @@ def encode_labels(labels: pd.Series, label_order: tuple[str, ...]) -> tuple[np.n
     if label_order:
         missing = [c for c in present if c not in label_order]
         if missing:
-            raise DataError(f"data.label_order is missing classes found in the data: {', '.join(missing)}; "
-                            f"list every class: {', '.join(present)}")
+            raise DataError(
+                f"data.label_order is missing classes found in the data: {', '.join(missing)}; "
+                f"list every class: {', '.join(present)}"
+            )
         absent = [c for c in label_order if c not in present]
         if absent:
-            raise DataError(f"data.label_order names classes not in the data: {', '.join(absent)}; "
-                            f"the data has: {', '.join(present)}")
+            raise DataError(
+                f"data.label_order names classes not in the data: {', '.join(absent)}; "
+                f"the data has: {', '.join(present)}"
+            )
         classes = list(label_order)
     else:
         classes = present
@@ -168,6 +179,11 @@ def encode_labels(labels: pd.Series, label_order: tuple[str, ...]) -> tuple[np.n
         raise DataError(f"the data has a single class ({classes[0]!r}); classification needs at least two")
     index = {name: code for code, name in enumerate(classes)}
     return np.array([index[n] for n in names], dtype=np.int64), classes
+
+
+def by_class(classes: list[str], values, digits: int | None = None) -> dict:
+    """{class name: value} for JSON reports; ints stay ints, floats are rounded for byte-stable files."""
+    return {c: (round(float(v), digits) if digits is not None else int(v)) for c, v in zip(classes, values)}
 
 
 def _natural_key(name: str):

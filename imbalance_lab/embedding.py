@@ -47,9 +47,7 @@ def load_sentence_model(name: str):
 
 def embed_sentence_transformers(texts: list[str], params: EmbedParams) -> tuple[np.ndarray, str]:
     model, description = load_sentence_model(params.model)
-    vectors = model.encode(
-        texts, batch_size=params.batch_size, show_progress_bar=True, convert_to_numpy=True
-    )
+    vectors = model.encode(texts, batch_size=params.batch_size, show_progress_bar=True, convert_to_numpy=True)
     return np.asarray(vectors, dtype=np.float32), description
 
 

@@ -182,8 +182,7 @@ def classification_metrics(y_true, proba, classes, *, ordinal: bool = False) -> 
     out = {key: v if isinstance(v, str) else _num(v) for key, v in out.items()}
     rows = zip(classes, precision, recall, f1, support, strict=True)
     out["per_class"] = {
-        str(c): {"precision": _num(p), "recall": _num(r), "f1": _num(f), "support": int(s)}
-        for c, p, r, f, s in rows
+        str(c): {"precision": _num(p), "recall": _num(r), "f1": _num(f), "support": int(s)} for c, p, r, f, s in rows
     }
     return out
 

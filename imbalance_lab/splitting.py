@@ -57,8 +57,11 @@ def cross_split_duplicates(text_hashes: np.ndarray, split: Split) -> int:
 
 def assert_disjoint(split: Split) -> None:
     """Cheap runtime guard: a row in two splits would leak test labels into training or tuning."""
-    for a, b, name in ((split.train, split.test, "train/test"), (split.val, split.test, "val/test"),
-                       (split.train, split.val, "train/val")):
+    for a, b, name in (
+        (split.train, split.test, "train/test"),
+        (split.val, split.test, "val/test"),
+        (split.train, split.val, "train/val"),
+    ):
         if np.intersect1d(a, b).size:
             raise DataError(f"split is corrupt: {name} share rows; delete data/split and run dvc repro")
 

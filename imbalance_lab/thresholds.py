@@ -124,8 +124,7 @@ def threshold_sweep(logits, y, *, objective, regularization, **_) -> np.ndarray:
     K = logits.shape[1]
     if K != 2:
         raise ConfigError(
-            f"threshold.method: threshold_sweep is for binary tasks but this task has {K} classes; "
-            "use per_class_bias"
+            f"threshold.method: threshold_sweep is for binary tasks but this task has {K} classes; use per_class_bias"
         )
     return _coordinate_ascent(logits, y, objective, regularization, (1,), max_rounds=1)
 

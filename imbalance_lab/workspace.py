@@ -37,5 +37,6 @@ def load_workspace() -> Workspace:
     indices = read_npz(paths.SPLIT_INDICES)
     split = Split(train=indices["train"], val=indices["val"], test=indices["test"])
     assert_disjoint(split)
-    return Workspace(X=read_npy(paths.FEATURES, mmap=True), y=read_npy(paths.LABELS), classes=meta["classes"],
-                     split=split, meta=meta)
+    return Workspace(
+        X=read_npy(paths.FEATURES, mmap=True), y=read_npy(paths.LABELS), classes=meta["classes"], split=split, meta=meta
+    )

@@ -7,7 +7,7 @@ import numpy as np
 from imbalance_lab import paths
 from imbalance_lab.artifacts import write_json, write_npy
 from imbalance_lab.config import load_params
-from imbalance_lab.datasets import encode_labels, load_table
+from imbalance_lab.datasets import by_class, encode_labels, load_table
 from imbalance_lab.embedding import embed_table
 from imbalance_lab.stage import log, run_stage
 
@@ -41,7 +41,7 @@ def main() -> None:
         "dim": int(features.shape[1]),
         "rows": int(len(frame)),
         "classes": classes,
-        "class_counts": {c: int(n) for c, n in zip(classes, counts)},
+        "class_counts": by_class(classes, counts),
         "imbalance_ratio": round(float(counts.max() / counts.min()), 3),
         "repeated_texts": int(len(hashes) - len(np.unique(hashes))),
         "notes": list(table.notes),

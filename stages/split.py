@@ -26,14 +26,18 @@ def main() -> None:
     if params.split.dedupe:
         eligible = np.flatnonzero(duplicate_groups(hashes))
         log(STAGE, f"split.dedupe: dropped {len(labels) - len(eligible)} rows repeating an earlier text")
-    local = stratified_split(labels[eligible], classes, test_size=params.split.test_size,
-                             val_size=params.split.val_size, seed=params.seed)
+    local = stratified_split(
+        labels[eligible], classes, test_size=params.split.test_size, val_size=params.split.val_size, seed=params.seed
+    )
     split = type(local)(train=eligible[local.train], val=eligible[local.val], test=eligible[local.test])
     assert_disjoint(split)
     leaked = cross_split_duplicates(hashes, split)
     if leaked:
-        log(STAGE, f"warning: {leaked} val/test rows repeat a text from an earlier split; "
-                   "set split.dedupe: true to drop repeats before splitting")
+        log(
+            STAGE,
+            f"warning: {leaked} val/test rows repeat a text from an earlier split; "
+            "set split.dedupe: true to drop repeats before splitting",
+        )
     summary = {"seed": params.seed, "rows": split_summary(labels, classes, split), "cross_split_duplicates": leaked}
     write_npz(paths.SPLIT_INDICES, train=split.train, val=split.val, test=split.test)
     write_json(paths.SPLIT_SUMMARY, summary)

@@ -161,9 +161,7 @@ def test_class_scan_is_optimal_over_a_dense_grid():
     for k in range(4):
         best = b.copy()
         best[k] = _scan(logits, y, b, k, OBJECTIVES["macro_f1"], 0.0)
-        grid = max(
-            score("macro_f1", logits, y, np.where(np.arange(4) == k, v, b)) for v in np.linspace(-4, 4, 801)
-        )
+        grid = max(score("macro_f1", logits, y, np.where(np.arange(4) == k, v, b)) for v in np.linspace(-4, 4, 801))
         assert score("macro_f1", logits, y, best) >= grid - 1e-12
 
 

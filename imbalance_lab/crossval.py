@@ -1,0 +1,111 @@
+"""Stratified k-fold over train+val. Resampling and training happen inside each training fold only; the
+held-out fold is scored as it is. Keeps every fold's out-of-fold logits (for threshold fitting)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.model_selection import StratifiedKFold, train_test_split
+
+from imbalance_lab.config import Params
+from imbalance_lab.errors import DataError
+from imbalance_lab.metrics import confusion_counts, decisions_metrics, macro_f1_from_confusion
+from imbalance_lab.resampling import resample
+from imbalance_lab.training import predict_logits, train_mlp
+
+FOLD_METRICS = ("macro_f1", "balanced_accuracy", "mcc")
+
+
+@dataclass
+class CvResult:
+    oof_logits: np.ndarray  # (n, K): row i scored by the fold model that never saw it
+    fold_of_row: np.ndarray  # (n,) fold number of each row
+    per_fold: dict[str, list[float]]
+    pooled_confusion: np.ndarray
+    n_train: int  # rows used to fit per fold (before resampling), for the Nadeau-Bengio correction
+    n_test: int
+
+
+def check_folds(y: np.ndarray, classes: list[str], folds: int) -> None:
+    counts = np.bincount(y, minlength=len(classes))
+    for code, count in enumerate(counts):
+        if count < folds:
+            raise DataError(
+                f"class '{classes[code]}' has {count} rows in train+val, fewer than cv.folds={folds}; "
+                f"lower cv.folds to at most {count} or add rows"
+            )
+
+
+def cross_validate(X: np.ndarray, y: np.ndarray, classes: list[str], params: Params, progress=None) -> CvResult:
+    K, folds = len(classes), params.cv.folds
+    check_folds(y, classes, folds)
+    oof = np.zeros((len(y), K))
+    fold_of_row = np.full(len(y), -1)
+    per_fold: dict[str, list[float]] = {name: [] for name in (*FOLD_METRICS, "minority_recall")}
+    pooled = np.zeros((K, K), dtype=np.int64)
+    minority = int(np.argmin(np.bincount(y, minlength=K)))
+    # early stopping inside a fold needs its own validation rows: carve them from the training fold
+    inner_val = params.split.val_size / (1 - params.split.test_size)
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=params.seed)
+    n_train = n_test = 0
+    for fold, (fit_idx, held_idx) in enumerate(splitter.split(X, y)):
+        fit_idx, stop_idx = train_test_split(
+            fit_idx, test_size=inner_val, stratify=y[fit_idx], random_state=params.seed + fold
+        )
+        counts = np.bincount(y[fit_idx], minlength=K)
+        balanced = resample(
+            X[fit_idx],
+            y[fit_idx],
+            params.balance.method,
+            seed=params.seed + fold,
+            k_neighbors=params.balance.k_neighbors,
+            sampling_strategy=params.balance.sampling_strategy,
+            class_names=classes,
+            mixup_alpha=params.balance.mixup_alpha,
+        )
+        result = train_mlp(
+            balanced.X,
+            balanced.y,
+            X[stop_idx],
+            y[stop_idx],
+            n_classes=K,
+            original_counts=counts,
+            params=params.train,
+            seed=params.seed + fold,
+        )
+        logits = predict_logits(result.model, X[held_idx])
+        oof[held_idx], fold_of_row[held_idx] = logits, fold
+        predictions = logits.argmax(1)
+        scores = decisions_metrics(y[held_idx], predictions, K)
+        for name in FOLD_METRICS:
+            per_fold[name].append(round(float(scores[name]), 6))
+        cm = confusion_counts(y[held_idx], predictions, K)
+        per_fold["minority_recall"].append(round(float(cm[minority, minority] / cm[minority].sum()), 6))
+        pooled += cm
+        n_train, n_test = max(n_train, len(fit_idx) + len(stop_idx)), max(n_test, len(held_idx))
+        if progress is not None:
+            progress(fold, scores)
+    return CvResult(
+        oof_logits=oof,
+        fold_of_row=fold_of_row,
+        per_fold=per_fold,
+        pooled_confusion=pooled,
+        n_train=n_train,
+        n_test=n_test,
+    )
+
+
+def summarize_cv(result: CvResult, folds: int, seed: int) -> dict:
+    summary = {
+        "folds": folds,
+        "seed": seed,
+        "n_train": result.n_train,
+        "n_test": result.n_test,
+        "pooled_macro_f1": round(macro_f1_from_confusion(result.pooled_confusion), 6),
+        "per_fold": result.per_fold,
+    }
+    for name, values in result.per_fold.items():
+        summary[f"{name}_mean"] = round(float(np.mean(values)), 6)
+        summary[f"{name}_std"] = round(float(np.std(values, ddof=1)), 6)
+    return summary

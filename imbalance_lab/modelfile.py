@@ -1,0 +1,58 @@
+"""The model file: every ensemble member's weights plus what is needed to use them safely later
+(architecture, class order, the params and seed they were trained with)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from imbalance_lab.artifacts import write_bytes
+from imbalance_lab.errors import DataError
+from imbalance_lab.metrics import softmax
+from imbalance_lab.training import build_mlp, predict_logits
+
+
+def save_model(path: str | Path, members: list[torch.nn.Module], meta: dict) -> None:
+    buffer = io.BytesIO()
+    torch.save({"members": [m.state_dict() for m in members], "meta": meta}, buffer)
+    write_bytes(path, buffer.getvalue())
+
+
+def load_model(path: str | Path) -> tuple[list[torch.nn.Module], dict]:
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"{path}: not found; run the train stage first (dvc repro train)")
+    saved = torch.load(path, map_location="cpu", weights_only=True)
+    meta = saved["meta"]
+    members = []
+    for state in saved["members"]:
+        model = build_mlp(meta["input_dim"], tuple(meta["hidden_dims"]), len(meta["classes"]), meta["dropout"])
+        model.load_state_dict(state)
+        model.eval()
+        members.append(model)
+    return members, meta
+
+
+def check_compatible(meta: dict, classes: list[str], input_dim: int, model_path: str | Path) -> None:
+    """Refuse to score data whose label order or feature width differs from what the model learned."""
+    if list(meta["classes"]) != list(classes):
+        raise DataError(
+            f"{model_path} was trained on classes {meta['classes']} but the data has {classes}; "
+            "re-run train on this data (dvc repro) or fix data.label_order"
+        )
+    if meta["input_dim"] != input_dim:
+        raise DataError(
+            f"{model_path} expects {meta['input_dim']} features but the data has {input_dim}; "
+            "embed with the settings the model was trained with"
+        )
+
+
+def ensemble_logits(members: list[torch.nn.Module], X: np.ndarray) -> np.ndarray:
+    """One member: its logits. Several: log of the mean member probability (so biases still apply)."""
+    if len(members) == 1:
+        return predict_logits(members[0], X)
+    mean_proba = np.mean([softmax(predict_logits(m, X)) for m in members], axis=0)
+    return np.log(np.clip(mean_proba, 1e-12, None))

@@ -1,0 +1,59 @@
+"""Test-split report shared by evaluate and threshold-tune: headline metrics, CIs and plot rows."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from imbalance_lab.artifacts import write_csv
+from imbalance_lab.metrics import (
+    bootstrap_ci,
+    calibration_rows,
+    classification_metrics,
+    per_class_recall_rows,
+    pr_curve_rows,
+    softmax,
+)
+
+HEADLINE = (
+    "accuracy",
+    "balanced_accuracy",
+    "macro_f1",
+    "weighted_f1",
+    "mcc",
+    "g_mean",
+    "minority_recall",
+    "minority_class",
+    "roc_auc_macro",
+    "pr_auc_macro",
+    "brier",
+    "log_loss",
+    "ece",
+    "qwk",
+    "mae_class",
+)
+
+
+def test_report(y: np.ndarray, logits: np.ndarray, classes: list[str], *, ordinal: bool, seed: int) -> dict:
+    """Headline metrics flat (what `dvc exp show` lists), per-class detail and bootstrap CIs under their keys."""
+    proba = softmax(logits)
+    metrics = classification_metrics(y, proba, classes, ordinal=ordinal)
+    report = {k: metrics[k] for k in HEADLINE if k in metrics}
+    report["seed"] = seed
+    report["per_class"] = metrics["per_class"]
+    report["ci95"] = bootstrap_ci(y, proba, seed=seed)
+    return report
+
+
+def write_test_plots(folder, y: np.ndarray, logits: np.ndarray, classes: list[str], *, curves: bool = True) -> None:
+    """confusion.csv (one row per test example, for DVC's confusion templates), recall bars, and optionally
+    per-class PR curves and the reliability diagram."""
+    predictions = logits.argmax(1)
+    write_csv(
+        folder / "confusion.csv",
+        [{"actual": classes[a], "predicted": classes[p]} for a, p in zip(y.tolist(), predictions.tolist())],
+    )
+    write_csv(folder / "recall.csv", per_class_recall_rows(y, predictions, classes))
+    if curves:
+        proba = softmax(logits)
+        write_csv(folder / "pr.csv", pr_curve_rows(y, proba, classes))
+        write_csv(folder / "calibration.csv", calibration_rows(y, proba))

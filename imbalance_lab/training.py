@@ -1,0 +1,137 @@
+"""The torch MLP and its training loop: AdamW, ReduceLROnPlateau, gradient clipping, early stopping on
+validation macro-F1 with the best weights restored. Seeded and deterministic on CPU."""
+
+from __future__ import annotations
+
+import copy
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch import nn
+
+from imbalance_lab.config import TrainParams
+from imbalance_lab.losses import make_loss
+from imbalance_lab.metrics import confusion_counts, macro_f1_from_confusion
+from imbalance_lab.samplers import epoch_batches
+from imbalance_lab.weights import class_weights
+
+
+def set_threads(threads: int) -> None:
+    torch.set_num_threads(threads or os.cpu_count() or 1)
+
+
+def build_mlp(input_dim: int, hidden_dims: tuple[int, ...], n_classes: int, dropout: float) -> nn.Sequential:
+    layers: list[nn.Module] = []
+    width = input_dim
+    for hidden in hidden_dims:
+        layers += [nn.Linear(width, hidden), nn.ReLU(), nn.Dropout(dropout)]
+        width = hidden
+    layers.append(nn.Linear(width, n_classes))
+    return nn.Sequential(*layers)
+
+
+@dataclass
+class TrainResult:
+    model: nn.Sequential
+    best_epoch: int
+    best_val_macro_f1: float
+    history: list[dict] = field(default_factory=list)  # one row per epoch, for the training-curve plot
+    class_weights: np.ndarray | None = None
+
+
+def predict_logits(model: nn.Module, X: np.ndarray, batch_size: int = 8192) -> np.ndarray:
+    model.eval()
+    with torch.inference_mode():
+        parts = [
+            model(torch.from_numpy(np.ascontiguousarray(X[i : i + batch_size]))) for i in range(0, len(X), batch_size)
+        ]
+    return torch.cat(parts).numpy().astype(np.float64) if parts else np.zeros((0, 0))
+
+
+def _val_scores(model, loss_fn, X_val: torch.Tensor, y_val: torch.Tensor, n_classes: int) -> tuple[float, float]:
+    model.eval()
+    with torch.inference_mode():
+        logits = model(X_val)
+        loss = float(loss_fn(logits, y_val))
+    predictions = logits.argmax(1).numpy()
+    return loss, macro_f1_from_confusion(confusion_counts(y_val.numpy(), predictions, n_classes))
+
+
+def train_mlp(
+    X_train: np.ndarray,
+    y_train: np.ndarray,
+    X_val: np.ndarray,
+    y_val: np.ndarray,
+    *,
+    n_classes: int,
+    original_counts: np.ndarray,
+    params: TrainParams,
+    seed: int,
+    progress=None,
+) -> TrainResult:
+    """Train one MLP. original_counts: class counts of the training split BEFORE resampling; class weights,
+    loss priors and margins come from them, so resampling and re-weighting are measured as separate fixes."""
+    torch.manual_seed(seed)
+    generator = torch.Generator().manual_seed(seed)
+    weights = (
+        None
+        if params.class_weight == "none"
+        else class_weights(original_counts, params.class_weight, beta=params.cb_beta)
+    )
+    loss_fn = make_loss(
+        params.loss,
+        class_counts=original_counts,
+        class_weights=weights,
+        focal_gamma=params.focal_gamma,
+        la_tau=params.la_tau,
+        ldam_max_margin=params.ldam_max_margin,
+        ldam_scale=params.ldam_scale,
+        drw_epoch=params.drw_epoch,
+    )
+    model = build_mlp(X_train.shape[1], params.hidden_dims, n_classes, params.dropout)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=params.lr, weight_decay=params.weight_decay)
+    scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
+        optimizer, mode="max", factor=params.lr_factor, patience=params.lr_patience
+    )
+    X_t, y_t = torch.from_numpy(np.ascontiguousarray(X_train, dtype=np.float32)), torch.from_numpy(y_train)
+    X_v, y_v = torch.from_numpy(np.ascontiguousarray(X_val, dtype=np.float32)), torch.from_numpy(y_val)
+
+    best_f1, best_epoch, best_state, history = -1.0, 0, None, []
+    for epoch in range(1, params.max_epochs + 1):
+        loss_fn.set_epoch(epoch)
+        model.train()
+        loss_sum = torch.zeros(())  # summed on-device: no per-step .item() sync
+        batches = epoch_batches(params.sampler, y_train, params.batch_size, generator)
+        for idx in batches:
+            optimizer.zero_grad(set_to_none=True)
+            loss = loss_fn(model(X_t[idx]), y_t[idx])
+            loss.backward()
+            if params.grad_clip > 0:
+                nn.utils.clip_grad_norm_(model.parameters(), params.grad_clip)
+            optimizer.step()
+            loss_sum += loss.detach()
+        val_loss, val_f1 = _val_scores(model, loss_fn, X_v, y_v, n_classes)
+        lr = optimizer.param_groups[0]["lr"]
+        history.append(
+            {
+                "epoch": epoch,
+                "train_loss": float(loss_sum) / max(len(batches), 1),
+                "val_loss": val_loss,
+                "val_macro_f1": val_f1,
+                "lr": lr,
+            }
+        )
+        scheduler.step(val_f1)
+        if progress is not None:
+            progress(history[-1])
+        if val_f1 > best_f1:
+            best_f1, best_epoch, best_state = val_f1, epoch, copy.deepcopy(model.state_dict())
+        elif epoch - best_epoch >= params.patience:
+            break
+    model.load_state_dict(best_state)
+    model.eval()
+    return TrainResult(
+        model=model, best_epoch=best_epoch, best_val_macro_f1=best_f1, history=history, class_weights=weights
+    )

@@ -1,0 +1,54 @@
+"""Stage balance: resample the TRAINING split only. Validation and test rows never reach this stage."""
+
+import numpy as np
+
+from imbalance_lab import paths
+from imbalance_lab.artifacts import write_json, write_npz
+from imbalance_lab.config import load_params
+from imbalance_lab.datasets import by_class
+from imbalance_lab.resampling import resample
+from imbalance_lab.stage import log, run_stage
+from imbalance_lab.workspace import load_workspace
+
+STAGE = "balance"
+
+
+def main() -> None:
+    params = load_params()
+    ws = load_workspace()
+    X_train, y_train = ws.part("train")
+    result = resample(
+        X_train,
+        y_train,
+        params.balance.method,
+        seed=params.seed,
+        k_neighbors=params.balance.k_neighbors,
+        sampling_strategy=params.balance.sampling_strategy,
+        class_names=ws.classes,
+        mixup_alpha=params.balance.mixup_alpha,
+    )
+    for note in result.notes:
+        log(STAGE, note)
+    before, after = ws.train_counts(), np.bincount(result.y, minlength=ws.n_classes)
+    write_npz(paths.BALANCED_TRAIN, X=result.X, y=result.y, synthetic=result.synthetic)
+    write_json(
+        paths.BALANCE_SUMMARY,
+        {
+            "method": params.balance.method,
+            "seed": params.seed,
+            "train_rows_before": int(len(y_train)),
+            "train_rows_after": int(len(result.y)),
+            "synthetic_rows": int(result.synthetic.sum()),
+            "class_counts_before": by_class(ws.classes, before),
+            "class_counts_after": by_class(ws.classes, after),
+        },
+    )
+    log(
+        STAGE,
+        f"{params.balance.method}: {len(y_train)} -> {len(result.y)} training rows "
+        f"({int(result.synthetic.sum())} synthetic); counts {by_class(ws.classes, after)}",
+    )
+
+
+if __name__ == "__main__":
+    run_stage(STAGE, main, outputs=[paths.BALANCED])

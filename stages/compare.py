@@ -1,0 +1,142 @@
+"""compare: leaderboard of class-imbalance strategies over DVC experiments (seeds paired).
+
+    python -m stages.compare [--metric macro_f1] [--alpha 0.05] [--out reports] [--exp-show-json FILE]
+
+Reads ``dvc exp show --json`` (run here, or a saved copy), groups experiments by every param except
+``seed``, compares each strategy with the baseline, and writes reports/leaderboard.{md,json,png}. When run
+live it also reads each experiment's full metrics/cv.json (``git show <rev>:<path>``, falling back to
+``dvc.api.read``), because ``dvc exp show`` drops the per-fold lists that the CV test needs.
+Errors: one line on stderr, exit 2, previous reports left untouched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from imbalance_lab.compare import (
+    Leaderboard,
+    Record,
+    attach_cv_file,
+    build_leaderboard,
+    load_records,
+    plot_leaderboard,
+    write_json,
+    write_markdown,
+)
+from imbalance_lab.errors import ConfigError, UserError
+
+EXIT_USER_ERROR = 2
+
+
+def run_exp_show(all_commits: bool = False) -> list:
+    cmd = [sys.executable, "-m", "dvc", "exp", "show", "--json"] + (["--all-commits"] if all_commits else [])
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        last = (proc.stderr.strip().splitlines() or ["(no message)"])[-1]
+        raise UserError(f"`dvc exp show --json` failed: {last}")
+    try:
+        return json.loads(proc.stdout)
+    except json.JSONDecodeError:
+        raise UserError("`dvc exp show --json` printed something that is not JSON") from None
+
+
+def _read_at_rev(path: str, record: Record) -> str | None:
+    if record.kind == "workspace":
+        return Path(path).read_text() if Path(path).is_file() else None
+    proc = subprocess.run(["git", "show", f"{record.rev}:{path}"], capture_output=True, text=True)
+    if proc.returncode == 0:
+        return proc.stdout
+    try:  # metrics file tracked by DVC (cache: true) rather than git
+        import dvc.api
+
+        return dvc.api.read(path, repo=".", rev=record.rev)
+    except Exception:  # noqa: BLE001 - any failure just means "no per-fold data for this rev"
+        return None
+
+
+def with_cv_files(records: list[Record]) -> list[Record]:
+    """Records whose cv.json per-fold lists were dropped by `dvc exp show`, completed from the file."""
+    out = []
+    for r in records:
+        path = r.metric_files.get("cv")
+        if r.state == "success" and path and not any(k.startswith("cv.per_fold.") for k in r.metrics):
+            text = _read_at_rev(path, r)
+            try:
+                data = json.loads(text) if text else None
+            except json.JSONDecodeError:
+                data = None
+            if isinstance(data, dict):
+                r = attach_cv_file(r, data)
+        out.append(r)
+    return out
+
+
+def write_reports(lb: Leaderboard, out: Path) -> dict[str, Path]:
+    """All three reports written to temp files first, then moved into place (all or none)."""
+    out.mkdir(parents=True, exist_ok=True)
+    targets = {"md": out / "leaderboard.md", "json": out / "leaderboard.json", "png": out / "leaderboard.png"}
+    tmps: dict[str, Path] = {}
+    try:
+        tmps = {key: out / f".{target.name}.{os.getpid()}.tmp" for key, target in targets.items()}
+        write_markdown(lb, tmps["md"])
+        write_json(lb, tmps["json"])
+        plot_leaderboard(lb, tmps["png"])
+        for key, target in targets.items():
+            os.replace(tmps[key], target)
+    finally:
+        for tmp in tmps.values():
+            tmp.unlink(missing_ok=True)
+    return targets
+
+
+def summary_line(lb: Leaderboard) -> str:
+    p = lb.primary
+    best = lb.rows[0]
+    better = sum(1 for r in lb.rows if r.vs_baseline and r.vs_baseline["verdict"] == "better")
+    worse = sum(1 for r in lb.rows if r.vs_baseline and r.vs_baseline["verdict"] == "worse")
+    return (
+        f"{len(lb.rows)} rows over {len(lb.seeds)} seeds; best {p}: {best.label} "
+        f"({best.metrics[p]['mean']:.4f}); vs baseline (alpha {lb.alpha}, Holm): {better} better, "
+        f"{worse} worse; failed experiments: {len(lb.failed)}"
+    )
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(prog="python -m stages.compare", description=__doc__.splitlines()[0])
+    ap.add_argument("--metric", default="macro_f1", help="primary metric key of metrics/test.json")
+    ap.add_argument("--alpha", type=float, default=0.05, help="significance level after Holm (default 0.05)")
+    ap.add_argument("--out", default="reports", help="output folder (default reports)")
+    ap.add_argument("--exp-show-json", metavar="FILE", help="saved `dvc exp show --json` output instead")
+    ap.add_argument("--all-commits", action="store_true", help="include experiments of all commits (-A)")
+    return ap.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        if not 0 < args.alpha < 1:
+            raise ConfigError(f"--alpha must be between 0 and 1, got {args.alpha}")
+        if args.exp_show_json:
+            path = Path(args.exp_show_json)
+            if not path.is_file():
+                raise UserError(f"--exp-show-json {path}: no such file")
+            records = load_records(path)
+        else:
+            records = with_cv_files(load_records(run_exp_show(args.all_commits)))
+        lb = build_leaderboard(records, primary=args.metric, alpha=args.alpha)
+        targets = write_reports(lb, Path(args.out))
+    except UserError as exc:
+        print(f"error: compare: {' '.join(str(exc).split())}", file=sys.stderr, flush=True)
+        return EXIT_USER_ERROR
+    print(targets["md"])
+    print(summary_line(lb))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,38 @@
+"""Stage cross-validate: k-fold over train+val with balancing inside each fold; the test split is untouched."""
+
+import numpy as np
+
+from imbalance_lab import paths
+from imbalance_lab.artifacts import write_json, write_npz
+from imbalance_lab.config import load_params
+from imbalance_lab.crossval import cross_validate, summarize_cv
+from imbalance_lab.stage import log, run_stage
+from imbalance_lab.training import set_threads
+from imbalance_lab.workspace import load_workspace
+
+STAGE = "cross-validate"
+
+
+def main() -> None:
+    params = load_params()
+    set_threads(params.train.threads)
+    ws = load_workspace()
+    rows = np.sort(np.concatenate([ws.split.train, ws.split.val]))  # never the test split
+    X, y = np.asarray(ws.X[rows], dtype=np.float32), ws.y[rows]
+
+    def show(fold, scores):
+        log(STAGE, f"fold {fold + 1}/{params.cv.folds}: macro-F1 {scores['macro_f1']:.4f}")
+
+    result = cross_validate(X, y, ws.classes, params, progress=show)
+    summary = summarize_cv(result, params.cv.folds, params.seed)
+    write_npz(paths.OOF, rows=rows, logits=result.oof_logits, fold=result.fold_of_row)
+    write_json(paths.CV_METRICS, summary)
+    log(
+        STAGE,
+        f"macro-F1 {summary['macro_f1_mean']:.4f} ± {summary['macro_f1_std']:.4f} over folds; "
+        f"pooled {summary['pooled_macro_f1']:.4f}",
+    )
+
+
+if __name__ == "__main__":
+    run_stage(STAGE, main, outputs=[paths.OOF, paths.CV_METRICS])

@@ -1,0 +1,86 @@
+"""Stage train: the MLP (or a seed ensemble of them) on the balanced training split, early-stopped on val."""
+
+import numpy as np
+from tqdm import tqdm
+
+from imbalance_lab import paths
+from imbalance_lab.artifacts import read_npz, write_csv, write_json
+from imbalance_lab.config import load_params
+from imbalance_lab.datasets import by_class
+from imbalance_lab.modelfile import save_model
+from imbalance_lab.stage import log, run_stage
+from imbalance_lab.training import set_threads, train_mlp
+from imbalance_lab.workspace import load_workspace
+
+STAGE = "train"
+
+
+def member_seed(seed: int, member: int) -> int:
+    """Member 0 uses the experiment seed itself, so ensemble_size 1 is exactly the single model."""
+    return seed + 1000 * member
+
+
+def main() -> None:
+    params = load_params()
+    set_threads(params.train.threads)
+    ws = load_workspace()
+    balanced = read_npz(paths.BALANCED_TRAIN)
+    X_val, y_val = ws.part("val")
+    counts = ws.train_counts()
+    members, results = [], []
+    for member in range(params.train.ensemble_size):
+        bar = tqdm(total=params.train.max_epochs, desc=f"train member {member}", unit="epoch", leave=False)
+
+        def show(row, bar=bar):
+            bar.update(1)
+            bar.set_postfix(loss=f"{row['train_loss']:.4f}", val_macro_f1=f"{row['val_macro_f1']:.4f}")
+
+        result = train_mlp(
+            balanced["X"],
+            balanced["y"],
+            X_val,
+            y_val,
+            n_classes=ws.n_classes,
+            original_counts=counts,
+            params=params.train,
+            seed=member_seed(params.seed, member),
+            progress=show,
+        )
+        bar.close()
+        log(STAGE, f"member {member}: best epoch {result.best_epoch}, val macro-F1 {result.best_val_macro_f1:.4f}")
+        members.append(result.model)
+        results.append(result)
+    meta = {
+        "classes": ws.classes,
+        "input_dim": int(balanced["X"].shape[1]),
+        "hidden_dims": list(params.train.hidden_dims),
+        "dropout": params.train.dropout,
+        "seed": params.seed,
+        "member_seeds": [member_seed(params.seed, m) for m in range(params.train.ensemble_size)],
+        "train_class_counts": counts.tolist(),
+        "embedding": {k: ws.meta[k] for k in ("source", "backend", "model", "dim")},
+        "params": {
+            "balance": vars(params.balance),
+            "train": {**vars(params.train), "hidden_dims": list(params.train.hidden_dims)},
+        },
+    }
+    weights = results[0].class_weights
+    write_csv(paths.TRAIN_CURVES, results[0].history)
+    save_model(paths.MODEL, members, meta)
+    write_json(
+        paths.TRAIN_METRICS,
+        {
+            "seed": params.seed,
+            "epochs_run": [len(r.history) for r in results] if len(results) > 1 else len(results[0].history),
+            "best_epoch": results[0].best_epoch,
+            "best_val_macro_f1": round(float(np.mean([r.best_val_macro_f1 for r in results])), 6),
+            "train_rows": int(len(balanced["y"])),
+            "synthetic_rows": int(balanced["synthetic"].sum()),
+            "class_weights": None if weights is None else by_class(ws.classes, weights, digits=6),
+            "class_weights_from": "original training counts (before resampling)",
+        },
+    )
+
+
+if __name__ == "__main__":
+    run_stage(STAGE, main, outputs=[paths.MODEL, paths.TRAIN_METRICS, paths.TRAIN_CURVES])

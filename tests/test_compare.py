@@ -1,0 +1,317 @@
+"""compare: parsing `dvc exp show --json`, grouping, statistics, leaderboard and reports (no DVC runs)."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+from scipy import stats as sps
+
+from imbalance_lab import stats
+from imbalance_lab.compare import (
+    Record,
+    attach_cv_file,
+    build_leaderboard,
+    group_by_strategy,
+    load_records,
+    plot_leaderboard,
+    reading_paragraph,
+    strategy_key,
+    strategy_label,
+    write_json,
+    write_markdown,
+)
+from imbalance_lab.errors import UserError
+from stages import compare as stage
+
+FIXTURE = Path(__file__).parent / "fixtures" / "exp_show.json"
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+BASE_PARAMS = {
+    "balance.method": "none",
+    "train.class_weight": "none",
+    "train.loss": "cross_entropy",
+    "train.sampler": "shuffle",
+    "train.lr": 0.001,
+    "threshold.method": "per_class_bias",
+    "data.source": "toy.csv",
+    "embed.backend": "tfidf",
+    "embed.model": "none",
+}
+NOISE = [0.004, -0.003, 0.001, -0.002, 0.0]
+BASE_F1 = [0.60, 0.62, 0.58, 0.61, 0.59]
+
+
+def rec(name, seed, f1, *, tuned=None, ece=0.05, state="success", folds=None, **params):
+    p = {**BASE_PARAMS, "seed": seed}
+    p.update({k.replace("__", "."): v for k, v in params.items()})
+    m = {"test.macro_f1": f1, "test.ece": ece, "test.seed": seed, "tuned.method": p["threshold.method"]}
+    m["tuned.macro_f1"] = f1 if tuned is None else tuned
+    m["tuned.ece"] = ece
+    if folds is not None:
+        m.update({"cv.per_fold.macro_f1": folds, "cv.n_train": 80, "cv.n_test": 20})
+    return Record(name, f"rev-{name}", state, p, m)
+
+
+def baseline(n=5, tuned_gain=0.0):
+    return [rec(f"base-s{s}", s, BASE_F1[s], tuned=BASE_F1[s] + tuned_gain) for s in range(n)]
+
+
+def row(lb, label):
+    return next(r for r in lb.rows if r.label == label)
+
+
+# ------------------------------------------------------------------------------------------ statistics
+def test_summarize_t_interval_by_hand():
+    s = stats.summarize([0.1, 0.2, 0.3])
+    assert s["n"] == 3
+    assert s["mean"] == pytest.approx(0.2)
+    assert s["std"] == pytest.approx(0.1)
+    half = 4.302652729749462 * 0.1 / math.sqrt(3)  # t(0.975, df=2) * s / sqrt(n) = 0.2484
+    assert half == pytest.approx(0.2484, abs=1e-4)
+    assert (s["ci_low"], s["ci_high"]) == (pytest.approx(0.2 - half), pytest.approx(0.2 + half))
+    one = stats.summarize([0.5])
+    assert one["mean"] == 0.5 and math.isnan(one["std"]) and math.isnan(one["ci_low"])
+
+
+def test_holm_by_hand():
+    # sorted 0.005*4=0.02, 0.01*3=0.03, 0.03*2=0.06, 0.04*1=0.04 -> monotone 0.06
+    assert stats.holm([0.01, 0.04, 0.03, 0.005]) == pytest.approx([0.03, 0.06, 0.06, 0.02])
+    assert stats.holm([0.5, 0.6]) == [1.0, 1.0]  # capped at 1
+    adj = stats.holm([0.01, math.nan, 0.02])  # nan is not counted in m
+    assert adj[0] == pytest.approx(0.02) and math.isnan(adj[1]) and adj[2] == pytest.approx(0.02)
+
+
+def test_nadeau_bengio_by_hand():
+    diffs = [0.01, 0.02, 0.03, 0.04, 0.05]  # mean 0.03, var(ddof=1) 2.5e-4
+    res = stats.nadeau_bengio_ttest(diffs, n_train=80, n_test=20)
+    var_c = (1 / 5 + 20 / 80) * 2.5e-4  # 1.125e-4
+    assert res["t"] == pytest.approx(0.03 / math.sqrt(var_c)) == pytest.approx(2 * math.sqrt(2))
+    assert res["df"] == 4
+    assert res["p"] == pytest.approx(0.0474207, abs=1e-6)
+    assert res["p"] > sps.ttest_1samp(diffs, 0).pvalue  # the correction makes it more conservative
+    assert stats.nadeau_bengio_ttest([0.0, 0.0, 0.0], 80, 20)["p"] == 1.0
+
+
+def test_paired_test_choice_and_degenerate_cases():
+    assert stats.paired_test([0.0] * 5) == {"test": "paired_t", "statistic": 0.0, "p": 1.0, "n": 5}
+    assert stats.paired_test([0.0] * 8)["p"] == 1.0
+    assert stats.paired_test([0.05, 0.051, 0.049, 0.052, 0.048])["test"] == "paired_t"
+    w = stats.paired_test([0.05, 0.051, 0.049, 0.052, 0.048, 0.0505])
+    assert w["test"] == "wilcoxon" and w["p"] == pytest.approx(2 / 2**6)  # exact: all positive
+    assert stats.paired_test([0.05] * 4)["p"] == 0.0  # identical non-zero differences
+    assert math.isnan(stats.paired_test([0.1])["p"])
+
+
+def test_verdict_direction():
+    assert stats.verdict(0.02, 0.01) == "better"
+    assert stats.verdict(-0.02, 0.01) == "worse"
+    assert stats.verdict(0.02, 0.2) == "no detectable difference"
+    assert stats.verdict(-0.02, 0.01, lower_is_better=True) == "better"
+    assert stats.verdict(0.02, math.nan) == "insufficient data"
+
+
+# -------------------------------------------------------------------------------------------- grouping
+def test_grouping_ignores_only_seed():
+    a, b = rec("a", 0, 0.6), rec("b", 1, 0.6)
+    c = rec("c", 0, 0.6, train__lr=0.01)
+    groups = group_by_strategy([a, b, c])
+    assert len(groups) == 2
+    assert [r.name for r in groups[strategy_key(a.params)]] == ["a", "b"]
+    assert strategy_label(strategy_key(c.params), strategy_key(a.params)) == "train.lr=0.01"
+    assert strategy_label(strategy_key(a.params), strategy_key(a.params)) == "baseline"
+    failed = rec("f", 2, 0.6, state="failed")
+    assert sum(len(g) for g in group_by_strategy([a, failed]).values()) == 1
+
+
+# ---------------------------------------------------------------------------------------- leaderboard
+def test_leaderboard_better_same_worse():
+    records = baseline(tuned_gain=0.0)
+    records += [rec(f"smote-s{s}", s, BASE_F1[s] + 0.05 + NOISE[s], balance__method="smote") for s in range(5)]
+    records += [rec(f"lr-s{s}", s, BASE_F1[s], train__lr=0.01) for s in range(5)]
+    records += [rec(f"focal-s{s}", s, BASE_F1[s] - 0.05 + NOISE[s], train__loss="focal") for s in range(5)]
+    lb = build_leaderboard(records)
+    better, same, worse = (
+        row(lb, "balance.method=smote"),
+        row(lb, "train.lr=0.01"),
+        row(lb, "train.loss=focal"),
+    )
+    assert better.vs_baseline["verdict"] == "better"
+    assert better.vs_baseline["mean_diff"] == pytest.approx(0.05, abs=0.001)
+    assert better.vs_baseline["n_paired"] == 5 and better.vs_baseline["test"] == "paired_t"
+    assert same.vs_baseline["verdict"] == "no detectable difference"
+    assert same.vs_baseline["p"] == 1.0 and same.vs_baseline["p_holm"] == 1.0
+    assert worse.vs_baseline["verdict"] == "worse"
+    assert better.vs_baseline["p_holm"] >= better.vs_baseline["p"]
+    assert lb.rows[0].strategy == "balance.method=smote"  # sorted by mean, best first
+    means = [r.metrics["macro_f1"]["mean"] for r in lb.rows]
+    assert means == sorted(means, reverse=True)
+    tuned_base = next(r for r in lb.rows if r.is_baseline and r.view == "tuned")
+    assert tuned_base.label == "baseline + tuned thresholds (per_class_bias)"
+    assert {r.view for r in lb.rows} == {"untuned", "tuned"} and len(lb.rows) == 8
+
+
+def test_pairing_uses_only_shared_seeds():
+    records = baseline(n=3) + [rec(f"s{s}", s, 0.7, balance__method="smote") for s in (1, 2, 7)]
+    c = row(build_leaderboard(records), "balance.method=smote").vs_baseline
+    assert c["n_paired"] == 2 and c["seeds"] == [1, 2]
+
+
+def test_lower_is_better_metric_direction():
+    records = [rec(f"b{s}", s, 0.6, ece=0.10 + NOISE[s]) for s in range(5)]
+    records += [rec(f"cal{s}", s, 0.6, ece=0.05 + NOISE[s] / 2, train__loss="focal") for s in range(5)]
+    lb = build_leaderboard(records, primary="ece")
+    c = row(lb, "train.loss=focal").vs_baseline
+    assert c["mean_diff"] < 0 and c["verdict"] == "better"
+    assert lb.rows[0].strategy == "train.loss=focal"  # lower ece sorts first
+
+
+def test_no_strategy_beats_tuned_baseline_is_said():
+    records = baseline(tuned_gain=0.05)
+    records += [rec(f"sm{s}", s, BASE_F1[s] + 0.01 + NOISE[s], balance__method="smote") for s in range(5)]
+    text = reading_paragraph(build_leaderboard(records))
+    assert "No strategy beat the baseline with tuned thresholds at alpha 0.05" in text
+    assert "Tuning the thresholds of the baseline alone changed macro_f1 by +0.050 (better" in text
+
+
+def test_cv_nadeau_bengio_pools_seeds_and_folds():
+    folds = {0: [0.60, 0.61, 0.59], 1: [0.62, 0.60, 0.61]}
+    records = [rec(f"b{s}", s, 0.6, folds=f) for s, f in folds.items()]
+    records += [
+        rec(f"s{s}", s, 0.62, folds=[x + 0.02 + 0.001 * i for i, x in enumerate(f)], balance__method="smote")
+        for s, f in folds.items()
+    ]
+    cv = row(build_leaderboard(records), "balance.method=smote").cv
+    diffs = [0.02, 0.021, 0.022] * 2
+    assert cv["J"] == 6 and cv["mean_diff"] == pytest.approx(0.021)
+    assert cv["p"] == pytest.approx(stats.nadeau_bengio_ttest(diffs, 80, 20)["p"])
+    assert cv["verdict"] == "better"
+
+
+def test_failed_experiments_listed_by_name(tmp_path):
+    records = baseline(n=3) + [rec("ldam-s0", 0, 0.9, state="failed", train__loss="ldam")]
+    lb = build_leaderboard(records)
+    assert lb.failed == ["ldam-s0"]
+    assert all("ldam" not in r.label for r in lb.rows)  # its (stale) metrics are never used
+    write_markdown(lb, tmp_path / "lb.md")
+    assert "Failed experiments: ldam-s0" in (tmp_path / "lb.md").read_text()
+
+
+def test_errors_no_baseline_and_no_records():
+    with pytest.raises(UserError, match="no experiments found"):
+        build_leaderboard([])
+    with pytest.raises(UserError, match=r"balance.method=none.*dvc exp run -S balance.method=none"):
+        build_leaderboard([rec("s0", 0, 0.6, balance__method="smote")])
+    with pytest.raises(UserError, match="not in metrics/test.json"):
+        build_leaderboard(baseline(2), primary="f2")
+
+
+# --------------------------------------------------------------------------------------------- parsing
+def test_parse_real_exp_show_fixture():
+    records = {r.name: r for r in load_records(FIXTURE)}
+    assert {"workspace", "master", "base-s0", "base-s1", "base-s2", "smote-s0", "smote-s1", "smote-s2",
+            "ro-s1", "ro-s2", "focal-s1", "ldam-s0"} == set(records)  # fmt: skip
+    assert records["ldam-s0"].state == "failed" and records["ldam-s0"].error == "Experiment run failed"
+    assert records["ro-s2"].state == "queued"
+    assert records["workspace"].state == "duplicate" and "focal-s1" in records["workspace"].error
+    assert records["master"].state == "duplicate" and "base-s0" in records["master"].error
+    b0 = records["base-s0"]
+    assert (b0.kind, b0.state, b0.seed, b0.params["balance.method"]) == ("experiment", "success", 0, "none")
+    assert b0.params["train.hidden_dims"] == (64,) and b0.params["train.loss"] == "cross_entropy"
+    assert b0.metrics["test.macro_f1"] == 0.6045 and b0.metrics["tuned.macro_f1"] == 0.6345
+    assert b0.metrics["threshold.before.macro_f1"] == 0.6045
+    assert b0.metrics["tuned.method"] == "posthoc_logit_adjustment"
+    assert b0.metrics["cv.macro_f1_mean"] == 0.6079 and b0.metrics["cv.n_train"] == 80
+    assert b0.metric_files["cv"] == "metrics/cv.json"
+    assert not any(k.startswith("cv.per_fold") for k in b0.metrics)  # DVC drops JSON lists
+    assert records["smote-s2"].params["seed"] == 2 and records["smote-s2"].params["balance.method"] == "smote"
+
+
+def test_attach_cv_file_accepts_lists_and_fold_dicts():
+    r = rec("x", 0, 0.6)
+    a = attach_cv_file(r, {"n_train": 80, "n_test": 20, "per_fold": {"macro_f1": [0.1, 0.2]}})
+    assert a.metrics["cv.per_fold.macro_f1"] == [0.1, 0.2] and a.metrics["cv.n_train"] == 80
+    b = attach_cv_file(r, {"per_fold": {"macro_f1": {"fold_10": 0.3, "fold_2": 0.2, "fold_1": 0.1}}})
+    assert b.metrics["cv.per_fold.macro_f1"] == [0.1, 0.2, 0.3]
+
+
+def test_stale_metrics_and_dedup_rules():
+    node = {
+        "rev": "workspace",
+        "name": None,
+        "data": {
+            "params": {"params.yaml": {"data": {**_nested(BASE_PARAMS), "seed": 3}}},
+            "metrics": {"metrics/test.json": {"data": {"macro_f1": 0.5, "seed": 2}}},
+        },
+    }
+    (ws,) = load_records([node])
+    assert ws.state == "stale" and "seed 2 != params seed 3" in ws.error
+
+    node["data"]["metrics"]["metrics/test.json"]["data"]["seed"] = 3
+
+    def exp(name, ts):
+        return {
+            "name": name,
+            "executor": None,
+            "revs": [{"rev": name, "data": {**node["data"], "timestamp": ts}}],
+        }
+
+    node["experiments"] = [exp("old", "2026-01-01T10:00:00"), exp("new", "2026-01-02T09:00:00")]
+    states = {r.name: (r.state, r.error) for r in load_records([node])}
+    assert states == {
+        "new": ("success", None),  # experiments beat the workspace; the newest experiment wins
+        "old": ("duplicate", "same params as new"),
+        "workspace": ("duplicate", "same params as new"),
+    }
+
+
+def _nested(flat: dict) -> dict:
+    out: dict = {}
+    for key, value in flat.items():
+        head, _, leaf = key.rpartition(".")
+        node = out
+        for part in filter(None, head.split(".")):
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- output
+def test_writers(tmp_path):
+    lb = build_leaderboard(load_records(FIXTURE))
+    write_markdown(lb, tmp_path / "lb.md")
+    write_json(lb, tmp_path / "lb.json")
+    plot_leaderboard(lb, tmp_path / "lb.png")
+    md = (tmp_path / "lb.md").read_text()
+    assert "## Reading this table" in md and "toy.csv (embedding: tfidf / none)" in md
+    assert "Holm" in md and "Failed experiments: ldam-s0" in md and "ro-s2 (queued)" in md
+    data = json.loads((tmp_path / "lb.json").read_text())
+    assert data["primary"] == "macro_f1" and data["failed"] == ["ldam-s0"] and data["seeds"] == [0, 1, 2]
+    png = (tmp_path / "lb.png").read_bytes()
+    assert len(png) > 1000 and png.startswith(PNG_MAGIC)
+
+
+def test_command_with_saved_json(tmp_path, capsys):
+    out = tmp_path / "reports"
+    assert stage.main(["--exp-show-json", str(FIXTURE), "--out", str(out)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["leaderboard.json", "leaderboard.md", "leaderboard.png"]
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0] == str(out / "leaderboard.md") and "best macro_f1" in printed[1]
+
+
+def test_command_errors_are_one_line_and_write_nothing(tmp_path, capsys):
+    data = [n for n in json.loads(FIXTURE.read_text()) if n["rev"] != "workspace"]
+    for node in data:  # no baseline run left: drop base-s*, make the commit itself a smote run
+        node["experiments"] = [e for e in node["experiments"] or [] if not e["name"].startswith("base")]
+        node["data"]["params"]["params.yaml"]["data"]["balance"]["method"] = "smote"
+    path = tmp_path / "no_base.json"
+    path.write_text(json.dumps(data))
+    out = tmp_path / "reports"
+    assert stage.main(["--exp-show-json", str(path), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: compare: no baseline experiment")
+    assert "dvc exp run -S balance.method=none" in err
+    assert not out.exists() or not any(out.iterdir())
+    assert stage.main(["--exp-show-json", str(tmp_path / "missing.json")]) == 2
+    assert "no such file" in capsys.readouterr().err

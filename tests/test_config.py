@@ -1,0 +1,100 @@
+import pytest
+import yaml
+
+from imbalance_lab.config import PARAMS_FILE, load_params, parse_params
+from imbalance_lab.errors import ConfigError
+from tests.helpers import ROOT
+
+
+def raw_params() -> dict:
+    return yaml.safe_load((ROOT / PARAMS_FILE).read_text())
+
+
+def with_value(section: str, key: str, value) -> dict:
+    raw = raw_params()
+    raw[section][key] = value
+    return raw
+
+
+def test_committed_params_are_valid():
+    params = load_params(ROOT / PARAMS_FILE)
+    assert params.train.lr == pytest.approx(1.0e-3)
+    assert params.train.hidden_dims == (256,)
+    assert params.balance.method == "none"
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "value", "expected"),
+    [
+        ("train", "lr", "abc", "train.lr: expected a number, got 'abc'"),
+        ("train", "lr", "1e-5", "write 1.0e-5"),
+        ("train", "lr", True, "train.lr: expected a number"),
+        ("split", "test_size", -0.1, "split.test_size: -0.1 is out of range; allowed (0.0, 1.0)"),
+        ("train", "hidden_dims", [64, 0], "non-empty list of positive integers"),
+        ("train", "hidden_dims", 64, "train.hidden_dims: expected a list"),
+        ("train", "max_epochs", 2.5, "train.max_epochs: expected an integer"),
+        ("cv", "folds", 1, "cv.folds: 1 is out of range"),
+        ("data", "drop_invalid", "yes", "data.drop_invalid: expected true or false"),
+    ],
+)
+def test_wrong_types_and_ranges_name_the_key(section, key, value, expected):
+    with pytest.raises(ConfigError, match=None) as error:
+        parse_params(with_value(section, key, value))
+    assert expected in str(error.value)
+    assert "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "value"),
+    [
+        ("balance", "method", "smoote"),
+        ("train", "loss", "hinge"),
+        ("train", "sampler", "random"),
+        ("train", "class_weight", "balanced"),
+        ("threshold", "method", "magic"),
+        ("embed", "backend", "word2vec"),
+    ],
+)
+def test_unknown_strategy_lists_the_valid_ones(section, key, value):
+    with pytest.raises(ConfigError) as error:
+        parse_params(with_value(section, key, value))
+    message = str(error.value)
+    assert f"{section}.{key}: unknown value '{value}'; valid values are:" in message
+
+
+def test_unknown_choice_lists_every_resampler():
+    with pytest.raises(ConfigError) as error:
+        parse_params(with_value("balance", "method", "nope"))
+    for name in ("none", "random_over", "random_under", "smote"):
+        assert name in str(error.value)
+
+
+def test_unknown_key_suggests_the_closest():
+    raw = raw_params()
+    raw["train"]["lrr"] = 0.1
+    with pytest.raises(ConfigError, match=r"unknown key 'train.lrr'; did you mean 'lr'\?"):
+        parse_params(raw)
+    raw = raw_params()
+    raw["treshold"] = {}
+    with pytest.raises(ConfigError, match=r"unknown key 'treshold'; did you mean 'threshold'\?"):
+        parse_params(raw)
+
+
+def test_split_sizes_must_leave_a_training_split():
+    raw = raw_params()
+    raw["split"].update(test_size=0.5, val_size=0.5)
+    with pytest.raises(ConfigError, match="must be below 1"):
+        parse_params(raw)
+
+
+def test_missing_keys_take_defaults_and_ints_are_accepted_as_floats():
+    raw = raw_params()
+    del raw["train"]["dropout"]
+    raw["train"]["lr"] = 1
+    params = parse_params(raw)
+    assert params.train.dropout == 0.2 and params.train.lr == 1.0 and isinstance(params.train.lr, float)
+
+
+def test_missing_params_file_is_a_clear_error(tmp_path):
+    with pytest.raises(ConfigError, match="not found; run from the project root"):
+        load_params(tmp_path / "params.yaml")

@@ -1,0 +1,84 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from imbalance_lab.config import BUILTIN_DATASET, DataParams
+from imbalance_lab.datasets import encode_labels, load_table
+from imbalance_lab.errors import DataError
+from tests.helpers import ROOT
+
+
+def test_builtin_trec6_loads_without_repeated_lines():
+    table = load_table(DataParams(source=str(ROOT / BUILTIN_DATASET)), needs_text=True)
+    frame = table.frame
+    assert 5300 < len(frame) < 5500
+    assert set(frame["label"]) == {"ABBR", "DESC", "ENTY", "HUM", "LOC", "NUM"}
+    assert not frame.duplicated().any()
+    assert frame["label"].value_counts(normalize=True)["ABBR"] == pytest.approx(0.016, abs=0.002)
+
+
+def test_user_csv_parquet_jsonl_give_the_same_table(tmp_path):
+    frame = pd.DataFrame({"question": ["a b", "c d", "e f"], "y": [1, 0, 1]})
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    frame.to_parquet(tmp_path / "t.parquet")
+    frame.to_json(tmp_path / "t.jsonl", orient="records", lines=True)
+    tables = [
+        load_table(
+            DataParams(source=str(tmp_path / f"t.{ext}"), text_column="question", label_column="y"), needs_text=True
+        ).frame
+        for ext in ("csv", "parquet", "jsonl")
+    ]
+    for table in tables:
+        assert table["text"].tolist() == ["a b", "c d", "e f"]
+        assert table["label"].tolist() == [1, 0, 1]
+
+
+def test_missing_column_lists_the_columns_that_exist(tmp_path):
+    pd.DataFrame({"body": ["x"], "label": ["a"]}).to_csv(tmp_path / "t.csv", index=False)
+    with pytest.raises(DataError, match=r"no column 'text' \(data.text_column\); the file has: body, label"):
+        load_table(DataParams(source=str(tmp_path / "t.csv")), needs_text=True)
+
+
+def test_invalid_rows_are_dropped_or_refused(tmp_path):
+    pd.DataFrame({"text": ["ok", "", None, "fine"], "label": ["a", "b", "b", None]}).to_csv(
+        tmp_path / "t.csv", index=False
+    )
+    table = load_table(DataParams(source=str(tmp_path / "t.csv")), needs_text=True)
+    assert table.frame["text"].tolist() == ["ok"]
+    assert any("dropped 3 rows" in note for note in table.notes)
+    with pytest.raises(DataError, match="3 rows with empty text or missing label"):
+        load_table(DataParams(source=str(tmp_path / "t.csv"), drop_invalid=False), needs_text=True)
+
+
+def test_non_utf8_file_is_named(tmp_path):
+    (tmp_path / "t.csv").write_bytes("text,label\ncaf\xe9,a\n".encode("latin-1"))
+    with pytest.raises(DataError, match="not UTF-8"):
+        load_table(DataParams(source=str(tmp_path / "t.csv")), needs_text=True)
+
+
+def test_features_must_be_numeric_and_finite(tmp_path):
+    pd.DataFrame({"f1": [1.0, 2.0], "f2": ["x", "y"], "label": [0, 1]}).to_csv(tmp_path / "t.csv", index=False)
+    with pytest.raises(DataError, match="feature columns must be numeric, these are not: f2"):
+        load_table(DataParams(source=str(tmp_path / "t.csv")), needs_text=False)
+    pd.DataFrame({"f1": [1.0, np.nan], "label": [0, 1]}).to_csv(tmp_path / "n.csv", index=False)
+    with pytest.raises(DataError, match="NaN or infinite values: f1"):
+        load_table(DataParams(source=str(tmp_path / "n.csv")), needs_text=False)
+
+
+def test_labels_encode_in_natural_or_explicit_order():
+    codes, classes = encode_labels(pd.Series([10, 2, 2, 1]), ())
+    assert classes == ["1", "2", "10"] and codes.tolist() == [2, 1, 1, 0]
+    codes, classes = encode_labels(pd.Series(["teen", "toddler", "child"]), ("toddler", "child", "teen"))
+    assert classes == ["toddler", "child", "teen"] and codes.tolist() == [2, 0, 1]
+    with pytest.raises(DataError, match="missing classes found in the data: teen"):
+        encode_labels(pd.Series(["teen", "toddler"]), ("toddler", "child"))
+    with pytest.raises(DataError, match="single class"):
+        encode_labels(pd.Series(["a", "a"]), ())
+
+
+def test_missing_file_and_unknown_format(tmp_path):
+    with pytest.raises(DataError, match="not found"):
+        load_table(DataParams(source=str(tmp_path / "nope.csv")), needs_text=True)
+    (tmp_path / "t.xlsx").write_text("x")
+    with pytest.raises(DataError, match="unsupported file type '.xlsx'"):
+        load_table(DataParams(source=str(tmp_path / "t.xlsx")), needs_text=True)

@@ -1,0 +1,59 @@
+"""The whole pipeline through DVC on a small CSV the test writes (tfidf backend: no model needed)."""
+
+import json
+
+import numpy as np
+import pytest
+
+from tests.helpers import run
+
+pytestmark = pytest.mark.slow
+
+METRICS = ["metrics/train.json", "metrics/cv.json", "metrics/test.json", "metrics/threshold.json"]
+
+
+def ran_stages(output: str) -> set[str]:
+    return {line.split("'")[1] for line in output.splitlines() if line.startswith("Running stage '")}
+
+
+def test_repro_then_smote_experiment(text_project):
+    first = run(["dvc", "repro"], text_project)
+    assert ran_stages(first.stdout) == {
+        "embed",
+        "split",
+        "balance",
+        "train",
+        "cross-validate",
+        "evaluate",
+        "threshold-tune",
+    }
+    for name in METRICS:
+        assert (text_project / name).exists(), name
+    test = json.loads((text_project / "metrics/test.json").read_text())
+    for key in ("accuracy", "balanced_accuracy", "macro_f1", "mcc", "roc_auc_macro", "pr_auc_macro", "ece"):
+        assert 0.0 <= test[key] <= 1.0 or key == "mcc", (key, test[key])
+    assert test["macro_f1"] > 0.5, "the fixture's classes are separable; a broken pipeline scores near chance"
+    assert test["minority_class"] == "finance"
+    assert set(test["per_class"]) == {"finance", "sports", "weather"}
+    cv = json.loads((text_project / "metrics/cv.json").read_text())
+    assert len(cv["per_fold"]["macro_f1"]) == 3 and 0 < cv["pooled_macro_f1"] <= 1
+
+    second = run(["dvc", "repro"], text_project)
+    assert ran_stages(second.stdout) == set()
+    assert "Data and pipelines are up to date" in second.stdout
+
+    run(["git", "add", "-A"], text_project)
+    run(["git", "commit", "-qm", "baseline run"], text_project)
+    experiment = run(["dvc", "exp", "run", "-S", "balance.method=smote"], text_project)
+    rerun = ran_stages(experiment.stdout)
+    assert "embed" not in rerun and "split" not in rerun
+    assert {"balance", "train", "cross-validate", "evaluate", "threshold-tune"} <= rerun
+    balanced = np.load(text_project / "data/balanced/train.npz")
+    counts = np.bincount(balanced["y"])
+    assert len(set(counts.tolist())) == 1, f"SMOTE 'auto' should equalise the training classes, got {counts}"
+    assert balanced["synthetic"].sum() > 0
+
+    shown = json.loads(run(["dvc", "exp", "show", "--json"], text_project).stdout)
+    assert "smote" in json.dumps(shown)
+    diff = run(["dvc", "metrics", "diff", "main", "--md"], text_project)
+    assert "macro_f1" in diff.stdout

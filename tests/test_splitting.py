@@ -1,0 +1,42 @@
+import numpy as np
+import pytest
+
+from imbalance_lab.errors import DataError
+from imbalance_lab.splitting import cross_split_duplicates, duplicate_groups, stratified_split
+
+
+def labels(counts):
+    return np.repeat(np.arange(len(counts)), counts)
+
+
+def test_split_is_stratified_disjoint_and_complete():
+    y = labels([500, 100, 20])
+    split = stratified_split(y, ["a", "b", "c"], test_size=0.2, val_size=0.1, seed=0)
+    parts = [split.train, split.val, split.test]
+    assert sum(len(p) for p in parts) == len(y)
+    assert len(np.unique(np.concatenate(parts))) == len(y)
+    assert np.bincount(y[split.test]).tolist() == [100, 20, 4]
+    for part in parts:
+        assert (np.bincount(y[part], minlength=3) > 0).all()
+
+
+def test_same_seed_same_split_other_seed_other_split():
+    y = labels([200, 50, 10])
+    a = stratified_split(y, list("abc"), test_size=0.2, val_size=0.1, seed=1)
+    b = stratified_split(y, list("abc"), test_size=0.2, val_size=0.1, seed=1)
+    c = stratified_split(y, list("abc"), test_size=0.2, val_size=0.1, seed=2)
+    assert np.array_equal(a.test, b.test) and not np.array_equal(a.test, c.test)
+
+
+def test_class_too_small_for_every_split_is_named():
+    with pytest.raises(DataError, match=r"class 'rare' has 5 rows; it needs at least 10"):
+        stratified_split(labels([100, 5]), ["common", "rare"], test_size=0.2, val_size=0.1, seed=0)
+
+
+def test_duplicates_are_found_across_splits():
+    hashes = np.array([1, 2, 3, 1, 5, 6], dtype=np.uint64)
+    assert duplicate_groups(hashes).tolist() == [True, True, True, False, True, True]
+    from imbalance_lab.splitting import Split
+
+    split = Split(train=np.array([0, 1]), val=np.array([2]), test=np.array([3, 4, 5]))
+    assert cross_split_duplicates(hashes, split) == 1
