@@ -352,7 +352,12 @@ def _apply_holm(comps: list[dict], alpha: float) -> None:
 
 def _describe(params: dict) -> str:
     src = params.get("data.source", "unknown")
-    emb = " / ".join(str(params[k]) for k in ("embed.backend", "embed.model") if k in params)
+    keys = (
+        ("embed.backend", "embed.model")
+        if params.get("embed.backend") == "sentence-transformers"
+        else ("embed.backend",)
+    )
+    emb = " / ".join(str(params[k]) for k in keys if k in params)
     return f"{src} (embedding: {emb})" if emb else str(src)
 
 
