@@ -1,0 +1,73 @@
+"""Sweep plan: strategy syntax, seeds, names and the -S overrides each experiment is queued with (no DVC runs)."""
+
+import re
+
+import pytest
+import yaml
+
+from imbalance_lab.errors import ConfigError
+from imbalance_lab.sweep import DEFAULT_SEEDS, DEFAULT_STRATEGIES, parse_seeds, parse_strategies, plan
+from tests.helpers import ROOT
+
+PARAMS = yaml.safe_load((ROOT / "params.yaml").read_text())
+BASE_SETS = ("balance.method=none", "train.class_weight=none", "train.loss=cross_entropy", "train.sampler=shuffle")
+
+
+def test_strategy_syntax_and_names():
+    none, smote, cw, combo = parse_strategies(
+        "none smote train.class_weight=inverse balance.method=smote+train.loss=focal"
+    )
+    assert none.overrides == (("balance.method", "none"),) and smote.slug == "smote"
+    assert cw.overrides == (("train.class_weight", "inverse"),) and cw.slug == "class_weight-inverse"
+    assert combo.overrides == (("balance.method", "smote"), ("train.loss", "focal"))
+    assert combo.slug == "smote+loss-focal"
+
+
+def test_every_strategy_starts_from_the_baseline():
+    grid = plan(parse_strategies("none train.loss=focal smote+train.sampler=weighted"), [0, 3], PARAMS)
+    by_name = {e.name: e for e in grid}
+    assert list(by_name) == ["none-s0", "none-s3", "loss-focal-s0", "loss-focal-s3", "smote+sampler-weighted-s0",
+                             "smote+sampler-weighted-s3"]  # fmt: skip
+    assert by_name["none-s3"].set_params == (*BASE_SETS, "seed=3")
+    assert by_name["loss-focal-s0"].set_params == (
+        "balance.method=none",
+        "train.class_weight=none",
+        "train.loss=focal",
+        "train.sampler=shuffle",
+        "seed=0",
+    )
+    combo = by_name["smote+sampler-weighted-s0"].set_params
+    assert "balance.method=smote" in combo and "train.sampler=weighted" in combo and len(combo) == 5
+
+
+def test_default_grid_is_the_issue_grid():
+    grid = plan(parse_strategies(DEFAULT_STRATEGIES), parse_seeds(DEFAULT_SEEDS), PARAMS)
+    assert len(grid) == 40 and len({e.name for e in grid}) == 40
+    makefile = (ROOT / "Makefile").read_text().replace("\\\n", " ")
+    make_default = re.search(r"^SWEEP_STRATEGIES \?= (.*)$", makefile, re.M)[1]
+    assert make_default.split() == DEFAULT_STRATEGIES.split()  # `make sweep` and the command agree
+
+
+def test_seeds():
+    assert parse_seeds("0 1 2") == parse_seeds("0,1,2") == parse_seeds("range(0,3)") == [0, 1, 2]
+    for bad, msg in (("0 x", "'x'"), ("", "no seeds"), ("1 1", "repeats")):
+        with pytest.raises(ConfigError, match=msg):
+            parse_seeds(bad)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("smoet", r"balance.method: unknown value 'smoet'; valid values are: .*smote"),
+        ("train.los=focal", r"unknown param; did you mean 'train.loss'"),
+        ("trian.loss=focal", r"no params section 'trian'; did you mean 'train'"),
+        ("train.lr=-1", r"train.lr: -1.0 is out of range"),
+        ("seed=3", "set seeds with SWEEP_SEEDS"),
+        ("smote++train.loss=focal", "empty override"),
+        ("smote balance.method=smote", "are the same strategy"),
+        ("", "no strategies"),
+    ],
+)
+def test_bad_strategies_fail_before_anything_is_queued(text, message):
+    with pytest.raises(ConfigError, match=message):
+        plan(parse_strategies(text), [0], PARAMS)
