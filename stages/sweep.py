@@ -148,8 +148,9 @@ def main(argv: list[str] | None = None) -> int:
         say(f"{len(grid)} experiments on commit {rev[:7]}; {jobs} at a time")
         say("dvc repro embed (computed once here, restored from the run-cache by every experiment)")
         dvc("repro", "embed")
-        queued = queue(grid, states(rev))
-        if queued:
+        before = states(rev)
+        queued = queue(grid, before)
+        if queued or any(before.get(e.name) == "queued" for e in grid):  # also left over from an interrupted sweep
             start_workers(jobs)
             say(f"queued {len(queued)}; follow one with `dvc queue logs -f <name>`, all with `dvc queue status`")
         final = wait([e.name for e in grid], rev, args.poll)

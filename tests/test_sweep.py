@@ -71,3 +71,33 @@ def test_seeds():
 def test_bad_strategies_fail_before_anything_is_queued(text, message):
     with pytest.raises(ConfigError, match=message):
         plan(parse_strategies(text), [0], PARAMS)
+
+
+def test_command_reports_failures_by_name(tmp_path, monkeypatch, capsys):
+    """The orchestration with DVC replaced by fakes: one failure, one recomputed embed, exit status 1."""
+    from stages import sweep as command
+
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(PARAMS))
+    monkeypatch.chdir(tmp_path)
+    calls = []
+    polls = iter([{}, {"none-s0": "running", "smote-s0": "queued"}, {"none-s0": "success", "smote-s0": "failed"}])
+    logs = {
+        "none-s0": "Running stage 'embed':\n> python -m stages.embed\n",
+        "smote-s0": "Stage 'embed' didn't change, skipping\nerror: balance: class 'x' too small\n",
+    }
+    monkeypatch.setattr(command, "baseline_commit", lambda: "abc1234")
+    monkeypatch.setattr(command, "dvc", lambda *args, check=True: calls.append(args))
+    monkeypatch.setattr(command, "states", lambda rev: next(polls))
+    monkeypatch.setattr(command, "start_workers", lambda jobs: calls.append(("queue", "start", jobs)))
+    monkeypatch.setattr(command, "log_text", lambda name: logs[name])
+    monkeypatch.setattr(command.time, "sleep", lambda s: None)
+    assert command.main(["--strategies", "none smote", "--seeds", "0", "--jobs", "1", "--no-compare"]) == 1
+    out = capsys.readouterr().out
+    assert (
+        "FAILED smote-s0 (failed): Stage 'embed' didn't change, skipping | error: balance: class 'x' too small" in out
+    )
+    assert "embed recomputed in 1 of 1 experiments run now: none-s0" in out
+    assert "1 failed: smote-s0" in out
+    assert calls[0] == ("repro", "embed") and ("queue", "start", 1) in calls
+    queued = [c for c in calls if c[:3] == ("exp", "run", "--queue")]
+    assert [c[4] for c in queued] == ["none-s0", "smote-s0"] and "-S" in queued[1] and "seed=0" in queued[1]
