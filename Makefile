@@ -33,5 +33,14 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# Strategies x seeds as queued DVC experiments, then the leaderboard (docs/compare.md). Strategy syntax:
+# space-separated; a bare word is a balance.method; otherwise key=value overrides joined by '+'.
+SWEEP_STRATEGIES ?= none random_over smote adasyn train.class_weight=inverse train.loss=focal \
+	train.loss=logit_adjusted train.sampler=weighted
+SWEEP_SEEDS ?= 0 1 2 3 4
+SWEEP_JOBS ?= 2
+sweep: setup
+	$(BIN)/python -m stages.sweep --strategies "$(SWEEP_STRATEGIES)" --seeds "$(SWEEP_SEEDS)" --jobs $(SWEEP_JOBS)
+
 clean-venv:
 	rm -rf $(VENV)

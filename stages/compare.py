@@ -1,6 +1,6 @@
 """compare: leaderboard of class-imbalance strategies over DVC experiments (seeds paired).
 
-    python -m stages.compare [--metric macro_f1] [--alpha 0.05] [--out reports] [--exp-show-json FILE]
+    python -m stages.compare [--metric macro_f1] [--alpha 0.05] [--out reports] [--rev COMMIT] [--exp-show-json FILE]
 
 Reads ``dvc exp show --json`` (run here, or a saved copy), groups experiments by every param except
 ``seed``, compares each strategy with the baseline, and writes reports/leaderboard.{md,json,png}. When run
@@ -33,8 +33,9 @@ from imbalance_lab.errors import ConfigError, UserError
 EXIT_USER_ERROR = 2
 
 
-def run_exp_show(all_commits: bool = False) -> list:
+def run_exp_show(all_commits: bool = False, rev: str | None = None) -> list:
     cmd = [sys.executable, "-m", "dvc", "exp", "show", "--json"] + (["--all-commits"] if all_commits else [])
+    cmd += ["--rev", rev] if rev and not all_commits else []
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         last = (proc.stderr.strip().splitlines() or ["(no message)"])[-1]
@@ -113,6 +114,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--out", default="reports", help="output folder (default reports)")
     ap.add_argument("--exp-show-json", metavar="FILE", help="saved `dvc exp show --json` output instead")
     ap.add_argument("--all-commits", action="store_true", help="include experiments of all commits (-A)")
+    ap.add_argument("--rev", help="experiments of this baseline commit instead of HEAD (`dvc exp show --rev`)")
     return ap.parse_args(argv)
 
 
@@ -127,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
                 raise UserError(f"--exp-show-json {path}: no such file")
             records = load_records(path)
         else:
-            records = with_cv_files(load_records(run_exp_show(args.all_commits)))
+            records = with_cv_files(load_records(run_exp_show(args.all_commits, args.rev)))
         lb = build_leaderboard(records, primary=args.metric, alpha=args.alpha)
         targets = write_reports(lb, Path(args.out))
     except UserError as exc:

@@ -74,7 +74,19 @@ def copy_project(dest: Path) -> Path:
     run(["git", "config", "user.name", "test"], dest)
     run(["dvc", "init", "-q"], dest)
     run(["dvc", "config", "core.analytics", "false"], dest)
+    if (ROOT / ".dvc" / "plots").is_dir():  # custom plot templates named in dvc.yaml
+        shutil.copytree(ROOT / ".dvc" / "plots", dest / ".dvc" / "plots")
     return dest
+
+
+def make_text_project(dest: Path) -> Path:
+    """A committed project copy reading a small imbalanced 3-class CSV with the fast tfidf backend."""
+    project = copy_project(dest)
+    make_texts({"weather": 240, "sports": 90, "finance": 24}).to_csv(project / "texts.csv", index=False)
+    set_params(project, data={"source": "texts.csv"}, **FAST_PARAMS)
+    run(["git", "add", "-A"], project)
+    run(["git", "commit", "-qm", "fixture project"], project)
+    return project
 
 
 def set_params(project: Path, **sections) -> None:

@@ -1,0 +1,277 @@
+"""Leaderboard: experiments grouped by strategy (every param but seed), compared seed-paired with the baseline.
+
+Each strategy gets two rows, untuned (metrics/test.json) and tuned (metrics/threshold.json ``after``), so
+"no rebalancing + tuned thresholds" is always on the board. Tests: stats.paired_test on the per-seed
+differences, stats.nadeau_bengio_ttest on seed x fold CV differences, Holm within each family.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from imbalance_lab import stats
+from imbalance_lab.compare.records import Record
+from imbalance_lab.errors import UserError
+
+#: Params that define the baseline (no rebalancing). A key a record's params lack counts as matching.
+BASELINE = {
+    "balance.method": "none",
+    "train.class_weight": "none",
+    "train.loss": "cross_entropy",
+    "train.sampler": "shuffle",
+}
+DEFAULT_METRICS = ("macro_f1", "balanced_accuracy", "mcc", "minority_recall", "pr_auc_macro", "ece")
+
+
+# -------------------------------------------------------------------------------------------- grouping
+def strategy_key(params: dict) -> tuple:
+    """Every param except ``seed``, as (name, value) pairs sorted by name."""
+    return tuple(sorted(((k, v) for k, v in params.items() if k != "seed"), key=lambda kv: kv[0]))
+
+
+def group_by_strategy(records: list[Record]) -> dict[tuple, list[Record]]:
+    """Successful records grouped by strategy_key (all params but seed); other states are skipped."""
+    groups: dict[tuple, list[Record]] = defaultdict(list)
+    for r in records:
+        if r.state == "success":
+            groups[strategy_key(r.params)].append(r)
+    return dict(groups)
+
+
+def find_baseline(groups: dict, baseline: dict = BASELINE) -> tuple | None:
+    """The group matching ``baseline``; among several, the one agreeing most with the most common values."""
+
+    def matches(key: tuple) -> bool:
+        p = dict(key)
+        return any(k in p for k in baseline) and all(str(p.get(k, v)) == str(v) for k, v in baseline.items())
+
+    cands = [k for k in groups if matches(k)]
+    if len(cands) <= 1:
+        return cands[0] if cands else None
+    counts: dict = defaultdict(Counter)
+    for key, group in groups.items():
+        for k, v in key:
+            counts[k][v] += len(group)
+    mode = {k: c.most_common(1)[0][0] for k, c in counts.items()}
+    return max(cands, key=lambda c: (sum(mode.get(k) == v for k, v in c), len(groups[c]), str(c)))
+
+
+def _fmt_value(v: Any) -> str:
+    return json.dumps(list(v)) if isinstance(v, tuple) else str(v)
+
+
+def strategy_label(key: tuple, baseline_key: tuple | None) -> str:
+    """Only the params that differ from the baseline, e.g. "balance.method=smote"; "baseline" if none."""
+    if baseline_key is None or key == baseline_key:
+        return "baseline"
+    a, b = dict(key), dict(baseline_key)
+    diff = [
+        f"{k}={_fmt_value(a[k]) if k in a else '<unset>'}"
+        for k in sorted(set(a) | set(b))
+        if a.get(k, "<unset>") != b.get(k, "<unset>")
+    ]
+    return ", ".join(diff) or "baseline"
+
+
+# ----------------------------------------------------------------------------------------- leaderboard
+@dataclass
+class Row:
+    label: str
+    strategy: str
+    view: str  # "untuned" (metrics/test.json) | "tuned" (metrics/threshold.json "after")
+    is_baseline: bool
+    params: dict  # every param but seed
+    seeds: list
+    experiments: list
+    metrics: dict  # metric -> stats.summarize(...) over seeds
+    vs_baseline: dict | None = None  # paired by seed vs the untuned baseline (None on that row itself)
+    vs_tuned_baseline: dict | None = None  # paired by seed vs the baseline's tuned row
+    cv: dict | None = None  # Nadeau-Bengio vs the untuned baseline (untuned rows with per-fold data)
+
+
+@dataclass
+class Leaderboard:
+    primary: str
+    alpha: float
+    metrics: list
+    rows: list
+    baseline: dict  # the params defining the baseline
+    dataset: str
+    seeds: list  # distinct seeds among compared records
+    failed: list  # experiment names
+    unfinished: list  # "name (queued)"
+    not_counted: list  # "name (duplicate: same params as x)", stale ...
+    notes: list = field(default_factory=list)
+
+
+def _seed_order(seed: Any) -> tuple:
+    return (0, seed, "") if isinstance(seed, (int, float)) else (1, 0, str(seed))
+
+
+def _values(group: list[Record], view: str, metric: str) -> dict:
+    prefix = "test." if view == "untuned" else "tuned."
+    out = {}
+    for r in group:
+        v = r.metrics.get(prefix + metric)
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            out[r.seed] = float(v)
+    return out
+
+
+def _paired(vals: dict, ref: dict, lower: bool) -> dict:
+    seeds = sorted((s for s in vals if s in ref), key=_seed_order)
+    diffs = [vals[s] - ref[s] for s in seeds]
+    d, t = stats.summarize(diffs), stats.paired_test(diffs)
+    return {
+        "n_paired": len(seeds),
+        "seeds": seeds,
+        "mean_diff": d["mean"],
+        "diff_ci_low": d["ci_low"],
+        "diff_ci_high": d["ci_high"],
+        "test": t["test"],
+        "statistic": t["statistic"],
+        "p": t["p"],
+        "lower_is_better": lower,
+    }
+
+
+def _cv_compare(group: list[Record], base: list[Record], metric: str, lower: bool) -> dict | None:
+    """Seed-paired fold differences, all seed x fold pairs pooled into one corrected t-test."""
+    ref = {r.seed: r for r in base}
+    diffs, n_train, n_test, seeds = [], [], [], []
+    for r in group:
+        b = ref.get(r.seed)
+        a_f = r.metrics.get(f"cv.per_fold.{metric}")
+        b_f = b.metrics.get(f"cv.per_fold.{metric}") if b else None
+        if a_f and b_f and len(a_f) == len(b_f):
+            diffs += [x - y for x, y in zip(a_f, b_f, strict=True)]
+            seeds.append(r.seed)
+            n_train.append(r.metrics.get("cv.n_train") or b.metrics.get("cv.n_train"))
+            n_test.append(r.metrics.get("cv.n_test") or b.metrics.get("cv.n_test"))
+    if not diffs or None in n_train or None in n_test:
+        return None
+    nb = stats.nadeau_bengio_ttest(diffs, sum(n_train) / len(n_train), sum(n_test) / len(n_test))
+    means = [sum(f) / len(f) for r in group if (f := r.metrics.get(f"cv.per_fold.{metric}"))]
+    return {
+        "metric": metric,
+        "mean": stats.summarize(means)["mean"],
+        "seeds": sorted(seeds, key=_seed_order),
+        "J": len(diffs),
+        "mean_diff": sum(diffs) / len(diffs),
+        "t": nb["t"],
+        "p": nb["p"],
+        "df": nb["df"],
+        "lower_is_better": lower,
+    }
+
+
+def _apply_holm(comps: list[dict], alpha: float) -> None:
+    for c, p_adj in zip(comps, stats.holm([c["p"] for c in comps]), strict=True):
+        c["p_holm"] = p_adj
+        c["verdict"] = stats.verdict(c["mean_diff"], p_adj, alpha, lower_is_better=c["lower_is_better"])
+
+
+def _describe(params: dict) -> str:
+    src = params.get("data.source", "unknown")
+    keys = (
+        ("embed.backend", "embed.model")
+        if params.get("embed.backend") == "sentence-transformers"
+        else ("embed.backend",)
+    )
+    emb = " / ".join(str(params[k]) for k in keys if k in params)
+    return f"{src} (embedding: {emb})" if emb else str(src)
+
+
+def build_leaderboard(
+    records: list[Record],
+    *,
+    metrics: tuple = DEFAULT_METRICS,
+    primary: str = "macro_f1",
+    alpha: float = 0.05,
+    baseline: dict = BASELINE,
+) -> Leaderboard:
+    """Rows per strategy x {untuned, tuned}; the primary metric compared seed-paired with the baselines.
+
+    Holm families, each adjusted on its own: (1) every row vs the untuned baseline, (2) every row vs the
+    baseline with tuned thresholds, (3) CV: each untuned strategy vs the untuned baseline with the
+    Nadeau-Bengio corrected t-test, pooling all seed x fold differences as J = n_seeds * folds splits
+    (the corrected repeated k-fold test of Bouckaert & Frank 2004). Rows are sorted best-first on the
+    primary metric's mean (descending; ascending for lower-is-better metrics).
+    """
+    if not records:
+        raise UserError("no experiments found; run some first, e.g. `dvc exp run -S seed=0`")
+    metrics = list(dict.fromkeys([primary, *metrics]))
+    groups = group_by_strategy(records)
+    if not groups:
+        found = ", ".join(f"{r.name} ({r.state})" for r in records)
+        raise UserError(f"no successful experiment to compare; found: {found}")
+    used = [r for g in groups.values() for r in g]
+    if not any(f"test.{primary}" in r.metrics for r in used):
+        numeric = {k for r in used for k, v in r.metrics.items() if isinstance(v, (int, float))}
+        avail = sorted(k[5:] for k in numeric if k.startswith("test.") and k.count(".") == 1 and k != "test.seed")
+        raise UserError(f"metric {primary!r} is not in metrics/test.json; available: {', '.join(avail)}")
+    bkey = find_baseline(groups, baseline)
+    if bkey is None:
+        need = ", ".join(f"{k}={v}" for k, v in baseline.items())
+        cmd = " ".join(f"-S {k}={v}" for k, v in baseline.items())
+        raise UserError(f"no baseline experiment (params {need}); run one per seed, e.g. `dvc exp run {cmd} -S seed=0`")
+    lower = primary in stats.LOWER_IS_BETTER
+    base = groups[bkey]
+    ref = {"untuned": _values(base, "untuned", primary), "tuned": _values(base, "tuned", primary)}
+    rows: list[Row] = []
+    for key, group in groups.items():
+        label = strategy_label(key, bkey)
+        for view in ("untuned", "tuned"):
+            vals = {m: _values(group, view, m) for m in metrics}
+            if not vals[primary]:
+                continue
+            is_base = key == bkey
+            title = label
+            if view == "tuned":
+                meths = {str(r.metrics.get("tuned.method", r.params.get("threshold.method"))) for r in group}
+                title = f"{label} + tuned thresholds ({', '.join(sorted(meths))})"
+            summaries = {m: stats.summarize(list(v.values())) for m, v in vals.items()}
+            seeds, names = sorted(vals[primary], key=_seed_order), sorted(r.name for r in group)
+            row = Row(title, label, view, is_base, dict(key), seeds, names, summaries)
+            if not (is_base and view == "untuned"):
+                row.vs_baseline = _paired(vals[primary], ref["untuned"], lower)
+            if ref["tuned"] and not is_base:
+                row.vs_tuned_baseline = _paired(vals[primary], ref["tuned"], lower)
+            if view == "untuned" and not is_base:
+                row.cv = _cv_compare(group, base, primary, lower)
+            rows.append(row)
+    for attr in ("vs_baseline", "vs_tuned_baseline", "cv"):
+        _apply_holm([getattr(r, attr) for r in rows if getattr(r, attr)], alpha)
+
+    def order(r: Row) -> tuple:
+        m = r.metrics[primary]["mean"]
+        return (math.isnan(m), (m if lower else -m) if not math.isnan(m) else 0.0, r.label)
+
+    rows.sort(key=order)
+    notes = []
+    if any(r.view == "untuned" and not r.is_baseline for r in rows) and not any(r.cv for r in rows):
+        notes.append(f"No CV comparison: no seed-paired per-fold values (cv.json per_fold.{primary}).")
+    no_metric = sorted(r.name for r in used if f"test.{primary}" not in r.metrics)
+    if no_metric:
+        notes.append(f"Without {primary} in metrics/test.json (not counted): {', '.join(no_metric)}.")
+    return Leaderboard(
+        primary=primary,
+        alpha=alpha,
+        metrics=metrics,
+        rows=rows,
+        baseline=dict(baseline),
+        dataset=_describe(dict(bkey)),
+        seeds=sorted({r.seed for r in used}, key=_seed_order),
+        failed=[r.name for r in records if r.state == "failed"],
+        unfinished=[f"{r.name} ({r.state})" for r in records if r.state in ("queued", "running")],
+        not_counted=[
+            f"{r.name} ({r.state}: {r.error})" if r.error else f"{r.name} ({r.state})"
+            for r in records
+            if r.state not in ("success", "failed", "queued", "running")
+        ],
+        notes=notes,
+    )

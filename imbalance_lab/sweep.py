@@ -1,0 +1,134 @@
+"""A sweep plan: strategies x seeds as named DVC experiments, each validated before anything is queued.
+
+Strategy syntax (``SWEEP_STRATEGIES`` / ``--strategies``): strategies separated by spaces; one strategy is one
+or more ``key=value`` overrides joined by ``+``; a bare word is a ``balance.method``::
+
+    none smote train.class_weight=inverse train.loss=focal balance.method=smote+train.loss=focal
+
+Every strategy starts from the baseline (``compare.BASELINE``: no resampling, no class weights, plain cross
+entropy, shuffled batches) and changes only what it names, so a strategy means the same whatever
+params.yaml happens to hold, and compare can pair it with the baseline seed by seed.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import re
+from dataclasses import dataclass
+
+import yaml
+
+from imbalance_lab.compare import BASELINE
+from imbalance_lab.config import parse_params
+from imbalance_lab.errors import ConfigError
+
+DEFAULT_STRATEGIES = (
+    "none random_over smote adasyn train.class_weight=inverse train.loss=focal train.loss=logit_adjusted "
+    "train.sampler=weighted"
+)
+DEFAULT_SEEDS = "0 1 2 3 4"
+
+
+@dataclass(frozen=True)
+class Strategy:
+    text: str  # as written by the user
+    overrides: tuple[tuple[str, str], ...]  # (dotted key, value as written), in the written order
+
+    @property
+    def slug(self) -> str:
+        """Short experiment-name part: smote, class_weight-inverse, loss-focal, smote+loss-focal."""
+        parts = []
+        for key, value in self.overrides:
+            leaf = key.rsplit(".", 1)[-1]
+            parts.append(value if key == "balance.method" else f"{leaf}-{value}")
+        return re.sub(r"[^A-Za-z0-9_.+-]+", "-", "+".join(parts)).strip("-.") or "strategy"
+
+
+@dataclass(frozen=True)
+class Experiment:
+    name: str  # the DVC experiment name: <strategy slug>-s<seed>
+    strategy: Strategy
+    seed: int
+    set_params: tuple[str, ...]  # the -S arguments: the baseline with the strategy's overrides, then seed
+
+
+def parse_strategies(text: str) -> list[Strategy]:
+    out = []
+    for token in text.split():
+        overrides = []
+        for part in token.split("+"):
+            if not part:
+                raise ConfigError(f"strategy {token!r}: empty override; join overrides with a single '+'")
+            key, sep, value = part.partition("=")
+            if not sep:
+                key, value = "balance.method", part
+            if not key or not value:
+                raise ConfigError(f"strategy {token!r}: expected key=value (e.g. train.loss=focal), got {part!r}")
+            overrides.append((key, value))
+        out.append(Strategy(token, tuple(overrides)))
+    if not out:
+        raise ConfigError("no strategies given; e.g. SWEEP_STRATEGIES='none smote train.loss=focal'")
+    return out
+
+
+def parse_seeds(text: str) -> list[int]:
+    """'0 1 2', '0,1,2' or 'range(0,5)' (the form `dvc exp run -S seed=range(0,5)` takes)."""
+    text = text.strip()
+    if m := re.fullmatch(r"range\(\s*(\d+)\s*,\s*(\d+)\s*\)", text):
+        seeds = list(range(int(m[1]), int(m[2])))
+    else:
+        parts = [p for p in re.split(r"[\s,]+", text) if p]
+        bad = [p for p in parts if not p.isdigit()]
+        if bad:
+            raise ConfigError(f"seeds: expected non-negative integers like '0 1 2 3 4', got {bad[0]!r}")
+        seeds = [int(p) for p in parts]
+    if not seeds:
+        raise ConfigError("no seeds given; e.g. SWEEP_SEEDS='0 1 2 3 4'")
+    if len(set(seeds)) != len(seeds):
+        raise ConfigError(f"seeds: {text!r} repeats a seed")
+    return seeds
+
+
+def _set(raw: dict, key: str, value: str) -> None:
+    node = raw
+    *path, leaf = key.split(".")
+    for i, part in enumerate(path):
+        if not isinstance(node.get(part), dict):
+            known = [k for k, v in node.items() if isinstance(v, dict)]
+            hint = difflib.get_close_matches(part, known, n=1)
+            where = ".".join(path[: i + 1])
+            raise ConfigError(
+                f"override {key}: no params section {where!r}" + (f"; did you mean {hint[0]!r}?" if hint else "")
+            )
+        node = node[part]
+    if leaf not in node:
+        hint = difflib.get_close_matches(leaf, list(node), n=1)
+        raise ConfigError(
+            f"override {key}: unknown param" + (f"; did you mean '{'.'.join([*path, hint[0]])}'?" if hint else "")
+        )
+    node[leaf] = yaml.safe_load(value)
+
+
+def plan(strategies: list[Strategy], seeds: list[int], params: dict) -> list[Experiment]:
+    """The grid, strategy-major. Each strategy is applied to params.yaml and validated like a stage would."""
+    slugs: dict[str, str] = {}
+    out = []
+    for strategy in strategies:
+        if strategy.slug in slugs:
+            raise ConfigError(f"strategies {slugs[strategy.slug]!r} and {strategy.text!r} are the same strategy")
+        slugs[strategy.slug] = strategy.text
+        overrides = {k: str(v) for k, v in BASELINE.items()} | dict(strategy.overrides)
+        raw = copy.deepcopy(params)
+        for key, value in overrides.items():
+            if key == "seed":
+                raise ConfigError(f"strategy {strategy.text!r}: set seeds with SWEEP_SEEDS, not in a strategy")
+            _set(raw, key, value)
+        try:
+            parse_params(raw)
+        except ConfigError as exc:
+            raise ConfigError(f"strategy {strategy.text!r}: {exc}") from None
+        sets = tuple(f"{k}={v}" for k, v in overrides.items())
+        for seed in seeds:
+            out.append(Experiment(f"{strategy.slug}-s{seed}", strategy, seed, (*sets, f"seed={seed}")))
+    return out

@@ -1,0 +1,103 @@
+"""Sweep plan: strategy syntax, seeds, names and the -S overrides each experiment is queued with (no DVC runs)."""
+
+import re
+
+import pytest
+import yaml
+
+from imbalance_lab.errors import ConfigError
+from imbalance_lab.sweep import DEFAULT_SEEDS, DEFAULT_STRATEGIES, parse_seeds, parse_strategies, plan
+from tests.helpers import ROOT
+
+PARAMS = yaml.safe_load((ROOT / "params.yaml").read_text())
+BASE_SETS = ("balance.method=none", "train.class_weight=none", "train.loss=cross_entropy", "train.sampler=shuffle")
+
+
+def test_strategy_syntax_and_names():
+    none, smote, cw, combo = parse_strategies(
+        "none smote train.class_weight=inverse balance.method=smote+train.loss=focal"
+    )
+    assert none.overrides == (("balance.method", "none"),) and smote.slug == "smote"
+    assert cw.overrides == (("train.class_weight", "inverse"),) and cw.slug == "class_weight-inverse"
+    assert combo.overrides == (("balance.method", "smote"), ("train.loss", "focal"))
+    assert combo.slug == "smote+loss-focal"
+
+
+def test_every_strategy_starts_from_the_baseline():
+    grid = plan(parse_strategies("none train.loss=focal smote+train.sampler=weighted"), [0, 3], PARAMS)
+    by_name = {e.name: e for e in grid}
+    assert list(by_name) == ["none-s0", "none-s3", "loss-focal-s0", "loss-focal-s3", "smote+sampler-weighted-s0",
+                             "smote+sampler-weighted-s3"]  # fmt: skip
+    assert by_name["none-s3"].set_params == (*BASE_SETS, "seed=3")
+    assert by_name["loss-focal-s0"].set_params == (
+        "balance.method=none",
+        "train.class_weight=none",
+        "train.loss=focal",
+        "train.sampler=shuffle",
+        "seed=0",
+    )
+    combo = by_name["smote+sampler-weighted-s0"].set_params
+    assert "balance.method=smote" in combo and "train.sampler=weighted" in combo and len(combo) == 5
+
+
+def test_default_grid_is_the_issue_grid():
+    grid = plan(parse_strategies(DEFAULT_STRATEGIES), parse_seeds(DEFAULT_SEEDS), PARAMS)
+    assert len(grid) == 40 and len({e.name for e in grid}) == 40
+    makefile = (ROOT / "Makefile").read_text().replace("\\\n", " ")
+    make_default = re.search(r"^SWEEP_STRATEGIES \?= (.*)$", makefile, re.M)[1]
+    assert make_default.split() == DEFAULT_STRATEGIES.split()  # `make sweep` and the command agree
+
+
+def test_seeds():
+    assert parse_seeds("0 1 2") == parse_seeds("0,1,2") == parse_seeds("range(0,3)") == [0, 1, 2]
+    for bad, msg in (("0 x", "'x'"), ("", "no seeds"), ("1 1", "repeats")):
+        with pytest.raises(ConfigError, match=msg):
+            parse_seeds(bad)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("smoet", r"balance.method: unknown value 'smoet'; valid values are: .*smote"),
+        ("train.los=focal", r"unknown param; did you mean 'train.loss'"),
+        ("trian.loss=focal", r"no params section 'trian'; did you mean 'train'"),
+        ("train.lr=-1", r"train.lr: -1.0 is out of range"),
+        ("seed=3", "set seeds with SWEEP_SEEDS"),
+        ("smote++train.loss=focal", "empty override"),
+        ("smote balance.method=smote", "are the same strategy"),
+        ("", "no strategies"),
+    ],
+)
+def test_bad_strategies_fail_before_anything_is_queued(text, message):
+    with pytest.raises(ConfigError, match=message):
+        plan(parse_strategies(text), [0], PARAMS)
+
+
+def test_command_reports_failures_by_name(tmp_path, monkeypatch, capsys):
+    """The orchestration with DVC replaced by fakes: one failure, one recomputed embed, exit status 1."""
+    from stages import sweep as command
+
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(PARAMS))
+    monkeypatch.chdir(tmp_path)
+    calls = []
+    polls = iter([{}, {"none-s0": "running", "smote-s0": "queued"}, {"none-s0": "success", "smote-s0": "failed"}])
+    logs = {
+        "none-s0": "Running stage 'embed':\n> python -m stages.embed\n",
+        "smote-s0": "Stage 'embed' didn't change, skipping\nerror: balance: class 'x' too small\n",
+    }
+    monkeypatch.setattr(command, "baseline_commit", lambda: "abc1234")
+    monkeypatch.setattr(command, "dvc", lambda *args, check=True: calls.append(args))
+    monkeypatch.setattr(command, "states", lambda rev: next(polls))
+    monkeypatch.setattr(command, "start_workers", lambda jobs: calls.append(("queue", "start", jobs)))
+    monkeypatch.setattr(command, "log_text", lambda name: logs[name])
+    monkeypatch.setattr(command.time, "sleep", lambda s: None)
+    assert command.main(["--strategies", "none smote", "--seeds", "0", "--jobs", "1", "--no-compare"]) == 1
+    out = capsys.readouterr().out
+    assert (
+        "FAILED smote-s0 (failed): Stage 'embed' didn't change, skipping | error: balance: class 'x' too small" in out
+    )
+    assert "embed recomputed in 1 of 1 experiments run now: none-s0" in out
+    assert "1 failed: smote-s0" in out
+    assert calls[0] == ("repro", "embed") and ("queue", "start", 1) in calls
+    queued = [c for c in calls if c[:3] == ("exp", "run", "--queue")]
+    assert [c[4] for c in queued] == ["none-s0", "smote-s0"] and "-S" in queued[1] and "seed=0" in queued[1]

@@ -1,0 +1,72 @@
+"""Through DVC on a small CSV (tfidf): a real sweep -> leaderboard, the PR report commands, the plot templates."""
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from tests.helpers import env, make_text_project, run, set_params
+
+pytestmark = pytest.mark.slow
+
+PR_REPORT = ["bash", ".ci/pr_report.sh"]
+
+
+@pytest.fixture(scope="module")
+def baseline(tmp_path_factory):
+    """One reproduced, committed project (branch main); each test works on its own copy."""
+    project = make_text_project(tmp_path_factory.mktemp("sweep") / "project")
+    set_params(project, cv={"folds": 2}, train={"max_epochs": 15, "patience": 4})
+    run(["dvc", "repro"], project)
+    run(["git", "add", "-A"], project)
+    run(["git", "commit", "-qm", "baseline run"], project)
+    return project
+
+
+@pytest.fixture
+def project(baseline, tmp_path):
+    return shutil.copytree(baseline, tmp_path / "project", symlinks=True)
+
+
+def test_pr_report_shows_changed_metrics_and_params(project):
+    run(["git", "checkout", "-qb", "pr"], project)
+    set_params(project, train={"lr": 0.02})
+    ran = run(["dvc", "repro"], project).stdout
+    assert "Running stage 'train'" in ran and "Running stage 'embed'" not in ran
+    run(["git", "add", "-A"], project)
+    run(["git", "commit", "-qm", "higher learning rate"], project)
+    md = run([*PR_REPORT, "main", "pr_plots"], project).stdout
+    metrics = md.split("### Metrics")[1].split("### Params")[0]
+    assert "| Path" in metrics and "metrics/test.json" in metrics and "log_loss" in metrics
+    params = md.split("### Params")[1].split("### Plots")[0]
+    assert "train.lr" in params and "0.02" in params
+    page = (project / "pr_plots" / "index.html").read_text()
+    assert "Precision-recall, one-vs-rest (test)" in page and '"main"' in page and '"workspace"' in page
+
+
+def test_plot_templates_fill(project):
+    plots = json.loads(run(["dvc", "plots", "show", "--json"], project).stdout)["data"]
+    (pr,) = plots["Precision-recall, one-vs-rest (test)"]
+    assert pr["content"]["encoding"]["color"]["field"] == "class"  # one line per class, not one scatter
+    assert {row["class"] for row in pr["content"]["data"]["values"]} == {"finance", "sports", "weather"}
+    (rel,) = plots["Reliability diagram (test)"]
+    diagonal = rel["content"]["layer"][0]["data"]["values"]
+    assert diagonal == [{"confidence": 0, "accuracy": 0}, {"confidence": 1, "accuracy": 1}]
+
+
+def test_sweep_two_strategies_two_seeds(project):
+    cmd = [sys.executable, "-m", "stages.sweep", "--strategies", "none random_over", "--seeds", "0 1", "--poll", "2"]
+    proc = subprocess.run(cmd, cwd=project, env=env(), capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "embed recomputed in 0 of 4 experiments" in proc.stdout
+    board = json.loads((project / "reports" / "leaderboard.json").read_text())
+    assert board["failed"] == [] and board["seeds"] == [0, 1]
+    rows = {(r["strategy"], r["view"]): r for r in board["rows"]}
+    assert set(rows) == {(s, v) for s in ("baseline", "balance.method=random_over") for v in ("untuned", "tuned")}
+    assert all(r["metrics"]["macro_f1"]["n"] == 2 for r in rows.values())
+    assert sorted(rows["balance.method=random_over", "untuned"]["experiments"]) == ["random_over-s0", "random_over-s1"]
+    md = (project / "reports" / "leaderboard.md").read_text()
+    assert "balance.method=random_over" in md and "| baseline | 2 |" in md
+    assert (project / "reports" / "leaderboard.png").stat().st_size > 1000
