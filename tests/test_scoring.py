@@ -123,3 +123,17 @@ def test_tfidf_pipeline_is_persisted_and_reapplied_without_refitting(tmp_path):
     assert not np.allclose(features[:, : refit.shape[1]], refit, atol=1e-3)  # refitting would give other axes
     with pytest.raises(DataError, match="run dvc repro embed"):
         reembed_table(new, settings, None, [])
+
+
+def test_features_backend_reads_the_training_columns_in_training_order(tmp_path):
+    from imbalance_lab.config import EmbedParams
+    from imbalance_lab.embedding import reembed_table
+
+    path = tmp_path / "new.parquet"
+    pd.DataFrame({"b": [1.0, 2.0], "extra": [9, 9], "a": [3.0, None], "label": ["x", "y"]}).to_parquet(path)
+    rows = read_new_rows(str(path), DataParams(), backend="features", feature_columns=["a", "b"], label_column="label")
+    assert rows.frame.index.tolist() == [0]  # the row with a missing feature value is dropped (and noted)
+    features = reembed_table(rows.frame, EmbedParams(backend="features"), None, ["a", "b"]).features
+    np.testing.assert_array_equal(features, [[3.0, 1.0]])
+    with pytest.raises(DataError, match="no column 'c'"):
+        read_new_rows(str(path), DataParams(), backend="features", feature_columns=["a", "c"], label_column="label")
