@@ -142,3 +142,40 @@ def distribution(codes: np.ndarray, n_classes: int) -> np.ndarray:
 def total_variation(p: np.ndarray, q: np.ndarray) -> float:
     """Half the L1 distance between two class distributions: the share of mass that moved (0 = same)."""
     return 0.5 * float(np.abs(np.asarray(p) - np.asarray(q)).sum())
+
+
+def class_shift(classes: list[str], training: np.ndarray, predicted: np.ndarray, em: tuple[np.ndarray, int], y=None):
+    """Class shares of the training split, the predictions, the EM estimate and (if labelled) the new labels,
+    with total-variation distances between them."""
+    K, digits = len(classes), 6
+    em_prior, em_iterations = em
+
+    def shares(values):
+        return {c: round(float(v), digits) for c, v in zip(classes, values)}
+
+    shift = {
+        "training_split": shares(training),
+        "predicted": shares(distribution(predicted, K)),
+        "em_estimate": shares(em_prior),
+        "em_iterations": int(em_iterations),
+        "tv_em_vs_training": round(total_variation(em_prior, training), digits),
+    }
+    if y is not None:
+        labels = distribution(y, K)
+        shift["labels"] = shares(labels)
+        shift["tv_labels_vs_training"] = round(total_variation(labels, training), digits)
+        shift["tv_em_vs_labels"] = round(total_variation(em_prior, labels), digits)
+    return shift
+
+
+def prediction_rows(row_ids, classes: list[str], predicted, proba, y=None, corrected=None) -> list[dict]:
+    """One dict per row: row_id, [label], predicted, [predicted_prior_corrected], p_<class>..."""
+    columns = {"row_id": np.asarray(row_ids).tolist()}
+    if y is not None:
+        columns["label"] = [classes[c] for c in y]
+    columns["predicted"] = [classes[c] for c in predicted]
+    if corrected is not None:
+        columns["predicted_prior_corrected"] = [classes[c] for c in np.asarray(corrected).argmax(axis=1)]
+    for code, name in enumerate(classes):
+        columns[f"p_{name}"] = np.asarray(proba)[:, code].tolist()
+    return [dict(zip(columns, values)) for values in zip(*columns.values())]

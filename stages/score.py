@@ -24,13 +24,14 @@ from imbalance_lab.metrics import classification_metrics, softmax
 from imbalance_lab.modelfile import check_compatible, ensemble_logits, load_model
 from imbalance_lab.reporting import HEADLINE, test_report, write_test_plots
 from imbalance_lab.scoring import (
+    class_shift,
     distribution,
     em_priors,
     encode_known_labels,
+    prediction_rows,
     read_new_rows,
     reweight_posteriors,
     source_priors,
-    total_variation,
 )
 from imbalance_lab.stage import log, run_stage
 from imbalance_lab.thresholds import apply_biases
@@ -120,32 +121,15 @@ def main() -> None:
     shift = {
         "source": params.score.source,
         "rows": int(len(rows.frame)),
-        "training_split": shares(classes, train_prior),
-        "predicted": shares(classes, distribution(predicted, K)),
-        "em_estimate": shares(classes, em_prior),
-        "em_iterations": em_iterations,
-        "tv_em_vs_training": round(total_variation(em_prior, train_prior), DIGITS),
+        **class_shift(classes, train_prior, predicted, (em_prior, em_iterations), y),
         "em_warnings": warnings,
     }
-    if y is not None:
-        new_prior = distribution(y, K)
-        shift["labels"] = shares(classes, new_prior)
-        shift["tv_labels_vs_training"] = round(total_variation(new_prior, train_prior), DIGITS)
-        shift["tv_em_vs_labels"] = round(total_variation(em_prior, new_prior), DIGITS)
-
-    columns = {"row_id": rows.frame.index.to_numpy()}
-    if y is not None:
-        columns["label"] = [classes[c] for c in y]
-    columns["predicted"] = [classes[c] for c in predicted]
     corrected = None
     if params.score.prior_correction:
         for warning in warnings:
             log(STAGE, f"warning: {warning}")
         corrected = reweight_posteriors(proba, src_prior, em_prior)
-        columns["predicted_prior_corrected"] = [classes[c] for c in corrected.argmax(1)]
-    for code, name in enumerate(classes):
-        columns[f"p_{name}"] = proba[:, code]
-    write_csv(paths.SCORE_PREDICTIONS, [dict(zip(columns, values)) for values in zip(*columns.values())])
+    write_csv(paths.SCORE_PREDICTIONS, prediction_rows(rows.frame.index, classes, predicted, proba, y, corrected))
     write_json(paths.SCORE_SHIFT, shift)
     log(STAGE, f"class shares: training {shift['training_split']}")
     log(STAGE, f"              EM estimate for the new file {shift['em_estimate']} (TV {shift['tv_em_vs_training']})")
