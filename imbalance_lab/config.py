@@ -90,9 +90,15 @@ class CvParams:
 class ThresholdParams:
     method: str = "per_class_bias"
     metric: str = "macro_f1"
-    fit_on: str = "val"
+    fit_on: str = "oof"  # out-of-fold train+val logits: many more minority rows than the validation split
     tau: float = 1.0  # posthoc_logit_adjustment strength
     regularization: float = 0.0  # shrinks fitted biases toward 0
+
+
+@dataclass(frozen=True)
+class ScoreParams:
+    source: str = ""  # a new CSV / Parquet / JSONL for `python -m stages.score`; empty = not set
+    prior_correction: bool = False  # also report posteriors re-weighted to the new file's class priors
 
 
 @dataclass(frozen=True)
@@ -105,6 +111,7 @@ class Params:
     train: TrainParams
     cv: CvParams
     threshold: ThresholdParams
+    score: ScoreParams
 
 
 SECTION_TYPES = {
@@ -115,8 +122,10 @@ SECTION_TYPES = {
     "train": TrainParams,
     "cv": CvParams,
     "threshold": ThresholdParams,
+    "score": ScoreParams,
 }
 
+OPTIONAL_STRINGS = {"score.source"}  # may be empty (= not set)
 EMBED_BACKENDS = ("sentence-transformers", "tfidf", "features")
 FIT_ON = ("val", "oof")
 
@@ -219,8 +228,10 @@ def _coerce(key: str, value: Any, default: Any) -> Any:
                 )
             return tuple(value)
         return tuple(str(v) for v in value)
+    if key in OPTIONAL_STRINGS and value is None:
+        return ""
     if isinstance(default, str):
-        if not isinstance(value, str) or not value:
+        if not isinstance(value, str) or (not value and key not in OPTIONAL_STRINGS):
             raise ConfigError(f"{key}: expected a non-empty string, got {value!r}")
         return value
     return value  # free-form (balance.sampling_strategy): checked where it is used
@@ -264,6 +275,11 @@ def parse_params(raw: Any) -> Params:
         raise ConfigError(
             f"split.test_size + split.val_size must be below 1 (got {split.test_size} + {split.val_size}); "
             "the rest is the training split"
+        )
+    if sections["threshold"].metric == "qwk" and not sections["data"].ordinal:
+        raise ConfigError(
+            "threshold.metric: qwk (quadratic weighted kappa) needs ordered classes; set data.ordinal: true "
+            "(and data.label_order) or use one of: " + ", ".join(sorted(set(choices["threshold.metric"]) - {"qwk"}))
         )
     return Params(seed=seed, **sections)
 

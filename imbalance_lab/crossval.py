@@ -1,5 +1,8 @@
 """Stratified k-fold over train+val. Resampling and training happen inside each training fold only; the
-held-out fold is scored as it is. Keeps every fold's out-of-fold logits (for threshold fitting)."""
+held-out fold is scored as it is. Keeps every fold's out-of-fold logits (for threshold fitting).
+
+With train.ensemble_size N each fold trains N members (seeds fold seed + 1000*m) and its out-of-fold logits are
+the ensemble's, so thresholds fitted on them match the kind of model that scores the test split."""
 
 from __future__ import annotations
 
@@ -11,10 +14,12 @@ from sklearn.model_selection import StratifiedKFold, train_test_split
 from imbalance_lab.config import Params
 from imbalance_lab.errors import DataError
 from imbalance_lab.metrics import confusion_counts, decisions_metrics, macro_f1_from_confusion
+from imbalance_lab.modelfile import mean_probability_logits
 from imbalance_lab.resampling import resample
 from imbalance_lab.training import predict_logits, train_mlp
 
 FOLD_METRICS = ("macro_f1", "balanced_accuracy", "mcc")
+ORDINAL_FOLD_METRICS = ("qwk", "mae_class")  # added when data.ordinal is true
 
 
 @dataclass
@@ -42,7 +47,9 @@ def cross_validate(X: np.ndarray, y: np.ndarray, classes: list[str], params: Par
     check_folds(y, classes, folds)
     oof = np.zeros((len(y), K))
     fold_of_row = np.full(len(y), -1)
-    per_fold: dict[str, list[float]] = {name: [] for name in (*FOLD_METRICS, "minority_recall")}
+    ordinal = params.data.ordinal
+    names = (*FOLD_METRICS, "minority_recall", *(ORDINAL_FOLD_METRICS if ordinal else ()))
+    per_fold: dict[str, list[float]] = {name: [] for name in names}
     pooled = np.zeros((K, K), dtype=np.int64)
     minority = int(np.argmin(np.bincount(y, minlength=K)))
     # early stopping inside a fold needs its own validation rows: carve them from the training fold
@@ -64,17 +71,20 @@ def cross_validate(X: np.ndarray, y: np.ndarray, classes: list[str], params: Par
             class_names=classes,
             mixup_alpha=params.balance.mixup_alpha,
         )
-        result = train_mlp(
-            balanced.X,
-            balanced.y,
-            X[stop_idx],
-            y[stop_idx],
-            n_classes=K,
-            original_counts=counts,
-            params=params.train,
-            seed=params.seed + fold,
-        )
-        logits = predict_logits(result.model, X[held_idx])
+        member_logits = []
+        for member in range(params.train.ensemble_size):
+            result = train_mlp(
+                balanced.X,
+                balanced.y,
+                X[stop_idx],
+                y[stop_idx],
+                n_classes=K,
+                original_counts=counts,
+                params=params.train,
+                seed=params.seed + fold + 1000 * member,
+            )
+            member_logits.append(predict_logits(result.model, X[held_idx]))
+        logits = mean_probability_logits(member_logits)
         oof[held_idx], fold_of_row[held_idx] = logits, fold
         predictions = logits.argmax(1)
         scores = decisions_metrics(y[held_idx], predictions, K)
@@ -82,6 +92,9 @@ def cross_validate(X: np.ndarray, y: np.ndarray, classes: list[str], params: Par
             per_fold[name].append(round(float(scores[name]), 6))
         cm = confusion_counts(y[held_idx], predictions, K)
         per_fold["minority_recall"].append(round(float(cm[minority, minority] / cm[minority].sum()), 6))
+        if ordinal:
+            per_fold["qwk"].append(round(float(scores["qwk"]), 6))
+            per_fold["mae_class"].append(round(float(np.abs(y[held_idx] - predictions).mean()), 6))
         pooled += cm
         n_train, n_test = max(n_train, len(fit_idx) + len(stop_idx)), max(n_test, len(held_idx))
         if progress is not None:
@@ -109,3 +122,16 @@ def summarize_cv(result: CvResult, folds: int, seed: int) -> dict:
         summary[f"{name}_mean"] = round(float(np.mean(values)), 6)
         summary[f"{name}_std"] = round(float(np.std(values, ddof=1)), 6)
     return summary
+
+
+def check_oof_coverage(rows: np.ndarray, fold_of_row: np.ndarray, train: np.ndarray, val: np.ndarray, test: np.ndarray):
+    """Out-of-fold logits must cover every train+val row exactly once, each from a real fold, and no test row
+    (thresholds fitted on them would otherwise see test labels or miss rows)."""
+    if np.intersect1d(rows, test).size:
+        raise DataError("data/cv/oof.npz holds test rows; delete it and run dvc repro cross-validate")
+    expected = np.sort(np.concatenate([train, val]))
+    if len(rows) != len(expected) or not np.array_equal(np.sort(rows), expected) or (fold_of_row < 0).any():
+        raise DataError(
+            "data/cv/oof.npz does not cover the current train+val rows exactly once (stale after a new split?); "
+            "run dvc repro cross-validate"
+        )

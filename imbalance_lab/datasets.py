@@ -155,9 +155,7 @@ def _check_numeric(frame: pd.DataFrame, columns: list[str], path: Path) -> None:
 
 def encode_labels(labels: pd.Series, label_order: tuple[str, ...]) -> tuple[np.ndarray, list[str]]:
     """Class codes 0..K-1 and class names. Names are strings (int labels become '0', '1', ...)."""
-    if pd.api.types.is_float_dtype(labels) and (labels % 1 == 0).all():
-        labels = labels.astype(np.int64)  # an int column with dropped NaNs was read as float
-    names = labels.astype(str).to_numpy()
+    names = label_names(labels)
     present = sorted(set(names), key=_natural_key)
     if label_order:
         missing = [c for c in present if c not in label_order]
@@ -181,6 +179,13 @@ def encode_labels(labels: pd.Series, label_order: tuple[str, ...]) -> tuple[np.n
     return np.array([index[n] for n in names], dtype=np.int64), classes
 
 
+def label_names(labels: pd.Series) -> np.ndarray:
+    """Labels as the strings used for class names everywhere (int labels become '0', '1', ...)."""
+    if pd.api.types.is_float_dtype(labels) and (labels % 1 == 0).all():
+        labels = labels.astype(np.int64)  # an int column with dropped NaNs was read as float
+    return labels.astype(str).to_numpy()
+
+
 def by_class(classes: list[str], values, digits: int | None = None) -> dict:
     """{class name: value} for JSON reports; ints stay ints, floats are rounded for byte-stable files."""
     return {c: (round(float(v), digits) if digits is not None else int(v)) for c, v in zip(classes, values)}
@@ -188,10 +193,10 @@ def by_class(classes: list[str], values, digits: int | None = None) -> dict:
 
 def _natural_key(name: str):
     # numeric labels sort as numbers ('2' before '10'), others alphabetically
-    return (0, float(name), "") if _is_number(name) else (1, 0.0, name)
+    return (0, float(name), "") if is_number(name) else (1, 0.0, name)
 
 
-def _is_number(text: str) -> bool:
+def is_number(text: str) -> bool:
     try:
         float(text)
     except ValueError:

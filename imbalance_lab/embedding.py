@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import os
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from imbalance_lab.artifacts import write_bytes
 from imbalance_lab.config import PACKAGED_MODEL, EmbedParams
 from imbalance_lab.errors import DataError
 
@@ -45,17 +49,25 @@ def load_sentence_model(name: str):
     return model, description
 
 
-def embed_sentence_transformers(texts: list[str], params: EmbedParams) -> tuple[np.ndarray, str]:
+@dataclass(frozen=True)
+class Embedding:
+    features: np.ndarray  # float32 (n, d)
+    description: str  # how it was made (model name and version, or tfidf settings)
+    fitted: Any = None  # tfidf: the fitted TF-IDF -> SVD -> L2 pipeline, re-applied to new texts by score
+
+
+def embed_sentence_transformers(texts: list[str], params: EmbedParams) -> Embedding:
     model, description = load_sentence_model(params.model)
     vectors = model.encode(texts, batch_size=params.batch_size, show_progress_bar=True, convert_to_numpy=True)
-    return np.asarray(vectors, dtype=np.float32), description
+    return Embedding(np.asarray(vectors, dtype=np.float32), description)
 
 
-def embed_tfidf(texts: list[str], params: EmbedParams) -> tuple[np.ndarray, str]:
+def embed_tfidf(texts: list[str], params: EmbedParams) -> Embedding:
     """TF-IDF, then TruncatedSVD (LSA) down to embed.dim. Fixed random_state: embedding is data, not a seed."""
     from sklearn.decomposition import TruncatedSVD
     from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.preprocessing import normalize
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import Normalizer
 
     tfidf = TfidfVectorizer(max_features=params.max_features, ngram_range=(1, 2), sublinear_tf=True, min_df=1)
     try:
@@ -65,20 +77,54 @@ def embed_tfidf(texts: list[str], params: EmbedParams) -> tuple[np.ndarray, str]
     dim = min(params.dim, matrix.shape[1] - 1, matrix.shape[0] - 1)
     if dim < 2:
         raise DataError(f"tfidf: the texts give only {matrix.shape[1]} terms; too few to embed, use more text")
-    vectors = TruncatedSVD(n_components=dim, random_state=0).fit_transform(matrix)
-    return normalize(vectors).astype(np.float32), f"tfidf(max_features={params.max_features}) + svd({dim})"
+    svd = TruncatedSVD(n_components=dim, random_state=0).fit(matrix)
+    # transform (X @ components), not fit_transform's U * Sigma: new texts then go through the identical function
+    normalizer = Normalizer()
+    vectors = normalizer.fit_transform(svd.transform(matrix)).astype(np.float32)
+    fitted = Pipeline([("tfidf", tfidf), ("svd", svd), ("l2", normalizer)])
+    return Embedding(vectors, f"tfidf(max_features={params.max_features}) + svd({dim})", fitted)
 
 
-def embed_features(frame: pd.DataFrame) -> tuple[np.ndarray, str]:
+def embed_features(frame: pd.DataFrame) -> Embedding:
     columns = [c for c in frame.columns if c != "label"]
-    return frame[columns].to_numpy(dtype=np.float32), f"features({len(columns)} columns)"
+    return Embedding(frame[columns].to_numpy(dtype=np.float32), f"features({len(columns)} columns)")
 
 
 TEXT_EMBEDDERS = {"sentence-transformers": embed_sentence_transformers, "tfidf": embed_tfidf}
 
 
-def embed_table(frame: pd.DataFrame, params: EmbedParams) -> tuple[np.ndarray, str]:
-    """The feature matrix for a LabelledTable frame and a description of how it was made."""
+def embed_table(frame: pd.DataFrame, params: EmbedParams) -> Embedding:
+    """The feature matrix for a LabelledTable frame, how it was made, and what was fitted to make it."""
     if params.backend == "features":
         return embed_features(frame)
     return TEXT_EMBEDDERS[params.backend](frame["text"].astype(str).tolist(), params)
+
+
+def reembed_table(frame: pd.DataFrame, params: EmbedParams, fitted: Any, feature_columns: list[str]) -> Embedding:
+    """New rows embedded exactly as the training rows were: the same sentence model, the tfidf pipeline FITTED
+    on the training data (never refitted on the new rows), or the same feature columns in the same order."""
+    if params.backend == "features":
+        return Embedding(frame[feature_columns].to_numpy(dtype=np.float32), f"features({len(feature_columns)} columns)")
+    texts = frame["text"].astype(str).tolist()
+    if params.backend == "tfidf":
+        if fitted is None:
+            raise DataError("tfidf: the fitted TF-IDF/SVD pipeline is missing; run dvc repro embed")
+        return Embedding(np.asarray(fitted.transform(texts), dtype=np.float32), "", fitted)
+    return embed_sentence_transformers(texts, params)
+
+
+def save_fitted(path: Path, fitted: Any) -> None:
+    """joblib (pickle) of the fitted pipeline: load it only from your own data/embeddings (pickle runs code)."""
+    import joblib
+
+    buffer = io.BytesIO()
+    joblib.dump(fitted, buffer)
+    write_bytes(path, buffer.getvalue())
+
+
+def load_fitted(path: Path) -> Any:
+    import joblib
+
+    if not path.exists():
+        raise DataError(f"{path}: not found; the tfidf backend saves it in the embed stage: run dvc repro embed")
+    return joblib.load(path)

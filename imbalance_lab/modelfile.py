@@ -50,9 +50,14 @@ def check_compatible(meta: dict, classes: list[str], input_dim: int, model_path:
         )
 
 
-def ensemble_logits(members: list[torch.nn.Module], X: np.ndarray) -> np.ndarray:
+def mean_probability_logits(member_logits: list[np.ndarray]) -> np.ndarray:
     """One member: its logits. Several: log of the mean member probability (so biases still apply)."""
-    if len(members) == 1:
-        return predict_logits(members[0], X)
-    mean_proba = np.mean([softmax(predict_logits(m, X)) for m in members], axis=0)
+    if len(member_logits) == 1:
+        return member_logits[0]
+    mean_proba = np.mean([softmax(logits) for logits in member_logits], axis=0)
     return np.log(np.clip(mean_proba, 1e-12, None))
+
+
+def ensemble_logits(members: list[torch.nn.Module], X: np.ndarray) -> np.ndarray:
+    """The ensemble's logits: log of the mean member probability (one member: its own logits)."""
+    return mean_probability_logits([predict_logits(m, X) for m in members])

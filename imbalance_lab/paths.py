@@ -8,6 +8,7 @@ LABELS = EMBEDDINGS / "labels.npy"  # int64 class codes
 ROW_IDS = EMBEDDINGS / "row_ids.npy"  # int64 row number in the source file
 TEXT_HASHES = EMBEDDINGS / "text_hashes.npy"  # uint64, to find repeated texts
 EMBED_META = EMBEDDINGS / "meta.json"
+TFIDF_PIPELINE = EMBEDDINGS / "tfidf.joblib"  # tfidf backend only: fitted TF-IDF -> SVD -> L2, reused by score
 
 SPLIT = Path("data/split")
 SPLIT_INDICES = SPLIT / "indices.npz"  # train / val / test row positions
@@ -31,3 +32,10 @@ PLOTS = Path("plots")
 TRAIN_CURVES = PLOTS / "train/curves.csv"
 TEST_PLOTS = PLOTS / "test"
 THRESHOLD_PLOTS = PLOTS / "threshold"
+
+# `python -m stages.score` (a command, not a DVC stage): results for the file in score.source
+SCORE_METRICS = METRICS / "score.json"
+SCORE_PLOTS = PLOTS / "score"
+SCORE_REPORTS = Path("reports/score")
+SCORE_PREDICTIONS = SCORE_REPORTS / "predictions.csv"
+SCORE_SHIFT = SCORE_REPORTS / "shift.json"

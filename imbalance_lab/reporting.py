@@ -44,15 +44,26 @@ def test_report(y: np.ndarray, logits: np.ndarray, classes: list[str], *, ordina
     return report
 
 
+def plot_class_names(classes: list[str]) -> list[str]:
+    """Class names for plot files. DVC's confusion templates sort both axes ascending by name, so when the class
+    order (data.label_order) is not already alphabetical the names get a rank prefix ("1. toddler",
+    "2. preschool", ...) that sorts in class order."""
+    if list(classes) == sorted(classes):
+        return list(classes)
+    width = len(str(len(classes)))
+    return [f"{rank:0{width}d}. {name}" for rank, name in enumerate(classes, start=1)]
+
+
 def write_test_plots(folder, y: np.ndarray, logits: np.ndarray, classes: list[str], *, curves: bool = True) -> None:
     """confusion.csv (one row per test example, for DVC's confusion templates), recall bars, and optionally
     per-class PR curves and the reliability diagram."""
     predictions = logits.argmax(1)
+    names = plot_class_names(classes)
     write_csv(
         folder / "confusion.csv",
-        [{"actual": classes[a], "predicted": classes[p]} for a, p in zip(y.tolist(), predictions.tolist())],
+        [{"actual": names[a], "predicted": names[p]} for a, p in zip(y.tolist(), predictions.tolist())],
     )
-    write_csv(folder / "recall.csv", per_class_recall_rows(y, predictions, classes))
+    write_csv(folder / "recall.csv", per_class_recall_rows(y, predictions, names))
     if curves:
         proba = softmax(logits)
         write_csv(folder / "pr.csv", pr_curve_rows(y, proba, classes))

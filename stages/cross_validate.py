@@ -5,7 +5,7 @@ import numpy as np
 from imbalance_lab import paths
 from imbalance_lab.artifacts import write_json, write_npz
 from imbalance_lab.config import load_params
-from imbalance_lab.crossval import cross_validate, summarize_cv
+from imbalance_lab.crossval import check_oof_coverage, cross_validate, summarize_cv
 from imbalance_lab.stage import log, run_stage
 from imbalance_lab.training import set_threads
 from imbalance_lab.workspace import load_workspace
@@ -25,6 +25,8 @@ def main() -> None:
 
     result = cross_validate(X, y, ws.classes, params, progress=show)
     summary = summarize_cv(result, params.cv.folds, params.seed)
+    summary["ensemble_size"] = params.train.ensemble_size  # members trained per fold
+    check_oof_coverage(rows, result.fold_of_row, ws.split.train, ws.split.val, ws.split.test)
     write_npz(paths.OOF, rows=rows, logits=result.oof_logits, fold=result.fold_of_row)
     write_json(paths.CV_METRICS, summary)
     log(

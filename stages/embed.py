@@ -7,8 +7,8 @@ import numpy as np
 from imbalance_lab import paths
 from imbalance_lab.artifacts import write_json, write_npy
 from imbalance_lab.config import load_params
-from imbalance_lab.datasets import by_class, encode_labels, load_table
-from imbalance_lab.embedding import embed_table
+from imbalance_lab.datasets import by_class, encode_labels, is_number, load_table
+from imbalance_lab.embedding import embed_table, save_fitted
 from imbalance_lab.stage import log, run_stage
 
 STAGE = "embed"
@@ -28,7 +28,10 @@ def main() -> None:
     frame = table.frame
     labels, classes = encode_labels(frame["label"], params.data.label_order)
     log(STAGE, f"{len(frame)} rows, {len(classes)} classes; embedding with {params.embed.backend}")
-    features, description = embed_table(frame, params.embed)
+    if params.data.ordinal and not params.data.label_order and not all(is_number(c) for c in classes):
+        log(STAGE, f"warning: data.ordinal with alphabetical class order {classes}; set data.label_order if wrong")
+    embedded = embed_table(frame, params.embed)
+    features = embedded.features
     if needs_text:
         hashes = text_hashes(frame["text"].tolist())
     else:
@@ -37,7 +40,9 @@ def main() -> None:
     meta = {
         "source": params.data.source,
         "backend": params.embed.backend,
-        "model": description,
+        "model": embedded.description,
+        "embed_params": vars(params.embed),  # what score re-applies to new files
+        "feature_columns": [c for c in frame.columns if c not in ("label", "text")],
         "dim": int(features.shape[1]),
         "rows": int(len(frame)),
         "classes": classes,
@@ -50,6 +55,8 @@ def main() -> None:
     write_npy(paths.LABELS, labels)
     write_npy(paths.ROW_IDS, frame.index.to_numpy(dtype=np.int64))
     write_npy(paths.TEXT_HASHES, hashes)
+    if embedded.fitted is not None:
+        save_fitted(paths.TFIDF_PIPELINE, embedded.fitted)
     write_json(paths.EMBED_META, meta)
     log(STAGE, f"wrote {features.shape[0]}x{features.shape[1]} features; class counts {meta['class_counts']}")
 

@@ -1,12 +1,15 @@
-"""Stage threshold-tune: per-class logit biases (or a binary threshold) fitted on validation or on
-out-of-fold logits, never on test; test metrics reported before and after."""
+"""Stage threshold-tune: per-class logit biases (or a binary threshold) fitted on validation AND on
+out-of-fold logits, never on test. The configured `threshold.fit_on` result is `after`; both are reported
+(`after_val`, `after_oof`) so their stability across seeds can be compared."""
+
+import hashlib
 
 import numpy as np
 
 from imbalance_lab import paths
 from imbalance_lab.artifacts import read_npz, write_json
-from imbalance_lab.config import load_params
-from imbalance_lab.errors import DataError
+from imbalance_lab.config import FIT_ON, load_params
+from imbalance_lab.crossval import check_oof_coverage
 from imbalance_lab.modelfile import check_compatible, ensemble_logits, load_model
 from imbalance_lab.reporting import HEADLINE, test_report, write_test_plots
 from imbalance_lab.stage import log, run_stage
@@ -16,15 +19,13 @@ from imbalance_lab.workspace import load_workspace
 STAGE = "threshold-tune"
 
 
-def fitting_logits(fit_on: str, ws, members) -> tuple[np.ndarray, np.ndarray]:
-    """Logits and labels the biases are fitted on: the validation split, or out-of-fold train+val logits."""
-    if fit_on == "val":
-        X_val, y_val = ws.part("val")
-        return ensemble_logits(members, X_val), y_val
+def fitting_sets(ws, members) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Logits and labels biases can be fitted on: the validation split (scored by the final model) and the
+    out-of-fold train+val logits (each row scored by the fold model that never saw it)."""
+    X_val, y_val = ws.part("val")
     oof = read_npz(paths.OOF)
-    if np.intersect1d(oof["rows"], ws.split.test).size:
-        raise DataError(f"{paths.OOF} holds test rows; delete it and run dvc repro cross-validate")
-    return oof["logits"], ws.y[oof["rows"]]
+    check_oof_coverage(oof["rows"], oof["fold"], ws.split.train, ws.split.val, ws.split.test)
+    return {"val": (ensemble_logits(members, X_val), y_val), "oof": (oof["logits"], ws.y[oof["rows"]])}
 
 
 def main() -> None:
@@ -33,27 +34,35 @@ def main() -> None:
     ws = load_workspace()
     members, meta = load_model(paths.MODEL)
     check_compatible(meta, ws.classes, ws.X.shape[1], paths.MODEL)
-    fit_logits, fit_y = fitting_logits(settings.fit_on, ws, members)
     priors = ws.train_counts() / ws.train_counts().sum()
-    biases = fit_biases(
-        settings.method,
-        fit_logits,
-        fit_y,
-        priors=priors,
-        metric=settings.metric,
-        tau=settings.tau,
-        regularization=settings.regularization,
-        seed=params.seed,
-    )
     objective = OBJECTIVES[settings.metric]
-    fit_before = objective(fit_y, fit_logits.argmax(1), ws.n_classes)
-    fit_after = objective(fit_y, apply_biases(fit_logits, biases), ws.n_classes)
-
     X_test, y_test = ws.part("test")
     test_logits = ensemble_logits(members, X_test)
     before = test_report(y_test, test_logits, ws.classes, ordinal=params.data.ordinal, seed=params.seed)
-    after = test_report(y_test, test_logits + biases, ws.classes, ordinal=params.data.ordinal, seed=params.seed)
-    write_test_plots(paths.THRESHOLD_PLOTS, y_test, test_logits + biases, ws.classes, curves=False)
+
+    biases, fitted, reports = {}, {}, {}
+    for fit_on, (fit_logits, fit_y) in fitting_sets(ws, members).items():
+        b = fit_biases(
+            settings.method,
+            fit_logits,
+            fit_y,
+            priors=priors,
+            metric=settings.metric,
+            tau=settings.tau,
+            regularization=settings.regularization,
+            seed=params.seed,
+        )
+        biases[fit_on] = b
+        fitted[fit_on] = {
+            "rows": int(len(fit_y)),
+            "objective_before": round(objective(fit_y, fit_logits.argmax(1), ws.n_classes), 6),
+            "objective_after": round(objective(fit_y, apply_biases(fit_logits, b), ws.n_classes), 6),
+        }
+        reports[fit_on] = test_report(
+            y_test, test_logits + b, ws.classes, ordinal=params.data.ordinal, seed=params.seed
+        )
+    chosen, after = biases[settings.fit_on], reports[settings.fit_on]
+    write_test_plots(paths.THRESHOLD_PLOTS, y_test, test_logits + chosen, ws.classes, curves=False)
     write_json(
         paths.THRESHOLDS,
         {
@@ -61,9 +70,13 @@ def main() -> None:
             "metric": settings.metric,
             "fit_on": settings.fit_on,
             "classes": ws.classes,
-            "biases": [round(float(b), 6) for b in biases],
+            "biases": [round(float(b), 6) for b in chosen],
+            **{f"biases_{name}": [round(float(b), 6) for b in biases[name]] for name in FIT_ON},
+            # score checks this: thresholds are only valid for the model they were fitted for
+            "model_sha256": hashlib.sha256(paths.MODEL.read_bytes()).hexdigest(),
         },
     )
+    headline = {name: {k: reports[name][k] for k in HEADLINE if k in reports[name]} for name in FIT_ON}
     write_json(
         paths.THRESHOLD_METRICS,
         {
@@ -71,19 +84,24 @@ def main() -> None:
             "metric": settings.metric,
             "fit_on": settings.fit_on,
             "seed": params.seed,
-            "fit_objective_before": round(float(fit_before), 6),
-            "fit_objective_after": round(float(fit_after), 6),
+            "fit_objective_before": fitted[settings.fit_on]["objective_before"],
+            "fit_objective_after": fitted[settings.fit_on]["objective_after"],
             "before": {k: before[k] for k in HEADLINE if k in before},
-            "after": {k: after[k] for k in HEADLINE if k in after},
+            "after": headline[settings.fit_on],
             "after_ci95": after["ci95"],
             "after_per_class": after["per_class"],
+            **{f"after_{name}": headline[name] for name in FIT_ON},
+            **{f"fit_{name}": fitted[name] for name in FIT_ON},
         },
     )
-    log(
-        STAGE,
-        f"{settings.method} fitted on {settings.fit_on}: {settings.metric} {fit_before:.4f} -> {fit_after:.4f}"
-        f" there; test macro-F1 {before['macro_f1']:.4f} -> {after['macro_f1']:.4f}",
-    )
+    for name in FIT_ON:
+        log(
+            STAGE,
+            f"{settings.method} fitted on {name} ({fitted[name]['rows']} rows): {settings.metric} "
+            f"{fitted[name]['objective_before']:.4f} -> {fitted[name]['objective_after']:.4f} there; "
+            f"test macro-F1 {before['macro_f1']:.4f} -> {reports[name]['macro_f1']:.4f}"
+            + ("  (used: threshold.fit_on)" if name == settings.fit_on else ""),
+        )
 
 
 if __name__ == "__main__":

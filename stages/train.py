@@ -29,7 +29,9 @@ def main() -> None:
     counts = ws.train_counts()
     members, results = [], []
     for member in range(params.train.ensemble_size):
-        bar = tqdm(total=params.train.max_epochs, desc=f"train member {member}", unit="epoch", leave=False, disable=None)
+        bar = tqdm(
+            total=params.train.max_epochs, desc=f"train member {member}", unit="epoch", leave=False, disable=None
+        )
 
         def show(row, bar=bar):
             bar.update(1)
@@ -58,7 +60,9 @@ def main() -> None:
         "seed": params.seed,
         "member_seeds": [member_seed(params.seed, m) for m in range(params.train.ensemble_size)],
         "train_class_counts": counts.tolist(),
-        "embedding": {k: ws.meta[k] for k in ("source", "backend", "model", "dim")},
+        # what the model was fitted on after resampling: the source prior for score's prior-shift correction
+        "fit_class_counts": np.bincount(balanced["y"], minlength=ws.n_classes).tolist(),
+        "embedding": {k: ws.meta[k] for k in ("source", "backend", "model", "dim", "embed_params", "feature_columns")},
         "params": {
             "balance": vars(params.balance),
             "train": {**vars(params.train), "hidden_dims": list(params.train.hidden_dims)},

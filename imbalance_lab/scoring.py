@@ -1,0 +1,181 @@
+"""Scoring a new file with a trained model: reading it, matching its labels to the model's classes, the
+class-distribution shift, and prior-shift correction (Saerens, Latinne & Decaestecker 2002).
+
+Prior shift: p(x|y) stays, p(y) changes. A model whose posteriors are calibrated to source priors s gives,
+for new priors t, p_t(y|x) proportional to p_s(y|x) * t(y) / s(y). Without labels t is estimated by EM:
+E-step re-weights the posteriors with the current t, M-step sets t to their mean; this maximises the
+likelihood of the new (unlabelled) rows over t.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from imbalance_lab.config import DataParams
+from imbalance_lab.datasets import USER_FORMATS, label_names, read_user_table
+from imbalance_lab.errors import ConfigError, DataError
+
+EM_TOLERANCE = 1e-8  # stop when no prior moves by more than this
+EM_MAX_ITER = 10_000
+UNIFORM_SAMPLERS = ("weighted", "class_balanced")  # batches drawn class-balanced: effective prior is uniform
+
+
+@dataclass(frozen=True)
+class NewRows:
+    frame: pd.DataFrame  # "text" (text backends) or the feature columns, plus "label" when labelled
+    labelled: bool
+    notes: tuple[str, ...]
+
+
+def read_new_rows(
+    source: str, data: DataParams, *, backend: str, feature_columns: list[str], label_column: str
+) -> NewRows:
+    """The rows of score.source. The label column is optional: without it the file is scored unlabelled."""
+    if not source:
+        raise ConfigError(
+            "score.source is not set; set it in params.yaml to a .csv/.parquet/.jsonl file with the same columns "
+            "as data.source"
+        )
+    path = Path(source)
+    if path.suffix.lower() not in USER_FORMATS:
+        raise ConfigError(f"score.source: '{path}' is not one of {', '.join(USER_FORMATS)}; give your own new file")
+    if not path.exists():
+        raise DataError(f"score.source: file '{path}' not found")
+    frame = read_user_table(path)
+    needed = feature_columns if backend == "features" else [data.text_column]
+    missing = [c for c in needed if c not in frame.columns]
+    if missing:
+        what = "feature columns the model was trained on" if backend == "features" else "data.text_column"
+        raise DataError(
+            f"{path}: no column {', '.join(map(repr, missing))} ({what}); the file has: "
+            f"{', '.join(map(str, frame.columns))}"
+        )
+    labelled = label_column in frame.columns
+    columns = {data.text_column: "text"} if backend != "features" else {c: c for c in feature_columns}
+    if labelled:
+        columns[label_column] = "label"
+    frame = frame[list(columns)].rename(columns=columns)
+    notes = [] if labelled else [f"no '{label_column}' column: scoring without labels (predictions only)"]
+    if backend == "features":
+        invalid = frame[feature_columns].isna().any(axis=1)
+        what = "missing feature values"
+    else:
+        invalid = frame["text"].isna() | (frame["text"].astype(str).str.strip() == "")
+        what = "empty text"
+    if labelled:
+        invalid |= frame["label"].isna()
+        what += " or missing label"
+    if invalid.any():
+        if not data.drop_invalid:
+            raise DataError(f"{path}: {int(invalid.sum())} rows with {what}; clean them or set data.drop_invalid: true")
+        notes.append(f"dropped {int(invalid.sum())} rows with {what}")
+        frame = frame[~invalid]
+    if frame.empty:
+        raise DataError(f"{path}: no usable rows")
+    return NewRows(frame=frame, labelled=labelled, notes=tuple(notes))
+
+
+def encode_known_labels(labels: pd.Series, classes: list[str], source: str) -> np.ndarray:
+    """Class codes in the model's order; a label the model never saw is an error naming it (it cannot be
+    predicted, so every metric would silently count it as a miss)."""
+    names = label_names(labels)
+    unseen = sorted(set(names) - set(classes))
+    if unseen:
+        counts = pd.Series(names).value_counts()
+        listed = ", ".join(f"{name!r} ({counts[name]} rows)" for name in unseen[:10])
+        raise DataError(
+            f"{source}: labels the model never saw: {listed}; the model knows {', '.join(classes)}; "
+            "drop or map those rows, or retrain with them in data.source"
+        )
+    index = {name: code for code, name in enumerate(classes)}
+    return np.array([index[n] for n in names], dtype=np.int64)
+
+
+def source_priors(meta: dict) -> tuple[np.ndarray, list[str]]:
+    """The class prior the model's posteriors are calibrated to, and warnings when that is only approximate.
+
+    The rows it was fitted on after resampling; uniform for class-balanced batch samplers. Re-weighting losses
+    and class weights distort the posteriors away from any prior, so the correction is then approximate."""
+    train = meta["params"]["train"]
+    counts = np.asarray(meta.get("fit_class_counts") or meta["train_class_counts"], dtype=np.float64)
+    priors = np.full(len(counts), 1.0 / len(counts)) if train["sampler"] in UNIFORM_SAMPLERS else counts / counts.sum()
+    warnings = []
+    if train["loss"] != "cross_entropy" or train["class_weight"] != "none":
+        warnings.append(
+            f"train.loss={train['loss']}, train.class_weight={train['class_weight']}: the posteriors are not "
+            "calibrated to a training prior, so prior-shift correction is approximate"
+        )
+    return priors, warnings
+
+
+def reweight_posteriors(proba: np.ndarray, source: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """p_t(y|x) proportional to p_s(y|x) * t(y) / s(y), renormalised per row."""
+    weighted = np.asarray(proba, dtype=np.float64) * (np.asarray(target) / np.asarray(source))
+    return weighted / np.clip(weighted.sum(axis=1, keepdims=True), 1e-300, None)
+
+
+def em_priors(proba: np.ndarray, source: np.ndarray, *, tol: float = EM_TOLERANCE, max_iter: int = EM_MAX_ITER):
+    """EM estimate of the new class priors from unlabelled posteriors (Saerens et al. 2002).
+    Returns (priors, iterations run)."""
+    source = np.asarray(source, dtype=np.float64) / np.sum(source)
+    if (source <= 0).any():
+        raise DataError("prior correction needs a positive training prior for every class")
+    target, iterations = source.copy(), 0
+    while iterations < max_iter:
+        iterations += 1
+        updated = reweight_posteriors(proba, source, target).mean(axis=0)
+        converged = np.abs(updated - target).max() < tol
+        target = updated
+        if converged:
+            break
+    return target, iterations
+
+
+def distribution(codes: np.ndarray, n_classes: int) -> np.ndarray:
+    return np.bincount(codes, minlength=n_classes) / max(len(codes), 1)
+
+
+def total_variation(p: np.ndarray, q: np.ndarray) -> float:
+    """Half the L1 distance between two class distributions: the share of mass that moved (0 = same)."""
+    return 0.5 * float(np.abs(np.asarray(p) - np.asarray(q)).sum())
+
+
+def class_shift(classes: list[str], training: np.ndarray, predicted: np.ndarray, em: tuple[np.ndarray, int], y=None):
+    """Class shares of the training split, the predictions, the EM estimate and (if labelled) the new labels,
+    with total-variation distances between them."""
+    K, digits = len(classes), 6
+    em_prior, em_iterations = em
+
+    def shares(values):
+        return {c: round(float(v), digits) for c, v in zip(classes, values)}
+
+    shift = {
+        "training_split": shares(training),
+        "predicted": shares(distribution(predicted, K)),
+        "em_estimate": shares(em_prior),
+        "em_iterations": int(em_iterations),
+        "tv_em_vs_training": round(total_variation(em_prior, training), digits),
+    }
+    if y is not None:
+        labels = distribution(y, K)
+        shift["labels"] = shares(labels)
+        shift["tv_labels_vs_training"] = round(total_variation(labels, training), digits)
+        shift["tv_em_vs_labels"] = round(total_variation(em_prior, labels), digits)
+    return shift
+
+
+def prediction_rows(row_ids, classes: list[str], predicted, proba, y=None, corrected=None) -> list[dict]:
+    """One dict per row: row_id, [label], predicted, [predicted_prior_corrected], p_<class>..."""
+    columns = {"row_id": np.asarray(row_ids).tolist()}
+    if y is not None:
+        columns["label"] = [classes[c] for c in y]
+    columns["predicted"] = [classes[c] for c in predicted]
+    if corrected is not None:
+        columns["predicted_prior_corrected"] = [classes[c] for c in np.asarray(corrected).argmax(axis=1)]
+    for code, name in enumerate(classes):
+        columns[f"p_{name}"] = np.asarray(proba)[:, code].tolist()
+    return [dict(zip(columns, values)) for values in zip(*columns.values())]

@@ -1,0 +1,187 @@
+"""Command score (not a DVC stage: its input is optional and changes per call): the trained model and its
+tuned thresholds on a new file (score.source).
+
+    python -m stages.score
+
+Embeds the file exactly as the training data was (settings from models/model.pt; tfidf re-applies the
+pipeline fitted in the embed stage), then writes reports/score/predictions.csv and reports/score/shift.json;
+with labels also metrics/score.json and plots/score/. Labels the model never saw are an error.
+"""
+
+import hashlib
+import json
+import shutil
+
+import numpy as np
+
+from imbalance_lab import paths
+from imbalance_lab.artifacts import read_json, write_csv, write_json
+from imbalance_lab.config import EmbedParams, load_params
+from imbalance_lab.datasets import by_class
+from imbalance_lab.embedding import load_fitted, reembed_table
+from imbalance_lab.errors import DataError
+from imbalance_lab.metrics import classification_metrics, softmax
+from imbalance_lab.modelfile import check_compatible, ensemble_logits, load_model
+from imbalance_lab.reporting import HEADLINE, test_report, write_test_plots
+from imbalance_lab.scoring import (
+    class_shift,
+    distribution,
+    em_priors,
+    encode_known_labels,
+    prediction_rows,
+    read_new_rows,
+    reweight_posteriors,
+    source_priors,
+)
+from imbalance_lab.stage import log, run_stage
+from imbalance_lab.thresholds import apply_biases
+
+STAGE = "score"
+OUTPUTS = [paths.SCORE_METRICS, paths.SCORE_PLOTS, paths.SCORE_REPORTS]
+DIGITS = 6
+
+
+def remove_earlier_results() -> None:
+    """Results of an earlier call describe another file: never leave them next to this call's."""
+    for path in OUTPUTS:
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
+
+
+def model_embedding(meta: dict, params) -> tuple[EmbedParams, list[str]]:
+    """The embedding settings the model was trained with (params.yaml may have changed since)."""
+    embedding = meta["embedding"]
+    if "embed_params" not in embedding:
+        raise DataError(f"{paths.MODEL} predates score support (no embedding settings); run dvc repro to retrain it")
+    settings = EmbedParams(**embedding["embed_params"])
+    if settings != params.embed:
+        log(STAGE, f"note: params.yaml embed differs from the model's; embedding with the model's: {settings}")
+    return settings, list(embedding["feature_columns"])
+
+
+def load_thresholds(classes: list[str]) -> tuple[np.ndarray, dict]:
+    thresholds = read_json(paths.THRESHOLDS)
+    if thresholds.get("model_sha256") != hashlib.sha256(paths.MODEL.read_bytes()).hexdigest():
+        raise DataError(f"{paths.THRESHOLDS} was fitted for another {paths.MODEL}; run dvc repro threshold-tune")
+    if thresholds["classes"] != classes:
+        raise DataError(f"{paths.THRESHOLDS} has classes {thresholds['classes']}, the model {classes}; run dvc repro")
+    return np.asarray(thresholds["biases"], dtype=np.float64), thresholds
+
+
+def embed_new(frame, settings: EmbedParams, feature_columns: list[str], meta: dict) -> np.ndarray:
+    fitted = None
+    if settings.backend == "tfidf":
+        embedded_meta = read_json(paths.EMBED_META)
+        if embedded_meta["model"] != meta["embedding"]["model"]:
+            raise DataError(f"data/embeddings were rebuilt since {paths.MODEL} was trained; run dvc repro first")
+        fitted = load_fitted(paths.TFIDF_PIPELINE)
+    embedded = reembed_table(frame, settings, fitted, feature_columns)
+    if embedded.description and embedded.description != meta["embedding"]["model"]:
+        raise DataError(
+            f"the embedding model is now {embedded.description} but {paths.MODEL} was trained on "
+            f"{meta['embedding']['model']}; install that version or retrain"
+        )
+    return embedded.features
+
+
+def shares(classes: list[str], values: np.ndarray) -> dict:
+    return by_class(classes, values, digits=DIGITS)
+
+
+def main() -> None:
+    params = load_params()
+    remove_earlier_results()
+    members, meta = load_model(paths.MODEL)
+    classes = list(meta["classes"])
+    biases, thresholds = load_thresholds(classes)
+    settings, feature_columns = model_embedding(meta, params)
+    rows = read_new_rows(
+        params.score.source,
+        params.data,
+        backend=settings.backend,
+        feature_columns=feature_columns,
+        label_column=params.data.label_column,
+    )
+    for note in rows.notes:
+        log(STAGE, note)
+    y = encode_known_labels(rows.frame["label"], classes, params.score.source) if rows.labelled else None
+    log(STAGE, f"{len(rows.frame)} rows from {params.score.source}; embedding with {settings.backend}")
+    X = embed_new(rows.frame, settings, feature_columns, meta)
+    check_compatible(meta, classes, X.shape[1], paths.MODEL)
+    logits = ensemble_logits(members, X)
+    proba = softmax(logits)
+    predicted = apply_biases(logits, biases)
+
+    K = len(classes)
+    train_prior = np.asarray(meta["train_class_counts"], dtype=np.float64) / sum(meta["train_class_counts"])
+    src_prior, warnings = source_priors(meta)
+    em_prior, em_iterations = em_priors(proba, src_prior)
+    shift = {
+        "source": params.score.source,
+        "rows": int(len(rows.frame)),
+        **class_shift(classes, train_prior, predicted, (em_prior, em_iterations), y),
+        "em_warnings": warnings,
+    }
+    corrected = None
+    if params.score.prior_correction:
+        for warning in warnings:
+            log(STAGE, f"warning: {warning}")
+        corrected = reweight_posteriors(proba, src_prior, em_prior)
+    write_csv(paths.SCORE_PREDICTIONS, prediction_rows(rows.frame.index, classes, predicted, proba, y, corrected))
+    write_json(paths.SCORE_SHIFT, shift)
+    log(STAGE, f"class shares: training {shift['training_split']}")
+    log(STAGE, f"              EM estimate for the new file {shift['em_estimate']} (TV {shift['tv_em_vs_training']})")
+    if y is None:
+        log(STAGE, f"wrote {paths.SCORE_PREDICTIONS} and {paths.SCORE_SHIFT} (no labels: no metrics)")
+        return
+
+    ordinal = params.data.ordinal
+    before = test_report(y, logits, classes, ordinal=ordinal, seed=params.seed)
+    after = test_report(y, logits + biases, classes, ordinal=ordinal, seed=params.seed)
+    report = {
+        "source": params.score.source,
+        "rows": int(len(y)),
+        "thresholds": {"method": thresholds["method"], "fit_on": thresholds["fit_on"]},
+        "before": {k: before[k] for k in HEADLINE if k in before},
+        "after": {k: after[k] for k in HEADLINE if k in after},
+        "after_ci95": after["ci95"],
+        "after_per_class": after["per_class"],
+        "shift": shift,
+    }
+    if paths.THRESHOLD_METRICS.exists():  # the same model on its own test split, for comparison
+        test_after = json.loads(paths.THRESHOLD_METRICS.read_text())["after"]
+        report["test_split_after"] = {k: test_after[k] for k in ("macro_f1", "balanced_accuracy") if k in test_after}
+    if corrected is not None:
+        oracle = reweight_posteriors(proba, src_prior, distribution(y, K))
+        report["prior_correction"] = {
+            "source_prior": shares(classes, src_prior),
+            "warnings": warnings,
+            # EM: what you get without labels; labels: the file's true priors (an upper bound, uses its labels)
+            "em": headline(y, corrected, classes, ordinal),
+            "labels": headline(y, oracle, classes, ordinal),
+        }
+    write_test_plots(paths.SCORE_PLOTS, y, logits + biases, classes, curves=False)
+    write_json(paths.SCORE_METRICS, report)
+    log(
+        STAGE,
+        f"macro-F1 {before['macro_f1']:.4f} (argmax) -> {after['macro_f1']:.4f} (tuned thresholds); "
+        f"on its test split {report.get('test_split_after', {}).get('macro_f1', float('nan')):.4f}",
+    )
+    if corrected is not None:
+        pc = report["prior_correction"]
+        log(
+            STAGE,
+            f"prior-corrected (argmax) macro-F1: EM priors {pc['em']['macro_f1']:.4f}, "
+            f"true priors {pc['labels']['macro_f1']:.4f}",
+        )
+
+
+def headline(y, proba, classes, ordinal) -> dict:
+    metrics = classification_metrics(y, proba, classes, ordinal=ordinal)
+    return {k: metrics[k] for k in HEADLINE if k in metrics}
+
+
+if __name__ == "__main__":
+    run_stage(STAGE, main, outputs=OUTPUTS)
