@@ -29,7 +29,9 @@ def main() -> None:
     counts = ws.train_counts()
     members, results = [], []
     for member in range(params.train.ensemble_size):
-        bar = tqdm(total=params.train.max_epochs, desc=f"train member {member}", unit="epoch", leave=False, disable=None)
+        bar = tqdm(
+            total=params.train.max_epochs, desc=f"train member {member}", unit="epoch", leave=False, disable=None
+        )
 
         def show(row, bar=bar):
             bar.update(1)
