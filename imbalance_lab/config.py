@@ -78,7 +78,7 @@ class TrainParams:
     drw_epoch: int = 10
     sampler: str = "shuffle"
     ensemble_size: int = 1
-    threads: int = 0  # torch CPU threads; 0 = every core
+    threads: int = 1  # torch CPU threads; 0 = every core (1: small MLP, parallel experiments)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,8 @@
 """Training-set resampling: imbalanced-learn samplers plus mixup, behind one deterministic call.
 
 Only the training split is ever passed in; nothing here may look at validation or test rows.
+imbalanced-learn and scikit-learn are imported inside the resamplers: config imports this module to check
+balance.method in every stage, and most stages never resample (saves ~0.5 s of start-up per stage).
 """
 
 from __future__ import annotations
@@ -9,11 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-from imblearn.over_sampling import ADASYN, SMOTE, SVMSMOTE, BorderlineSMOTE, KMeansSMOTE, RandomOverSampler
-from imblearn.under_sampling import EditedNearestNeighbours, NearMiss, RandomUnderSampler, TomekLinks
-from sklearn.cluster import MiniBatchKMeans
-from sklearn.neighbors import NearestNeighbors
-from sklearn.svm import SVC
 
 from imbalance_lab.errors import ConfigError, DataError, lookup
 
@@ -168,36 +165,54 @@ def _none(job: _Job):
 
 
 def _random_over(job: _Job):
+    from imblearn.over_sampling import RandomOverSampler
+
     return _over(job, RandomOverSampler, interpolates=False)
 
 
 def _random_under(job: _Job):
+    from imblearn.under_sampling import RandomUnderSampler
+
     return _under(job, RandomUnderSampler, random_state=job.seed)
 
 
 def _near_miss(job: _Job):
+    from imblearn.under_sampling import NearMiss
+
     # NearMiss-1 averages distances to the n nearest rows of the smallest class, so n <= its size
     return _under(job, NearMiss, version=1, n_neighbors=min(3, min(job.counts().values())))
 
 
 def _tomek_links(job: _Job):
+    from imblearn.under_sampling import TomekLinks
+
     return _clean(job, TomekLinks(sampling_strategy="auto"))  # "auto": drop rows of non-minority classes
 
 
 def _smote(job: _Job):
+    from imblearn.over_sampling import SMOTE
+
     return _over(job, SMOTE)
 
 
 def _borderline_smote(job: _Job):
+    from imblearn.over_sampling import BorderlineSMOTE
+
     return _over(job, BorderlineSMOTE, m_neighbors=_m_neighbors(job))
 
 
 def _svm_smote(job: _Job):
+    from imblearn.over_sampling import SVMSMOTE
+    from sklearn.svm import SVC
+
     svm = SVC(gamma="scale", random_state=job.seed)
     return _over(job, SVMSMOTE, m_neighbors=_m_neighbors(job), svm_estimator=svm)
 
 
 def _adasyn(job: _Job):
+    from imblearn.over_sampling import ADASYN
+    from sklearn.neighbors import NearestNeighbors
+
     targets = _targets(job, "over")
     if not targets:
         return _unchanged(job)
@@ -220,6 +235,9 @@ def _adasyn(job: _Job):
 
 
 def _kmeans_smote(job: _Job):
+    from imblearn.over_sampling import KMeansSMOTE
+    from sklearn.cluster import MiniBatchKMeans
+
     targets = _targets(job, "over")
     if not targets:
         return _unchanged(job)
@@ -269,10 +287,14 @@ def _smote_then_clean(job: _Job, build_cleaner: Callable[[list[int]], object]):
 
 
 def _smote_tomek(job: _Job):
+    from imblearn.under_sampling import TomekLinks
+
     return _smote_then_clean(job, lambda classes: TomekLinks(sampling_strategy=classes))
 
 
 def _smote_enn(job: _Job):
+    from imblearn.under_sampling import EditedNearestNeighbours
+
     return _smote_then_clean(job, lambda classes: EditedNearestNeighbours(sampling_strategy=classes))
 
 
@@ -318,6 +340,7 @@ RESAMPLERS: dict[str, Callable[[_Job], tuple[np.ndarray, np.ndarray]]] = {
     "near_miss": _near_miss,
     "mixup": _mixup,
 }
+CHUNK_ROWS = 8192  # rows per block when hashing / comparing rows in _synthetic_rows
 APPROXIMATE = {"borderline_smote", "svm_smote", "adasyn", "kmeans_smote"}  # may miss targets: noted
 
 
@@ -370,10 +393,50 @@ def _checked_data(X, y, class_names) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _synthetic_rows(X_in: np.ndarray, X_out: np.ndarray) -> np.ndarray:
-    """True for output rows whose exact bytes occur nowhere in the input (copies are not synthetic)."""
+    """True for output rows whose exact bytes occur nowhere in the input (copies are not synthetic).
 
-    def as_bytes(X: np.ndarray) -> np.ndarray:  # one opaque scalar per row, so np.isin compares whole rows
-        X = np.ascontiguousarray(X)
-        return X.view(np.dtype((np.void, X.shape[1] * X.itemsize))).ravel()
+    Rows are matched on a 64-bit hash, then each match is confirmed byte for byte, so the answer is exact;
+    np.isin on whole rows as opaque 1.5 KB keys was the same answer but ~100x slower at 200k rows.
+    """
+    if X_out is X_in:  # "none" and unchanged data: every row is an input row
+        return np.zeros(len(X_out), dtype=bool)
+    words_in, words_out = _as_words(X_in), _as_words(X_out)
+    keys_in, keys_out = _row_keys(words_in), _row_keys(words_out)
+    order = np.argsort(keys_in, kind="stable")
+    at = np.minimum(np.searchsorted(keys_in[order], keys_out), max(len(order) - 1, 0))
+    synthetic = np.ones(len(X_out), dtype=bool)
+    if not len(order):
+        return synthetic
+    hit = np.flatnonzero(keys_in[order[at]] == keys_out)
+    same = np.empty(len(hit), dtype=bool)
+    for start in range(0, len(hit), CHUNK_ROWS):  # chunks: no full-size temporary copies
+        rows = hit[start : start + CHUNK_ROWS]
+        same[start : start + CHUNK_ROWS] = (words_out[rows] == words_in[order[at[rows]]]).all(axis=1)
+    synthetic[hit[same]] = False
+    collided = hit[~same]  # equal hash, different bytes: another input row may still match exactly
+    if collided.size:
+        synthetic[collided] = ~np.isin(_as_void(words_out[collided]), _as_void(words_in))
+    return synthetic
 
-    return ~np.isin(as_bytes(X_out), as_bytes(X_in))
+
+def _as_words(X: np.ndarray) -> np.ndarray:
+    """(n, w) unsigned ints holding each row's exact bytes (so -0.0 and 0.0 differ, as bytes do);
+    8-byte words when the row length allows, which halves the hashing work for float32."""
+    X = np.ascontiguousarray(X)
+    size = 8 if (X.shape[1] * X.itemsize) % 8 == 0 else X.itemsize
+    return X.view(np.dtype(f"u{size}")).reshape(X.shape[0], X.shape[1] * X.itemsize // size)
+
+
+def _row_keys(words: np.ndarray, chunk: int = CHUNK_ROWS) -> np.ndarray:
+    """A 64-bit multiplicative hash of every row (fixed odd multipliers, wrapping uint64 arithmetic)."""
+    multipliers = np.random.default_rng(0x5EED).integers(1, 2**63, size=words.shape[1], dtype=np.uint64) * 2 + 1
+    keys = np.empty(len(words), dtype=np.uint64)
+    for start in range(0, len(words), chunk):
+        block = words[start : start + chunk].astype(np.uint64, copy=False)
+        keys[start : start + chunk] = (block * multipliers).sum(axis=1, dtype=np.uint64)
+    return keys
+
+
+def _as_void(words: np.ndarray) -> np.ndarray:  # one opaque scalar per row, so np.isin compares whole rows
+    words = np.ascontiguousarray(words)
+    return words.view(np.dtype((np.void, words.shape[1] * words.itemsize))).ravel()

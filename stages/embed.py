@@ -15,7 +15,11 @@ STAGE = "embed"
 
 
 def text_hashes(values) -> np.ndarray:
-    digests = (hashlib.blake2b(str(v).strip().encode(), digest_size=8).digest() for v in values)
+    """64-bit blake2b of each stripped text, or of each feature row's raw bytes (hashing the repr of 1.5 KB
+    of bytes instead made this 10x slower: ~4 s of the embed stage at 200k rows)."""
+    digests = (
+        hashlib.blake2b(v if isinstance(v, bytes) else str(v).strip().encode(), digest_size=8).digest() for v in values
+    )
     return np.fromiter((int.from_bytes(d, "little") for d in digests), dtype=np.uint64, count=len(values))
 
 

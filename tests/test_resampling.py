@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from imbalance_lab import resampling
 from imbalance_lab.errors import ConfigError, DataError
 from imbalance_lab.resampling import RESAMPLERS, Resampled, resample
 
@@ -161,6 +162,28 @@ def test_synthetic_flags_count_generated_rows_not_duplicates(three_class):
     assert not smote.synthetic[: len(y)].any()
     over = resample(X, y, "random_over", seed=0)
     assert len(over.y) > len(y) and over.synthetic.sum() == 0
+
+
+def isin_rows(X_in: np.ndarray, X_out: np.ndarray) -> np.ndarray:
+    """Reference answer: output rows whose exact bytes are nowhere among the input rows."""
+    return np.array([row not in rows_of(X_in) for row in (r.tobytes() for r in X_out)], dtype=bool)
+
+
+def test_synthetic_mask_is_exact_bytes_membership(monkeypatch):
+    rng = np.random.default_rng(0)
+    X_in = rng.normal(size=(50, 3)).astype(np.float32)
+    X_in[1] = X_in[0]  # a repeated input row
+    X_in[2, 0] = 0.0
+    X_out = np.concatenate([X_in[::-1], rng.normal(size=(20, 3)).astype(np.float32), X_in[2:3]])
+    X_out[-1, 0] = -0.0  # equal as a float, different bytes: synthetic, as before
+    expected = isin_rows(X_in, X_out)
+    assert expected.sum() == 21
+    assert np.array_equal(resampling._synthetic_rows(X_in, X_out), expected)
+    assert np.array_equal(resampling._synthetic_rows(X_in[:, :1], X_out[:, :1]), isin_rows(X_in[:, :1], X_out[:, :1]))
+    assert resampling._synthetic_rows(X_in[:0], X_out).all()
+    # every row hashing alike forces the byte-by-byte fallback: still the exact answer
+    monkeypatch.setattr(resampling, "_row_keys", lambda words: np.zeros(len(words), dtype=np.uint64))
+    assert np.array_equal(resampling._synthetic_rows(X_in, X_out), expected)
 
 
 def test_k_neighbors_lowered_with_a_note_for_a_small_class():
