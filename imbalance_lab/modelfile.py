@@ -25,8 +25,12 @@ def load_model(path: str | Path) -> tuple[list[torch.nn.Module], dict]:
     path = Path(path)
     if not path.exists():
         raise DataError(f"{path}: not found; run the train stage first (dvc repro train)")
-    saved = torch.load(path, map_location="cpu", weights_only=True)
-    meta = saved["meta"]
+    try:
+        saved = torch.load(path, map_location="cpu", weights_only=True)
+        meta = saved["meta"]
+    except Exception as exc:  # truncated or foreign file: torch/pickle raise many types
+        reason = " ".join(str(exc).split())[:160] or type(exc).__name__
+        raise DataError(f"{path}: not a model file written by train ({reason}); run dvc repro train") from None
     members = []
     for state in saved["members"]:
         model = build_mlp(meta["input_dim"], tuple(meta["hidden_dims"]), len(meta["classes"]), meta["dropout"])

@@ -26,19 +26,32 @@ def _remove(outputs: Iterable[str | Path]) -> None:
             path.unlink(missing_ok=True)
 
 
+def declared_outputs(name: str, dvc_yaml: str | Path = "dvc.yaml") -> list[Path]:
+    """What dvc.yaml says the stage writes (outs, metrics, plots): the list DVC itself removes before a run."""
+    import yaml  # only on the failure path
+
+    try:
+        spec = yaml.safe_load(Path(dvc_yaml).read_text())["stages"][name]
+    except (OSError, KeyError, TypeError, yaml.YAMLError):
+        return []
+    entries = [e for kind in ("outs", "metrics", "plots") for e in spec.get(kind) or []]
+    return [Path(next(iter(e)) if isinstance(e, dict) else e) for e in entries]
+
+
 def run_stage(name: str, main: Callable[[], None], outputs: Iterable[str | Path] = ()) -> None:
-    """Run a stage's main(). On failure remove its outputs so nothing half-written is left behind."""
+    """Run a stage's main(). On failure remove its outputs (the given ones and every one dvc.yaml declares for
+    the stage) so nothing half-written or stale is left behind, also when the stage is run without DVC."""
     outputs = list(outputs)
     try:
         main()
     except UserError as exc:
-        _remove(outputs)
+        _remove(outputs + declared_outputs(name))
         print(f"error: {name}: {exc}", file=sys.stderr, flush=True)
         sys.exit(EXIT_USER_ERROR)
     except KeyboardInterrupt:
-        _remove(outputs)
+        _remove(outputs + declared_outputs(name))
         print(f"error: {name}: interrupted; outputs removed, run `dvc repro` again", file=sys.stderr, flush=True)
         sys.exit(EXIT_INTERRUPTED)
     except BaseException:
-        _remove(outputs)
+        _remove(outputs + declared_outputs(name))
         raise

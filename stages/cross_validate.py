@@ -37,4 +37,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    run_stage(STAGE, main, outputs=[paths.OOF, paths.CV_METRICS])
+    run_stage(STAGE, main, outputs=[paths.OOF.parent, paths.CV_METRICS])

@@ -7,7 +7,7 @@ import numpy as np
 from imbalance_lab import paths
 from imbalance_lab.artifacts import write_json, write_npy
 from imbalance_lab.config import load_params
-from imbalance_lab.datasets import by_class, encode_labels, is_number, load_table
+from imbalance_lab.datasets import by_class, check_distinct_rows, encode_labels, is_number, load_table
 from imbalance_lab.embedding import embed_table, save_fitted
 from imbalance_lab.stage import log, run_stage
 
@@ -34,12 +34,17 @@ def main() -> None:
     log(STAGE, f"{len(frame)} rows, {len(classes)} classes; embedding with {params.embed.backend}")
     if params.data.ordinal and not params.data.label_order and not all(is_number(c) for c in classes):
         log(STAGE, f"warning: data.ordinal with alphabetical class order {classes}; set data.label_order if wrong")
+    source, n_classes = params.data.source, len(classes)
+    if needs_text:  # checked before embedding: a sentence-transformers pass over useless rows takes minutes
+        hashes = text_hashes(frame["text"].tolist())
+        fix = f"check that data.text_column ('{params.data.text_column}') is the column holding the texts"
+        check_distinct_rows(len(np.unique(hashes)), len(hashes), n_classes, source, "text", fix)
     embedded = embed_table(frame, params.embed)
     features = embedded.features
-    if needs_text:
-        hashes = text_hashes(frame["text"].tolist())
-    else:
+    if not needs_text:
         hashes = text_hashes([row.tobytes() for row in features])
+        fix = "check data.feature_columns"
+        check_distinct_rows(len(np.unique(hashes)), len(hashes), n_classes, source, "feature row", fix)
     counts = np.bincount(labels, minlength=len(classes))
     meta = {
         "source": params.data.source,

@@ -5,6 +5,7 @@ import numpy as np
 from imbalance_lab import paths
 from imbalance_lab.artifacts import read_json, read_npy, write_json, write_npz
 from imbalance_lab.config import load_params
+from imbalance_lab.errors import DataError
 from imbalance_lab.splitting import (
     assert_disjoint,
     cross_split_duplicates,
@@ -26,9 +27,13 @@ def main() -> None:
     if params.split.dedupe:
         eligible = np.flatnonzero(duplicate_groups(hashes))
         log(STAGE, f"split.dedupe: dropped {len(labels) - len(eligible)} rows repeating an earlier text")
-    local = stratified_split(
-        labels[eligible], classes, test_size=params.split.test_size, val_size=params.split.val_size, seed=params.seed
-    )
+    try:
+        sizes = {"test_size": params.split.test_size, "val_size": params.split.val_size}
+        local = stratified_split(labels[eligible], classes, **sizes, seed=params.seed)
+    except DataError as exc:
+        if not params.split.dedupe:
+            raise
+        raise DataError(f"{exc} (counted after split.dedupe dropped {len(labels) - len(eligible)} repeats)") from None
     split = type(local)(train=eligible[local.train], val=eligible[local.val], test=eligible[local.test])
     assert_disjoint(split)
     leaked = cross_split_duplicates(hashes, split)

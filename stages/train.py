@@ -7,6 +7,7 @@ from imbalance_lab import paths
 from imbalance_lab.artifacts import read_npz, write_csv, write_json
 from imbalance_lab.config import load_params
 from imbalance_lab.datasets import by_class
+from imbalance_lab.guards import check_balanced_rows
 from imbalance_lab.modelfile import save_model
 from imbalance_lab.stage import log, run_stage
 from imbalance_lab.training import set_threads, train_mlp
@@ -25,6 +26,7 @@ def main() -> None:
     set_threads(params.train.threads)
     ws = load_workspace()
     balanced = read_npz(paths.BALANCED_TRAIN)
+    check_balanced_rows(balanced["X"], balanced["synthetic"], ws.part("train")[0], paths.BALANCED_TRAIN)
     X_val, y_val = ws.part("val")
     counts = ws.train_counts()
     members, results = [], []
@@ -87,4 +89,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    run_stage(STAGE, main, outputs=[paths.MODEL, paths.TRAIN_METRICS, paths.TRAIN_CURVES])
+    run_stage(STAGE, main, outputs=[paths.MODEL, paths.TRAIN_METRICS, paths.TRAIN_CURVES.parent])

@@ -1,0 +1,84 @@
+"""Helpers for the slow reliability tests: copies of a project that already ran, stage runs, DVC output."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from imbalance_lab.stage import declared_outputs
+from tests.helpers import env, run
+
+METRIC_FILES = ("metrics/train.json", "metrics/cv.json", "metrics/test.json", "metrics/threshold.json")
+SKIP_DIRS = {".git", ".dvc"}
+
+
+def copy_ran_project(source: Path, dest: Path) -> Path:
+    """A byte copy of a project (git history, DVC cache, outputs): a second workspace that already ran."""
+    shutil.copytree(source, dest, symlinks=True)
+    return dest
+
+
+def run_stage(project: Path, stage: str) -> subprocess.CompletedProcess:
+    """`python -m stages.<stage>` in the project, as DVC runs it; never raises."""
+    module = stage.replace("-", "_")
+    return subprocess.run(
+        [sys.executable, "-m", f"stages.{module}"], cwd=project, env=env(), capture_output=True, text=True
+    )
+
+
+def stage_outputs(project: Path, stage: str) -> list[Path]:
+    """Every path dvc.yaml says the stage writes (outs, metrics and plots alike)."""
+    return [project / path for path in declared_outputs(stage, project / "dvc.yaml")]
+
+
+def leftover_temp_files(project: Path) -> list[Path]:
+    """Atomic-write temp files (*.tmp) anywhere in the workspace outside .git and .dvc."""
+    return [p for p in project.rglob("*.tmp") if not SKIP_DIRS & set(p.relative_to(project).parts)]
+
+
+def ran_stages(output: str) -> list[str]:
+    return [line.split("'")[1] for line in output.splitlines() if line.startswith("Running stage '")]
+
+
+def read_bytes(project: Path, names) -> dict[str, bytes]:
+    return {name: (project / name).read_bytes() for name in names}
+
+
+def git_show(project: Path, rev: str, name: str) -> bytes:
+    return subprocess.run(["git", "show", f"{rev}:{name}"], cwd=project, capture_output=True, check=True).stdout
+
+
+def dvc(project: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    return run(["dvc", *args], project, check=check)
+
+
+def experiment_refs(project: Path) -> dict[str, str]:
+    """{experiment name: commit} for every finished experiment (DVC keeps them as refs/exps/.../<name>)."""
+    out = run(["git", "for-each-ref", "--format=%(refname) %(objectname)", "refs/exps"], project).stdout
+    refs = {}
+    for line in out.splitlines():
+        ref, sha = line.split()
+        parts = ref.split("/")  # refs/exps/<2 hex>/<38 hex>/<name>: the baseline commit, then the name
+        if len(parts) == 5 and len(parts[2]) == 2 and len(parts[3]) == 38:
+            refs[parts[4]] = sha
+    return refs
+
+
+def wait_for_queue(project: Path, expected: int, timeout: float = 900) -> str:
+    """Wait until `expected` experiments finished, or the queue has nothing queued or running; returns
+    `dvc queue status`. Polls git refs (milliseconds) and asks DVC (a second of CPU) only now and then."""
+    deadline = time.monotonic() + timeout
+    polls = 0
+    while time.monotonic() < deadline:
+        if len(experiment_refs(project)) >= expected:
+            break
+        polls += 1
+        if polls % 15 == 0:
+            status = dvc(project, "queue", "status").stdout
+            if not any(state in status for state in ("Queued", "Running")):
+                break
+        time.sleep(2)
+    return dvc(project, "queue", "status").stdout

@@ -1,0 +1,175 @@
+"""Library-level checks behind the bad-input messages, atomic writes and the stage runner (fast, in-process)."""
+
+import os
+import stat
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import yaml
+
+from imbalance_lab import artifacts
+from imbalance_lab.config import PARAMS_FILE, load_params, parse_params
+from imbalance_lab.crossval import check_folds, rows_needed
+from imbalance_lab.datasets import check_distinct_rows, read_user_table
+from imbalance_lab.errors import ConfigError, DataError
+from imbalance_lab.guards import check_balanced_rows
+from imbalance_lab.modelfile import check_compatible, load_model
+from imbalance_lab.stage import EXIT_INTERRUPTED, EXIT_USER_ERROR, declared_outputs, run_stage
+from tests.helpers import ROOT
+
+
+def raw_params(**sections) -> dict:
+    raw = yaml.safe_load((ROOT / PARAMS_FILE).read_text())
+    for name, values in sections.items():
+        raw[name].update(values)
+    return raw
+
+
+@pytest.mark.parametrize(
+    ("sections", "message"),
+    [
+        ({"split": {"test_size": 0.6, "val_size": 0.4}}, "split.test_size + split.val_size must be below 1"),
+        ({"split": {"test_size": 0.7, "val_size": 0.5}}, "(got 0.7 + 0.5); the rest is the training split"),
+        ({"train": {"hidden_dims": "64,32"}}, "train.hidden_dims: expected a list, got '64,32'"),
+        ({"train": {"hidden_dims": []}}, "train.hidden_dims: expected a non-empty list of positive integers"),
+        ({"train": {"hidden_dims": [64, 1.5]}}, "expected a non-empty list of positive integers, e.g. [256, 128]"),
+        ({"train": {"hidden_dims": [True]}}, "expected a non-empty list of positive integers"),
+        ({"train": {"lr": -0.1}}, "train.lr: -0.1 is out of range; allowed (0.0, inf)"),
+        ({"split": {"test_size": 0}}, "split.test_size: 0.0 is out of range; allowed (0.0, 1.0)"),
+    ],
+)
+def test_params_errors_are_one_line(sections, message):
+    with pytest.raises(ConfigError) as error:
+        parse_params(raw_params(**sections))
+    assert message in str(error.value) and "\n" not in str(error.value)
+
+
+def test_non_utf8_error_gives_line_and_offset(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"text,label\n" + b"x,a\n" * 5000 + "na\xefve,b\n".encode("latin-1"))
+    with pytest.raises(DataError) as error:
+        read_user_table(path)
+    assert f"byte 0xef on line 5002, offset {11 + 4 * 5000 + 2}" in str(error.value)
+
+
+def test_fewer_distinct_texts_than_classes_is_refused():
+    with pytest.raises(DataError, match="the 60 rows hold only 1 distinct text for 2 classes"):
+        check_distinct_rows(1, 60, 2, "t.csv", "text", "check data.text_column")
+    check_distinct_rows(2, 60, 2, "t.csv", "text", "")  # two texts can still separate two classes
+
+
+def test_fold_check_names_the_class_its_count_and_a_fold_count_that_works():
+    y = np.repeat([0, 1], [50, 7])
+    with pytest.raises(
+        DataError,
+        match=r"class 'rare' has 7 rows in train\+val; cv.folds=10 needs at least 10 .* "
+        r"lower cv.folds to at most 7",
+    ):
+        check_folds(y, ["common", "rare"], 10)
+    check_folds(y, ["common", "rare"], 7)
+    # 3 rows and 2 folds: a held-out fold takes 2, leaving 1 to train on; 3 folds leave 2
+    with pytest.raises(DataError, match="use cv.folds=3"):
+        check_folds(np.repeat([0, 1], [50, 3]), ["common", "rare"], 2)
+    assert [rows_needed(k) for k in (2, 3, 5)] == [4, 3, 5]
+
+
+def test_resampler_failure_inside_a_fold_names_the_fold(monkeypatch):
+    from imbalance_lab import crossval
+
+    base = load_params(ROOT / PARAMS_FILE)
+    params = replace(base, balance=replace(base.balance, method="smote"), cv=replace(base.cv, folds=2))
+    y = np.repeat([0, 1], [40, 4])
+    X = np.random.default_rng(0).normal(size=(len(y), 4)).astype(np.float32)
+
+    def one_row_left(X, y, method, **_):
+        raise DataError("smote: class 'rare' has 1 training row, nothing to interpolate with")
+
+    monkeypatch.setattr(crossval, "resample", one_row_left)
+    with pytest.raises(DataError, match=r"^cv fold 1/2: smote: class 'rare' has 1 training row"):
+        crossval.cross_validate(X, y, ["common", "rare"], params)
+
+
+def test_atomic_write_keeps_the_old_file_and_no_temp_file_on_failure(tmp_path, monkeypatch):
+    target = tmp_path / "metrics.json"
+    artifacts.write_json(target, {"macro_f1": 0.5})
+
+    def crash(*_):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(artifacts.os, "replace", crash)
+    with pytest.raises(KeyboardInterrupt):
+        artifacts.write_json(target, {"macro_f1": 0.9})
+    assert target.read_text() == '{\n  "macro_f1": 0.5\n}\n'
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["metrics.json"]
+
+
+def test_written_files_get_the_usual_permissions(tmp_path):
+    old = os.umask(0o022)
+    try:
+        artifacts.write_json(tmp_path / "m.json", {})
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "m.json").stat().st_mode) == 0o644  # mkstemp alone gives 0600
+
+
+def dvc_yaml(tmp_path):
+    spec = {
+        "stages": {"train": {"cmd": "x", "outs": ["models/model.pt"], "plots": [{"plots/train": {"cache": False}}]}}
+    }
+    (tmp_path / "dvc.yaml").write_text(yaml.safe_dump(spec))
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models/model.pt").write_text("old")
+    (tmp_path / "plots/train").mkdir(parents=True)
+    (tmp_path / "plots/train/curves.csv").write_text("old")
+
+
+@pytest.mark.parametrize(
+    ("raised", "code", "message"),
+    [
+        (DataError("class 'x' has 2 rows"), EXIT_USER_ERROR, "error: train: class 'x' has 2 rows\n"),
+        (KeyboardInterrupt(), EXIT_INTERRUPTED, "error: train: interrupted; outputs removed, run `dvc repro` again\n"),
+    ],
+)
+def test_run_stage_removes_every_declared_output(tmp_path, monkeypatch, capsys, raised, code, message):
+    monkeypatch.chdir(tmp_path)
+    dvc_yaml(tmp_path)
+    assert declared_outputs("train") == [Path("models/model.pt"), Path("plots/train")]
+
+    def main():
+        raise raised
+
+    with pytest.raises(SystemExit) as exit_:
+        run_stage("train", main, outputs=["models/model.pt"])
+    assert exit_.value.code == code
+    assert capsys.readouterr().err == message
+    assert not (tmp_path / "models/model.pt").exists() and not (tmp_path / "plots/train").exists()
+
+
+def test_model_file_checks(tmp_path):
+    meta = {"classes": ["a", "b"], "input_dim": 4}
+    check_compatible(meta, ["a", "b"], 4, "m.pt")
+    with pytest.raises(DataError, match=r"m.pt was trained on classes \['a', 'b'\] but the data has \['b', 'a'\]"):
+        check_compatible(meta, ["b", "a"], 4, "m.pt")
+    with pytest.raises(DataError, match="m.pt expects 4 features but the data has 8"):
+        check_compatible(meta, ["a", "b"], 8, "m.pt")
+    buffer = tmp_path / "model.pt"
+    torch.save({"members": [], "meta": meta}, buffer)
+    buffer.write_bytes(buffer.read_bytes()[:40])  # truncated, as a copy cut short would be
+    with pytest.raises(DataError, match="model.pt: not a model file written by train"):
+        load_model(buffer)
+
+
+def test_balanced_rows_must_come_from_the_training_split():
+    rng = np.random.default_rng(0)
+    X_train, X_val = rng.normal(size=(20, 3)).astype(np.float32), rng.normal(size=(5, 3)).astype(np.float32)
+    mixed = (X_train[:2] + X_train[2:4]) / 2
+    X_balanced = np.concatenate([X_train, X_train[:3], mixed])  # copies and synthetic rows are fine
+    synthetic = np.r_[np.zeros(23, bool), np.ones(2, bool)]
+    check_balanced_rows(X_balanced, synthetic, X_train, "train.npz")
+    with pytest.raises(DataError, match="train.npz: 2 rows are neither synthetic nor rows of the current training"):
+        check_balanced_rows(
+            np.concatenate([X_balanced, X_val[:2]]), np.r_[synthetic, False, False], X_train, "train.npz"
+        )

@@ -1,0 +1,80 @@
+"""`dvc repro` killed in the middle of train (Ctrl-C = SIGINT to the process group, or SIGKILL), then run
+again: it finishes with the results of an uninterrupted run and leaves no partial or temp files behind."""
+
+import os
+import shutil
+import signal
+import subprocess
+
+import pytest
+
+from tests.dvc_helpers import (
+    METRIC_FILES,
+    copy_ran_project,
+    dvc,
+    leftover_temp_files,
+    ran_stages,
+    read_bytes,
+    stage_outputs,
+)
+from tests.helpers import env
+
+pytestmark = pytest.mark.slow
+
+RESULTS = (*METRIC_FILES, "models/model.pt", "plots/train/curves.csv", "dvc.lock")
+
+
+def repro_killed_mid_train(project, sig: signal.Signals) -> tuple[int, str]:
+    """Start `dvc repro`; once the first of the 3 ensemble members has finished (its log line), signal every
+    process of the run, as a terminal's Ctrl-C or a job killer does. Returns (exit code, all output)."""
+    proc = subprocess.Popen(
+        ["dvc", "repro"],
+        cwd=project,
+        env=env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    lines = []
+    try:
+        for line in proc.stdout:
+            lines.append(line)
+            if line.startswith("[train] member 0:"):
+                os.killpg(proc.pid, sig)
+                break
+        lines.append(proc.stdout.read())
+        return proc.wait(timeout=120), "".join(lines)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
+def test_killed_during_train_then_rerun_gives_the_uninterrupted_results(ran_project, tmp_path, sig):
+    project = copy_ran_project(ran_project, tmp_path / "project")
+    uninterrupted = read_bytes(project, RESULTS)
+    # train must really run: no outputs, and no run-cache entry DVC could restore them from instead
+    shutil.rmtree(project / ".dvc/cache/runs", ignore_errors=True)
+    for output in stage_outputs(project, "train"):
+        if output.is_dir():
+            shutil.rmtree(output)
+        else:
+            output.unlink()
+
+    code, output = repro_killed_mid_train(project, sig)
+
+    assert "[train] member 0:" in output, output
+    assert "[train] member 2:" not in output, "the signal came after train had finished; nothing was tested"
+    assert code != 0, output
+    if sig == signal.SIGINT:
+        assert "error: train: interrupted; outputs removed, run `dvc repro` again" in output
+    assert [p for p in stage_outputs(project, "train") if p.exists()] == []
+    assert leftover_temp_files(project) == []
+    assert (project / "dvc.lock").read_bytes() == uninterrupted["dvc.lock"]
+
+    rerun = dvc(project, "repro")
+
+    assert ran_stages(rerun.stdout) == ["train"], "the model is byte-identical, so later stages stay valid"
+    assert read_bytes(project, RESULTS) == uninterrupted
+    assert leftover_temp_files(project) == []
