@@ -210,28 +210,36 @@ def _svm_smote(job: _Job):
 
 
 def _adasyn(job: _Job):
+    """ADASYN one class at a time: imbalanced-learn raises for the whole call when any one class's per-row
+    quotas all round to 0 (a nearly balanced class), which would leave every other class unchanged too."""
     from imblearn.over_sampling import ADASYN
-    from sklearn.neighbors import NearestNeighbors
 
     targets = _targets(job, "over")
     if not targets:
         return _unchanged(job)
     k = _safe_k(job, targets)
-    try:
-        sampler = ADASYN(sampling_strategy=targets, n_neighbors=k, random_state=job.seed)
-        return sampler.fit_resample(job.X, job.y)
-    except ValueError as err:
-        if "No samples will be generated" not in str(err):
-            raise DataError(f"adasyn: imbalanced-learn failed ({' '.join(str(err).split())})") from None
-        job.notes.append("adasyn: per-row quotas round to 0 new rows (nearly balanced); data left unchanged")
-        return job.X, job.y
-    except RuntimeError:  # ADASYN weights rows by other-class neighbours; a fully separated class has none
-        nearest = NearestNeighbors(n_neighbors=k + 1).fit(job.X).kneighbors(job.X, return_distance=False)
-        isolated = [job.name(c) for c in targets if np.all(job.y[nearest[job.y == c, 1:]] == c)]
-        raise DataError(
-            f"adasyn: class {', '.join(isolated)} has no other-class rows among its {k} nearest neighbours, "
-            f"so ADASYN cannot weight its rows; use smote or borderline_smote"
-        ) from None
+    counts = job.counts()
+    parts_X, parts_y = [job.X], [job.y]
+    for code, target in sorted(targets.items()):
+        sampler = ADASYN(sampling_strategy={code: target}, n_neighbors=k, random_state=job.seed)
+        try:
+            X, y = sampler.fit_resample(job.X, job.y)
+        except ValueError as err:
+            if "No samples will be generated" not in str(err):
+                raise DataError(f"adasyn: imbalanced-learn failed ({' '.join(str(err).split())})") from None
+            job.notes.append(
+                f"adasyn: class {job.name(code)} needs {target - counts[code]} more rows but its per-row quotas "
+                f"round to 0 (nearly balanced); class left unchanged"
+            )
+            continue
+        except RuntimeError:  # ADASYN weights rows by other-class neighbours; a fully separated class has none
+            raise DataError(
+                f"adasyn: class {job.name(code)} has no other-class rows among its {k} nearest neighbours, "
+                f"so ADASYN cannot weight its rows; use smote or borderline_smote"
+            ) from None
+        parts_X.append(X[len(job.X) :])  # imbalanced-learn appends the new rows after the input rows
+        parts_y.append(y[len(job.y) :])
+    return np.concatenate(parts_X), np.concatenate(parts_y)
 
 
 def _kmeans_smote(job: _Job):

@@ -265,6 +265,16 @@ def test_adasyn_on_a_fully_separated_class_is_a_data_error():
     assert_one_line(err)
 
 
+def test_adasyn_grows_the_minority_even_when_another_class_rounds_to_zero_new_rows():
+    # 'mid' needs 5 rows spread over 195: every per-row quota rounds to 0, which used to abort all classes
+    X, y = blobs([200, 195, 20], [(0, 0), (1.5, 0), (3, 0)])
+    out = resample(X, y, "adasyn", seed=0, class_names=NAMES)
+    counts = counts_of(out)
+    assert counts[:2] == [200, 195] and counts[2] > 20 + 0.8 * 180
+    assert out.synthetic.sum() == counts[2] - 20
+    assert "adasyn: class 'mid' needs 5 more rows but its per-row quotas round to 0" in " ".join(out.notes)
+
+
 def test_kmeans_smote_without_any_usable_cluster_is_a_data_error():
     # the 4 minority rows sit in two distant majority blobs, so no cluster holds k+1 = 4 of them
     X, blob = blobs([30, 30, 2, 2], [(0, 0), (50, 50), (0, 0), (50, 50)], scale=0.5)
