@@ -19,7 +19,7 @@ ALL_STAGES = ["embed", "split", "balance", "train", "cross-validate", "evaluate"
 
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 5, open: fails since OOF thresholds were merged (models/thresholds.json missing after a run-cache pull)",
+    reason="issue 5, open: fails since the OOF-threshold merge (thresholds.json missing after run-cache pull)",
 )
 def test_a_fresh_clone_reproduces_every_result_byte_for_byte(ran_project, tmp_path):
     clone = tmp_path / "clone"
