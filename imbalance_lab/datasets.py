@@ -200,9 +200,9 @@ def label_names(labels: pd.Series) -> np.ndarray:
 def check_distinct_rows(n_distinct: int, n_rows: int, n_classes: int, source: str, what: str, fix: str) -> None:
     """Fewer distinct inputs than classes (e.g. every text the same) leaves nothing to learn from."""
     if n_distinct < n_classes:
+        plural = "" if n_distinct == 1 else "s"
         raise DataError(
-            f"{source}: the {n_rows} rows hold only {n_distinct} distinct {what}{'s' * (n_distinct != 1)} for "
-            f"{n_classes} classes, "
+            f"{source}: the {n_rows} rows hold only {n_distinct} distinct {what}{plural} for {n_classes} classes, "
             f"so no model can tell the classes apart; {fix}"
         )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import runpy
 import shutil
 import subprocess
 import sys
@@ -27,6 +28,23 @@ def run_stage(project: Path, stage: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", f"stages.{module}"], cwd=project, env=env(), capture_output=True, text=True
     )
+
+
+def run_stage_here(project: Path, stage: str, monkeypatch, capsys) -> tuple[int, str]:
+    """`python -m stages.<stage>` run in this test process (runpy executes the module as __main__, so
+    run_stage and its error handling are exactly what the command runs) with the project as working directory.
+    No new interpreter: torch, sklearn and imblearn are imported once per test session, not once per case.
+    Returns (exit code, stderr)."""
+    monkeypatch.chdir(project)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
+    capsys.readouterr()
+    try:
+        runpy.run_module(f"stages.{stage.replace('-', '_')}", run_name="__main__")
+        code = 0
+    except SystemExit as exit_:
+        code = exit_.code
+    return code, capsys.readouterr().err
 
 
 def stage_outputs(project: Path, stage: str) -> list[Path]:

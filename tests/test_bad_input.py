@@ -1,7 +1,11 @@
-"""Bad input through the real command path: `python -m stages.<stage>` (what `dvc repro` runs) in a project
-copy, only the stage that must fail. Each case: exit code 2, one `error: <stage>: ...` line that names the
-problem and the fix, no traceback, none of the stage's outputs left behind (the copy starts with a complete
-earlier run's outputs), no temp files.
+"""Bad input through the stages' own command path, in a copy of a project that ran completely, only the stage
+that must fail. Each case: exit code 2, one `error: <stage>: ...` line that names the problem and the fix, no
+traceback, none of the stage's outputs left behind, no temp files.
+
+The cases run each stage module as `__main__` inside the test process (run_stage_here: the same code
+`python -m stages.<stage>` runs, minus starting an interpreter that imports torch and sklearn again: about 3 s a
+case). test_the_command_itself_gives_the_same_line then runs some of them as real `python -m` processes, and
+test_missing_data_file_through_dvc_names_the_file runs `dvc repro`.
 
 Every params value is validated by load_params() at the start of every stage, so three params cases here show
 the path end to end; each params message (types, ranges, split sizes, hidden_dims, unknown strategy names, unknown
@@ -19,7 +23,14 @@ import pytest
 from imbalance_lab.modelfile import save_model
 from imbalance_lab.splitting import stratified_split
 from imbalance_lab.training import build_mlp
-from tests.dvc_helpers import copy_ran_project, leftover_temp_files, ran_stages, run_stage, stage_outputs
+from tests.dvc_helpers import (
+    copy_ran_project,
+    leftover_temp_files,
+    ran_stages,
+    run_stage,
+    run_stage_here,
+    stage_outputs,
+)
 from tests.helpers import make_texts, run, set_params
 
 pytestmark = pytest.mark.slow
@@ -202,37 +213,53 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_bad_input_is_one_clear_line_and_leaves_no_outputs(case, ran_project, tmp_path):
+def check_failure(project, case: Case, code: int, stderr: str, outputs) -> str:
+    assert code == 2, stderr
+    assert "Traceback" not in stderr
+    errors = [line for line in stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, stderr
+    assert errors[0].startswith(f"error: {case.stage}: "), errors[0]
+    assert case.message in errors[0], errors[0]
+    assert stderr.rstrip().endswith(errors[0]), "the error is the last thing the user sees"
+    assert [p for p in outputs if p.exists()] == []
+    assert leftover_temp_files(project) == []
+    return errors[0]
+
+
+def prepared(ran_project, tmp_path, case: Case):
     project = copy_ran_project(ran_project, tmp_path / "project")
     outputs = stage_outputs(project, case.stage)
     assert all(p.exists() for p in outputs), "a previous run's outputs, which the failed run must not leave behind"
     case.setup(project)
+    return project, outputs
 
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_bad_input_is_one_clear_line_and_leaves_no_outputs(case, ran_project, tmp_path, monkeypatch, capsys):
+    project, outputs = prepared(ran_project, tmp_path, case)
+    code, stderr = run_stage_here(project, case.stage, monkeypatch, capsys)
+    check_failure(project, case, code, stderr, outputs)
+
+
+@pytest.mark.parametrize("case_id", ["not UTF-8", "class too small for the resampler", "-S train.lr=abc"])
+def test_the_command_itself_gives_the_same_line(case_id, ran_project, tmp_path):
+    case = next(c for c in CASES if c.id == case_id)
+    project, outputs = prepared(ran_project, tmp_path, case)
     result = run_stage(project, case.stage)
-
-    assert result.returncode == 2, result.stderr
-    assert "Traceback" not in result.stderr
-    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
-    assert len(errors) == 1, result.stderr
-    assert errors[0].startswith(f"error: {case.stage}: "), errors[0]
-    assert case.message in errors[0], errors[0]
-    assert result.stderr.rstrip().endswith(errors[0]), "the error is the last thing the user sees"
-    assert [p for p in outputs if p.exists()] == []
-    assert leftover_temp_files(project) == []
+    check_failure(project, case, result.returncode, result.stderr, outputs)
 
 
-def test_invalid_rows_are_dropped_with_a_logged_count(ran_project, tmp_path):
+def test_invalid_rows_are_dropped_with_a_logged_count(ran_project, tmp_path, monkeypatch, capsys):
     project = copy_ran_project(ran_project, tmp_path / "project")
     frame = make_texts({"weather": 30, "sports": 30})
     frame.loc[[0, 5, 9], "text"] = "  "
     frame.loc[[2, 7], "label"] = None
     frame.to_csv(project / "texts.csv", index=False)
 
-    result = run_stage(project, "embed")
+    code, stderr = run_stage_here(project, "embed", monkeypatch, capsys)
 
-    assert result.returncode == 0, result.stderr
-    assert "[embed] dropped 5 rows with empty text or missing label" in result.stderr
+    assert code == 0, stderr
+    assert "[embed] dropped 5 rows with empty text or missing label" in stderr
     assert len(np.load(project / "data/embeddings/labels.npy")) == 55
 
 

@@ -1,6 +1,7 @@
 """Leakage guards: the test split never reaches balance, train, threshold fitting or CV fitting; duplicates are
 reported and split.dedupe removes them."""
 
+import json
 from dataclasses import replace
 
 import numpy as np
@@ -10,7 +11,7 @@ import pytest
 from imbalance_lab import crossval
 from imbalance_lab.config import PARAMS_FILE, load_params
 from imbalance_lab.splitting import stratified_split
-from tests.dvc_helpers import copy_ran_project, run_stage
+from tests.dvc_helpers import copy_ran_project, run_stage_here
 from tests.helpers import ROOT, make_texts, set_params
 
 
@@ -83,26 +84,26 @@ def test_pipeline_artifacts_keep_the_test_split_out(ran_project):
 
 
 @pytest.mark.slow
-def test_duplicates_across_splits_are_counted_and_dedupe_removes_them(ran_project, tmp_path):
+def test_duplicates_across_splits_are_counted_and_dedupe_removes_them(ran_project, tmp_path, monkeypatch, capsys):
     project = copy_ran_project(ran_project, tmp_path / "project")
     texts = make_texts({"weather": 120, "sports": 60, "finance": 30})
     repeats = texts.sample(40, random_state=0)  # 40 texts appear twice, same label
     pd.concat([texts, repeats]).to_csv(project / "texts.csv", index=False)
-    assert run_stage(project, "embed").returncode == 0
+    assert run_stage_here(project, "embed", monkeypatch, capsys)[0] == 0
 
-    warned = run_stage(project, "split")
-    summary = pd.read_json(project / "data/split/summary.json", typ="series")
-    leaked = int(summary["cross_split_duplicates"])
+    code, stderr = run_stage_here(project, "split", monkeypatch, capsys)
+    assert code == 0, stderr
+    leaked = json.loads((project / "data/split/summary.json").read_text())["cross_split_duplicates"]
     assert leaked > 0
-    assert f"[split] warning: {leaked} val/test rows repeat a text from an earlier split" in warned.stderr
+    assert f"[split] warning: {leaked} val/test rows repeat a text from an earlier split" in stderr
 
-    deduped = copy_ran_project(project, tmp_path / "deduped")
-    set_params(deduped, split={"dedupe": True})
-    result = run_stage(deduped, "split")
-    assert result.returncode == 0, result.stderr
-    assert "[split] split.dedupe: dropped 40 rows repeating an earlier text" in result.stderr
-    assert "warning" not in result.stderr
-    indices = np.load(deduped / "data/split/indices.npz")
-    hashes = np.load(deduped / "data/embeddings/text_hashes.npy")
+    set_params(project, split={"dedupe": True})
+    code, stderr = run_stage_here(project, "split", monkeypatch, capsys)
+    assert code == 0, stderr
+    assert "[split] split.dedupe: dropped 40 rows repeating an earlier text" in stderr
+    assert "warning" not in stderr
+    indices = np.load(project / "data/split/indices.npz")
+    hashes = np.load(project / "data/embeddings/text_hashes.npy")
     used = hashes[np.concatenate([indices["train"], indices["val"], indices["test"]])]
     assert len(used) == len(texts) == len(np.unique(used))
+    assert json.loads((project / "data/split/summary.json").read_text())["cross_split_duplicates"] == 0

@@ -17,7 +17,7 @@ from tests.dvc_helpers import (
     dvc,
     experiment_refs,
     git_show,
-    run_stage,
+    run_stage_here,
     wait_for_queue,
 )
 from tests.helpers import set_params
@@ -30,7 +30,7 @@ FIT_ON = ("val", "oof")
 UNCHANGED = ("metrics/train.json", "metrics/cv.json", "metrics/test.json")
 
 
-def test_twelve_queued_experiments_and_a_failing_one(ran_project, tmp_path):
+def test_twelve_queued_experiments_and_a_failing_one(ran_project, tmp_path, monkeypatch, capsys):
     project = copy_ran_project(ran_project, tmp_path / "project")
     sweep = {"threshold.method": METHODS, "threshold.metric": OBJECTIVES, "threshold.fit_on": FIT_ON}
     grid = [arg for key, values in sweep.items() for arg in ("-S", f"{key}={','.join(values)}")]
@@ -69,7 +69,7 @@ def test_twelve_queued_experiments_and_a_failing_one(ran_project, tmp_path):
     # one of them recomputed alone, outside the queue: the same bytes
     alone = copy_ran_project(ran_project, tmp_path / "alone")
     set_params(alone, threshold={"method": "per_class_bias", "metric": "mcc", "fit_on": "oof"})
-    assert run_stage(alone, "threshold-tune").returncode == 0
+    assert run_stage_here(alone, "threshold-tune", monkeypatch, capsys)[0] == 0
     queued = by_combo[("per_class_bias", "mcc", "oof")]
     for path in METRIC_FILES:
         assert git_show(project, queued, path) == (alone / path).read_bytes(), path
