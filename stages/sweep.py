@@ -76,7 +76,11 @@ _PRECEDENCE = {"success": 0, "running": 1, "queued": 2}
 
 def states(rev: str) -> dict[str, str]:
     """Experiment name -> state (queued, running, success, failed) for experiments of commit ``rev``."""
-    records = load_records(dvc("exp", "show", "--json", "--rev", rev).stdout)
+    try:
+        records = load_records(dvc("exp", "show", "--json", "--rev", rev).stdout)
+    except UserError as exc:  # typically a run whose worker was killed: DVC still lists it as running
+        hint = "if `dvc queue status` shows a Running experiment with 0 active workers, `dvc queue remove <name>`"
+        raise UserError(f"{exc}; {hint}, then run the sweep again") from None
     out: dict[str, str] = {}
     for r in records:
         if r.kind != "experiment":
@@ -105,9 +109,10 @@ def queue(experiments: list[Experiment], done: dict[str, str]) -> list[Experimen
     return queued
 
 
-def wait(names: list[str], rev: str, poll: float, patience: int = 4) -> dict[str, str]:
+def wait(names: list[str], rev: str, poll: float, jobs: int, patience: int = 4) -> dict[str, str]:
     """Poll until none is queued or running. A name missing from `exp show` (briefly, between the end of
-    a run and its commit) counts as busy for ``patience`` polls, then as lost."""
+    a run and its commit) counts as busy for ``patience`` polls, then as lost. Queue workers that died
+    (killed, crashed) while experiments wait are started again (`dvc queue start` starts only missing ones)."""
     last, missing_for = None, 0
     while True:
         now = states(rev)
@@ -124,6 +129,8 @@ def wait(names: list[str], rev: str, poll: float, patience: int = 4) -> dict[str
             last = line
         if not busy:
             return state
+        if counts.get("queued") and counts.get("running", 0) < jobs:
+            start_workers(jobs)
         time.sleep(poll)
 
 
@@ -164,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
         if queued or any(before.get(e.name) == "queued" for e in grid):  # also left over from an interrupted sweep
             start_workers(jobs)
             say(f"queued {len(queued)}; follow one with `dvc queue logs -f <name>`, all with `dvc queue status`")
-        final = wait([e.name for e in grid], rev, args.poll)
+        final = wait([e.name for e in grid], rev, args.poll, jobs)
     except UserError as exc:
         print(f"error: sweep: {' '.join(str(exc).split())}", file=sys.stderr, flush=True)
         return EXIT_USER_ERROR
@@ -187,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
         if rc != 0:
             return rc
     if failed:
-        say(f"{len(failed)} failed: {', '.join(failed)}")
+        say(f"{len(failed)} failed: {', '.join(failed)}; `make sweep` again re-runs only these")
         return EXIT_FAILED_EXPERIMENTS
     return 0
 

@@ -97,7 +97,7 @@ def test_command_reports_failures_by_name(tmp_path, monkeypatch, capsys):
         "FAILED smote-s0 (failed): Stage 'embed' didn't change, skipping | error: balance: class 'x' too small" in out
     )
     assert "embed recomputed in 1 of 1 experiments run now: none-s0" in out
-    assert "1 failed: smote-s0" in out
+    assert "1 failed: smote-s0; `make sweep` again re-runs only these" in out
     assert calls[0] == ("repro", "embed") and ("queue", "start", 1) in calls
     queued = [c for c in calls if c[:3] == ("exp", "run", "--queue")]
     assert [c[4] for c in queued] == ["none-s0", "smote-s0"] and "-S" in queued[1] and "seed=0" in queued[1]
