@@ -33,5 +33,9 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# Benchmarks (not timed tests): writes benchmarks/results.md; BENCH_SWEEP=full runs the 8x3 sweep grid.
+bench: setup
+	$(BIN)/python -m benchmarks.run
+
 clean-venv:
 	rm -rf $(VENV)
