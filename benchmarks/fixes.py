@@ -35,7 +35,7 @@ def synthetic_mask(rows: int, repeats: int) -> list[dict]:
 
     X, y = make_embeddings(rows)
     cases = []
-    for method in ("none", "random_over"):
+    for method in ("none", "random_over", "mixup"):
         out = resample(X, y, method, seed=0).X
         answers: dict[str, np.ndarray] = {}
 
