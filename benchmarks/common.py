@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+TERM_GRACE_S = 30  # after a timeout: SIGTERM, this long to clean up, then SIGKILL
 
 
 def load() -> list[float]:
@@ -74,7 +75,11 @@ def run_measured(
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=err, start_new_session=True)
         deadline = None if timeout is None else start + timeout
-        status, usage, killed = _wait(proc.pid, deadline)  # also reaps the child
+        try:
+            status, usage, killed = _wait(proc.pid, deadline)  # also reaps the child
+        except BaseException:  # interrupted or terminated ourselves: take the child's group down too
+            os.killpg(proc.pid, signal.SIGKILL)
+            raise
         wall = time.perf_counter() - start
         out.seek(0), err.seek(0)
         stdout, stderr = out.read(), err.read()
@@ -92,6 +97,13 @@ def _wait(pid: int, deadline: float | None):
         if done:
             return status, usage, False
         if deadline is not None and time.perf_counter() > deadline:
+            os.killpg(pid, signal.SIGTERM)  # lets a section clean up (the sweep stops its DVC queue workers)
+            grace = time.perf_counter() + TERM_GRACE_S
+            while time.perf_counter() < grace:
+                done, status, usage = os.wait4(pid, os.WNOHANG)
+                if done:
+                    return status, usage, True
+                time.sleep(0.1)
             os.killpg(pid, signal.SIGKILL)
             _, status, usage = os.wait4(pid, 0)
             return status, usage, True

@@ -1,4 +1,4 @@
-"""The sweep grid: strategies (params overrides) x seeds. BENCH_SWEEP=full is 8 x 3, small 4 x 2."""
+"""The sweep grid: strategies (params overrides) x seeds. BENCH_SWEEP=full is 8 x 3, small 4 x 1."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ STRATEGIES: dict[str, dict[str, str]] = {
 }
 GRIDS = {
     "full": (list(STRATEGIES), (0, 1, 2)),
-    "small": (list(STRATEGIES)[:4], (0, 1)),
+    "small": (list(STRATEGIES)[:4], (1,)),  # seed 1: with seed 0 the baseline is the committed run (all cached)
     "tiny": (["baseline", "smote"], (1,)),  # for checking the benchmark itself
 }
 

@@ -253,7 +253,8 @@ def balance_section(r: dict) -> str:
             f"Each case runs in a forked child with a {r['timeout_s']:.0f} s timeout; a size the measured growth "
             f'predicts over the timeout is not run ("> {r["timeout_s"]:.0f} s, ~N s extrapolated"). Exponent: '
             f"slope of log time on log rows over the measured main sizes (n log n over 5k..200k fits ~1.1; "
-            f"flagged above {r['nlogn_exponent']}).",
+            f"flagged above {r['nlogn_exponent']} if its largest measured case takes 1 s or more; sub-second "
+            "timings are dominated by constant costs).",
             "",
             _table(header, rows),
         ]

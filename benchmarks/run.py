@@ -51,7 +51,8 @@ def run_section(name: str, work: Path, project: Path | None, sweep: str) -> dict
     cmd = section_command(name, out, work, project, sweep)
     started, load_before = datetime.now(UTC), load()
     print(f"[bench] {name}: {' '.join(cmd[2:])}  (load {load_before})", flush=True)
-    result = run_measured(cmd, cwd=ROOT, env=bench_env(PYTHONPATH=str(ROOT)), timeout=SECTION_TIMEOUT_S)
+    timeout = SECTION_TIMEOUT_S * (4 if sweep == "full" and name == "sweep" else 1)
+    result = run_measured(cmd, cwd=ROOT, env=bench_env(PYTHONPATH=str(ROOT)), timeout=timeout)
     record = {
         "command": "python -m " + " ".join(Path(c).name if c.startswith(str(work)) else c for c in cmd[2:]),
         "date": started.strftime("%Y-%m-%d %H:%M UTC"),

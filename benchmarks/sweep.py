@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -47,6 +48,20 @@ def reset(project: Path, env: dict) -> None:
     shutil.rmtree(project / ".dvc/cache/runs", ignore_errors=True)
 
 
+def wait_for(project: Path, names: list[str], env: dict, deadline: float) -> dict[str, str]:
+    """Poll until every experiment is committed (its ref exists) or failed; {name: ref} of the done ones."""
+    polls, failures, done = 0, [], {}
+    while time.perf_counter() < deadline:
+        done = {n: r for n, r in exp_refs(project).items() if n in names}
+        polls += 1
+        if len(done) < len(names) and polls % STATUS_EVERY == 0:
+            failures = [n for n in failed(project, env) if n in names]
+        if len(done) + len(failures) >= len(names):
+            break
+        time.sleep(POLL_S)
+    return done
+
+
 def run_dvc(project: Path, grid: str, stage_log: Path, timeout: float) -> dict:
     env = bench_env(BENCH_STAGE_LOG=str(stage_log))
     reset(project, env)
@@ -59,20 +74,15 @@ def run_dvc(project: Path, grid: str, stage_log: Path, timeout: float) -> dict:
         sets = [f"seed={seed}", *(f"{key}={value}" for key, value in overrides.items())]
         sh(["dvc", "exp", "run", "--queue", "--name", name, *(a for s in sets for a in ("-S", s))], project, **env)
     queued = time.perf_counter()
-    # not sh(): the workers it spawns inherit its stdout, so reading a pipe would wait for them to exit
-    subprocess.run(["dvc", "queue", "start", "-j", "2"], cwd=project, env=env, stdout=subprocess.DEVNULL, check=True)
-    polls, failures, done = 0, [], {}
-    while time.perf_counter() - started < timeout:
-        done = {n: r for n, r in exp_refs(project).items() if n in names}
-        polls += 1
-        if len(done) < len(names) and polls % STATUS_EVERY == 0:
-            failures = [n for n in failed(project, env) if n in names]
-        if len(done) + len(failures) >= len(names):
-            break
-        time.sleep(POLL_S)
-    finished = time.perf_counter()
+    try:
+        # not sh(): the workers it spawns inherit its stdout, so reading a pipe would wait for them to exit
+        cmd = ["dvc", "queue", "start", "-j", "2"]
+        subprocess.run(cmd, cwd=project, env=env, stdout=subprocess.DEVNULL, check=True)
+        done = wait_for(project, names, env, started + timeout)
+        finished = time.perf_counter()
+    finally:  # also on timeout or SIGTERM: the detached workers would otherwise keep running experiments
+        subprocess.run(["dvc", "queue", "stop", "--kill"], cwd=project, env=env, capture_output=True)
     failures = [n for n in names if n not in done]
-    subprocess.run(["dvc", "queue", "stop"], cwd=project, env=env, capture_output=True)
     stages = [s for s in read_stage_log(stage_log)]
     ran = {}
     for record in stages:
@@ -124,6 +134,7 @@ def run_loop(project: Path, grid: str, out: Path, timeout: float) -> dict:
 
 
 def main() -> None:
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run finally-blocks: stop the queue workers
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--project", required=True)
     ap.add_argument("--grid", choices=sorted(GRIDS), default="small")
