@@ -42,5 +42,9 @@ SWEEP_JOBS ?= 2
 sweep: setup
 	$(BIN)/python -m stages.sweep --strategies "$(SWEEP_STRATEGIES)" --seeds "$(SWEEP_SEEDS)" --jobs $(SWEEP_JOBS)
 
+# Benchmarks (not timed tests): writes benchmarks/results.md; BENCH_SWEEP=full runs the 8x3 sweep grid.
+bench: setup
+	$(BIN)/python -m benchmarks.run
+
 clean-venv:
 	rm -rf $(VENV)

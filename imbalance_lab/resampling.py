@@ -350,6 +350,7 @@ RESAMPLERS: dict[str, Callable[[_Job], tuple[np.ndarray, np.ndarray]]] = {
 }
 CHUNK_ROWS = 8192  # rows per block when hashing / comparing rows in _synthetic_rows
 APPROXIMATE = {"borderline_smote", "svm_smote", "adasyn", "kmeans_smote"}  # may miss targets: noted
+SELECTS_ROWS = {"none", "random_over", "random_under", "near_miss", "tomek_links"}  # output = copies of input rows
 
 
 def resample(
@@ -381,7 +382,8 @@ def resample(
             if after.get(code, 0) != target:
                 got = after.get(code, 0)
                 job.notes.append(f"{method}: class {job.name(code)} ends with {got} rows, target {target}")
-    return Resampled(X_out, y_out, _synthetic_rows(X, X_out), tuple(job.notes))
+    synthetic = np.zeros(len(y_out), dtype=bool) if method in SELECTS_ROWS else _synthetic_rows(X, X_out)
+    return Resampled(X_out, y_out, synthetic, tuple(job.notes))
 
 
 def _checked_data(X, y, class_names) -> tuple[np.ndarray, np.ndarray]:
@@ -406,15 +408,24 @@ def _synthetic_rows(X_in: np.ndarray, X_out: np.ndarray) -> np.ndarray:
     Rows are matched on a 64-bit hash, then each match is confirmed byte for byte, so the answer is exact;
     np.isin on whole rows as opaque 1.5 KB keys was the same answer but ~100x slower at 200k rows.
     """
-    if X_out is X_in:  # "none" and unchanged data: every row is an input row
+    if X_out is X_in:  # unchanged data: every row is an input row
         return np.zeros(len(X_out), dtype=bool)
     words_in, words_out = _as_words(X_in), _as_words(X_out)
+    n = len(words_in)
+    if len(words_out) >= n and np.array_equal(words_out[:n], words_in):
+        # imbalanced-learn's over-samplers return the input rows first, then the new ones: check only those
+        return np.concatenate([np.zeros(n, dtype=bool), _not_in(words_out[n:], words_in)])
+    return _not_in(words_out, words_in)
+
+
+def _not_in(words_out: np.ndarray, words_in: np.ndarray) -> np.ndarray:
+    """True for rows of words_out equal to no row of words_in (both from _as_words)."""
+    synthetic = np.ones(len(words_out), dtype=bool)
+    if not len(words_in) or not len(words_out):
+        return synthetic
     keys_in, keys_out = _row_keys(words_in), _row_keys(words_out)
     order = np.argsort(keys_in, kind="stable")
-    at = np.minimum(np.searchsorted(keys_in[order], keys_out), max(len(order) - 1, 0))
-    synthetic = np.ones(len(X_out), dtype=bool)
-    if not len(order):
-        return synthetic
+    at = np.minimum(np.searchsorted(keys_in[order], keys_out), len(order) - 1)
     hit = np.flatnonzero(keys_in[order[at]] == keys_out)
     same = np.empty(len(hit), dtype=bool)
     for start in range(0, len(hit), CHUNK_ROWS):  # chunks: no full-size temporary copies

@@ -181,9 +181,12 @@ def test_synthetic_mask_is_exact_bytes_membership(monkeypatch):
     assert np.array_equal(resampling._synthetic_rows(X_in, X_out), expected)
     assert np.array_equal(resampling._synthetic_rows(X_in[:, :1], X_out[:, :1]), isin_rows(X_in[:, :1], X_out[:, :1]))
     assert resampling._synthetic_rows(X_in[:0], X_out).all()
+    appended = np.concatenate([X_in, X_out[-25:]])  # input rows first, as imbalanced-learn's over-samplers
+    assert np.array_equal(resampling._synthetic_rows(X_in, appended), isin_rows(X_in, appended))
     # every row hashing alike forces the byte-by-byte fallback: still the exact answer
     monkeypatch.setattr(resampling, "_row_keys", lambda words: np.zeros(len(words), dtype=np.uint64))
     assert np.array_equal(resampling._synthetic_rows(X_in, X_out), expected)
+    assert np.array_equal(resampling._synthetic_rows(X_in, appended), isin_rows(X_in, appended))
 
 
 def test_k_neighbors_lowered_with_a_note_for_a_small_class():

@@ -1,0 +1,123 @@
+"""The no-DVC limit of a sweep: one Python process, embeddings read once, the stages' library calls in a loop.
+
+    python -m benchmarks.sweep_loop --project DIR --grid small|full --out FILE
+
+Each experiment does what the stages do (split, resample, train, cross-validate, evaluate, threshold-tune,
+plot files written to a temp folder) with the same params and seeds, but without processes, imports per
+stage, artifact files or DVC. Like DVC's run-cache, a split or resampled set already computed for the
+same params is reused. Metrics are returned so the caller can check both paths agree.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from benchmarks.grid import experiments
+from imbalance_lab.config import parse_params
+from imbalance_lab.crossval import cross_validate, summarize_cv
+from imbalance_lab.modelfile import ensemble_logits
+from imbalance_lab.reporting import test_report, write_test_plots
+from imbalance_lab.resampling import resample
+from imbalance_lab.splitting import stratified_split
+from imbalance_lab.thresholds import fit_biases
+from imbalance_lab.training import set_threads, train_mlp
+
+
+def with_overrides(raw: dict, seed: int, overrides: dict[str, str]):
+    raw = json.loads(json.dumps(raw))
+    raw["seed"] = seed
+    for key, value in overrides.items():
+        section, name = key.split(".")
+        raw[section][name] = value
+    return parse_params(raw)
+
+
+def run_one(X, y, classes, params, cache: dict, plots: Path) -> dict:
+    K, seed = len(classes), params.seed
+    split_key = ("split", seed, params.split)
+    if split_key not in cache:
+        cache[split_key] = stratified_split(
+            y, classes, test_size=params.split.test_size, val_size=params.split.val_size, seed=seed
+        )
+    split = cache[split_key]
+    balance_key = ("balance", seed, params.balance, split_key)
+    if balance_key not in cache:
+        b = params.balance
+        cache[balance_key] = resample(
+            X[split.train],
+            y[split.train],
+            b.method,
+            seed=seed,
+            k_neighbors=b.k_neighbors,
+            sampling_strategy=b.sampling_strategy,
+            class_names=classes,
+            mixup_alpha=b.mixup_alpha,
+        )
+    balanced = cache[balance_key]
+    X_val, y_val = X[split.val], y[split.val]
+    counts = np.bincount(y[split.train], minlength=K)
+    set_threads(params.train.threads)
+    model = train_mlp(
+        balanced.X, balanced.y, X_val, y_val, n_classes=K, original_counts=counts, params=params.train, seed=seed
+    ).model
+    rows = np.sort(np.concatenate([split.train, split.val]))
+    cv = summarize_cv(cross_validate(X[rows], y[rows], classes, params), params.cv.folds, seed)
+    X_test, y_test = X[split.test], y[split.test]
+    test_logits = ensemble_logits([model], X_test)
+    report = test_report(y_test, test_logits, classes, ordinal=params.data.ordinal, seed=seed)
+    write_test_plots(plots / "test", y_test, test_logits, classes)
+    t = params.threshold
+    fit_logits = ensemble_logits([model], X_val)
+    biases = fit_biases(
+        t.method,
+        fit_logits,
+        y_val,
+        priors=counts / counts.sum(),
+        metric=t.metric,
+        tau=t.tau,
+        regularization=t.regularization,
+        seed=seed,
+    )
+    after = test_report(y_test, test_logits + biases, classes, ordinal=params.data.ordinal, seed=seed)
+    write_test_plots(plots / "threshold", y_test, test_logits + biases, classes, curves=False)
+    return {
+        "test_macro_f1": report["macro_f1"],
+        "threshold_macro_f1": after["macro_f1"],
+        "cv_macro_f1_mean": cv["macro_f1_mean"],
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--project", required=True)
+    ap.add_argument("--grid", required=True)
+    ap.add_argument("--out", required=True)
+    args = ap.parse_args()
+    project = Path(args.project)
+    started = time.perf_counter()
+    raw = yaml.safe_load((project / "params.yaml").read_text())
+    folder = project / "data/embeddings"
+    X = np.load(folder / "features.npy")  # the embeddings, computed once (by the baseline run)
+    y = np.load(folder / "labels.npy")
+    classes = json.loads((folder / "meta.json").read_text())["classes"]
+    cache: dict = {}
+    results, times = {}, {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, seed, overrides in experiments(args.grid):
+            wall = time.perf_counter()
+            results[name] = run_one(X, y, classes, with_overrides(raw, seed, overrides), cache, Path(tmp))
+            times[name] = round(time.perf_counter() - wall, 3)
+            print(f"loop {name}: {times[name]:.1f}s {results[name]}", flush=True)
+    record = {"metrics": results, "seconds": times, "in_process_s": round(time.perf_counter() - started, 2)}
+    Path(args.out).write_text(json.dumps(record, indent=1))
+
+
+if __name__ == "__main__":
+    main()
