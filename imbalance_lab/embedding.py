@@ -118,6 +118,11 @@ def save_fitted(path: Path, fitted: Any) -> None:
     """joblib (pickle) of the fitted pipeline: load it only from your own data/embeddings (pickle runs code)."""
     import joblib
 
+    # TfidfVectorizer keeps id(stop_words), a memory address, as a cache key (it recomputes it when missing):
+    # left in, the pickle differs between two identical runs and DVC sees a changed output.
+    for step in getattr(fitted, "named_steps", {}).values():
+        if hasattr(step, "_stop_words_id"):
+            del step._stop_words_id
     buffer = io.BytesIO()
     joblib.dump(fitted, buffer)
     write_bytes(path, buffer.getvalue())

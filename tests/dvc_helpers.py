@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from imbalance_lab.stage import declared_outputs
-from tests.helpers import env, run
+from tests.helpers import COMMAND_TIMEOUT_S, env, run
 
 METRIC_FILES = ("metrics/train.json", "metrics/cv.json", "metrics/test.json", "metrics/threshold.json")
 SKIP_DIRS = {".git", ".dvc"}
@@ -26,7 +26,12 @@ def run_stage(project: Path, stage: str) -> subprocess.CompletedProcess:
     """`python -m stages.<stage>` in the project, as DVC runs it; never raises."""
     module = stage.replace("-", "_")
     return subprocess.run(
-        [sys.executable, "-m", f"stages.{module}"], cwd=project, env=env(), capture_output=True, text=True
+        [sys.executable, "-m", f"stages.{module}"],
+        cwd=project,
+        env=env(),
+        capture_output=True,
+        text=True,
+        timeout=COMMAND_TIMEOUT_S,
     )
 
 
@@ -66,7 +71,9 @@ def read_bytes(project: Path, names) -> dict[str, bytes]:
 
 
 def git_show(project: Path, rev: str, name: str) -> bytes:
-    return subprocess.run(["git", "show", f"{rev}:{name}"], cwd=project, capture_output=True, check=True).stdout
+    return subprocess.run(
+        ["git", "show", f"{rev}:{name}"], cwd=project, capture_output=True, check=True, timeout=60
+    ).stdout
 
 
 def dvc(project: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -85,9 +92,11 @@ def experiment_refs(project: Path) -> dict[str, str]:
     return refs
 
 
-def wait_for_queue(project: Path, expected: int, timeout: float = 900) -> str:
+def wait_for_queue(project: Path, expected: int, jobs: int = 2, timeout: float = 420) -> str:
     """Wait until `expected` experiments finished, or the queue has nothing queued or running; returns
-    `dvc queue status`. Polls git refs (milliseconds) and asks DVC (a second of CPU) only now and then."""
+    `dvc queue status`. Polls git refs (milliseconds) and asks DVC (a second of CPU) only now and then.
+    A worker can stop while experiments are still queued (treeverse/dvc#10562): then start workers again,
+    as a user would, instead of waiting for nothing."""
     deadline = time.monotonic() + timeout
     polls = 0
     while time.monotonic() < deadline:
@@ -98,5 +107,10 @@ def wait_for_queue(project: Path, expected: int, timeout: float = 900) -> str:
             status = dvc(project, "queue", "status").stdout
             if not any(state in status for state in ("Queued", "Running")):
                 break
+            if "Queued" in status and "Worker status: 0 active" in status:
+                dvc(project, "queue", "start", "-j", str(jobs))
         time.sleep(2)
+    else:
+        status = dvc(project, "queue", "status", check=False).stdout
+        raise AssertionError(f"the queue did not finish in {timeout:.0f} s:\n{status}")
     return dvc(project, "queue", "status").stdout

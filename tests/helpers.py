@@ -111,8 +111,18 @@ def env() -> dict[str, str]:
     }
 
 
-def run(cmd: list[str], cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
-    result = subprocess.run(cmd, cwd=cwd, env=env(), capture_output=True, text=True)
+COMMAND_TIMEOUT_S = 600  # a hung command fails its test instead of stalling the whole suite
+
+
+def run(
+    cmd: list[str], cwd: Path, check: bool = True, timeout: float = COMMAND_TIMEOUT_S
+) -> subprocess.CompletedProcess:
+    try:
+        result = subprocess.run(cmd, cwd=cwd, env=env(), capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired as exc:
+        raise AssertionError(
+            f"{' '.join(cmd)} did not finish in {timeout:.0f} s:\n{exc.stdout}\n{exc.stderr}"
+        ) from None
     if check and result.returncode != 0:
         raise AssertionError(f"{' '.join(cmd)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
     return result

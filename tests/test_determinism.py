@@ -17,10 +17,6 @@ RESULTS = (*METRIC_FILES, "plots/test/confusion.csv", "plots/train/curves.csv", 
 ALL_STAGES = ["embed", "split", "balance", "train", "cross-validate", "evaluate", "threshold-tune"]
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="issue 5, open: fails since the OOF-threshold merge (thresholds.json missing after run-cache pull)",
-)
 def test_a_fresh_clone_reproduces_every_result_byte_for_byte(ran_project, tmp_path):
     clone = tmp_path / "clone"
     run(["git", "clone", "-q", str(ran_project), str(clone)], tmp_path)
