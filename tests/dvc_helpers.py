@@ -44,8 +44,10 @@ def run_stage_here(project: Path, stage: str, monkeypatch, capsys) -> tuple[int,
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
     capsys.readouterr()
+    module = f"stages.{stage.replace('-', '_')}"
+    sys.modules.pop(module, None)  # imported by an earlier test: runpy would warn that it runs a second copy
     try:
-        runpy.run_module(f"stages.{stage.replace('-', '_')}", run_name="__main__")
+        runpy.run_module(module, run_name="__main__")
         code = 0
     except SystemExit as exit_:
         code = exit_.code
