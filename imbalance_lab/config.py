@@ -178,9 +178,13 @@ _RANGES = {
 }
 
 
-def _closest(name: str, options) -> str:
+def _closest(name: str, options, section: str = "") -> str:
+    """The suggestion for an unknown key, spelled as the user writes it (`train.lr`, also in `-S`)."""
+    prefix = f"{section}." if section else ""
     match = difflib.get_close_matches(name, list(options), n=1, cutoff=0.6)
-    return f"; did you mean '{match[0]}'?" if match else f"; valid keys are: {', '.join(options)}"
+    if match:
+        return f"; did you mean '{prefix}{match[0]}'?"
+    return f"; valid keys are: {', '.join(prefix + str(o) for o in options)}"
 
 
 def _as_number(key: str, value: Any, kind: type) -> int | float:
@@ -246,7 +250,7 @@ def _section(name: str, raw: Any, choices: dict[str, Any]):
     defaults = {f.name: f.default for f in fields(cls)}
     for key in raw:
         if key not in defaults:
-            raise ConfigError(f"params.yaml: unknown key '{name}.{key}'{_closest(key, defaults)}")
+            raise ConfigError(f"params.yaml: unknown key '{name}.{key}'{_closest(key, defaults, name)}")
     values = {}
     for key, default in defaults.items():
         full = f"{name}.{key}"

@@ -208,7 +208,7 @@ CASES = [
         "unknown params key",
         "balance",
         params(train={"lrr": 0.01}),
-        "params.yaml: unknown key 'train.lrr'; did you mean 'lr'?",
+        "params.yaml: unknown key 'train.lrr'; did you mean 'train.lr'?",
     ),
 ]
 

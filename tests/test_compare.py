@@ -315,3 +315,40 @@ def test_command_errors_are_one_line_and_write_nothing(tmp_path, capsys):
     assert not out.exists() or not any(out.iterdir())
     assert stage.main(["--exp-show-json", str(tmp_path / "missing.json")]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def test_thresholds_fitted_on_val_and_oof_are_compared_by_seed(tmp_path):
+    records = baseline()
+    oof_gain = [0.010, 0.012, 0.008, 0.011, 0.009]  # OOF-fitted beats val-fitted on every seed
+    for s, r in enumerate(records):
+        r.metrics["tuned.after_val.macro_f1"] = BASE_F1[s] - 0.005
+        r.metrics["tuned.after_oof.macro_f1"] = BASE_F1[s] - 0.005 + oof_gain[s]
+    smote = [rec(f"smote-s{s}", s, BASE_F1[s], balance__method="smote") for s in range(5)]
+    for s, r in enumerate(smote):  # identical fits: no detectable difference
+        r.metrics["tuned.after_val.macro_f1"] = r.metrics["tuned.after_oof.macro_f1"] = BASE_F1[s] + NOISE[s]
+    lb = build_leaderboard(records + smote)
+
+    fits = {f["strategy"]: f for f in lb.threshold_fits}
+    assert set(fits) == {"baseline", "balance.method=smote"}
+    base = fits["baseline"]
+    assert base["fit_oof"]["mean"] - base["fit_val"]["mean"] == pytest.approx(sum(oof_gain) / 5)
+    assert base["oof_vs_val"]["n_paired"] == 5 and base["oof_vs_val"]["test"] == "paired_t"
+    expected_p = sps.ttest_rel(
+        [BASE_F1[s] - 0.005 + oof_gain[s] for s in range(5)], [BASE_F1[s] - 0.005 for s in range(5)]
+    ).pvalue
+    assert base["oof_vs_val"]["p"] == pytest.approx(expected_p)
+    assert base["oof_vs_val"]["p_holm"] == pytest.approx(min(1.0, 2 * expected_p))  # the smaller of 2 p-values
+    assert base["oof_vs_val"]["verdict"] == "better"
+    assert fits["balance.method=smote"]["oof_vs_val"]["verdict"] == "no detectable difference"
+
+    write_markdown(lb, tmp_path / "lb.md")
+    md = (tmp_path / "lb.md").read_text()
+    assert "## Thresholds fitted on validation vs out-of-fold (macro_f1 on test, mean ± std over seeds)" in md
+    assert "| baseline | 0.600 ± 0.016 | 0.595 ± 0.016 | 0.605 ± 0.017 | +0.010 |" in md
+
+
+def test_no_val_oof_table_without_both_fits(tmp_path):
+    lb = build_leaderboard(baseline())
+    assert lb.threshold_fits == []
+    write_markdown(lb, tmp_path / "lb.md")
+    assert "fitted on validation vs out-of-fold" not in (tmp_path / "lb.md").read_text()

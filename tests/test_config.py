@@ -72,7 +72,7 @@ def test_unknown_choice_lists_every_resampler():
 def test_unknown_key_suggests_the_closest():
     raw = raw_params()
     raw["train"]["lrr"] = 0.1
-    with pytest.raises(ConfigError, match=r"unknown key 'train.lrr'; did you mean 'lr'\?"):
+    with pytest.raises(ConfigError, match=r"unknown key 'train.lrr'; did you mean 'train.lr'\?"):
         parse_params(raw)
     raw = raw_params()
     raw["treshold"] = {}

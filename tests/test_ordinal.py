@@ -32,7 +32,7 @@ def test_score_section_is_validated():
     with pytest.raises(ConfigError, match="score.prior_correction: expected true or false"):
         parse_params(raw)
     raw["score"] = {"sourse": "new.csv"}
-    with pytest.raises(ConfigError, match="unknown key 'score.sourse'; did you mean 'source'"):
+    with pytest.raises(ConfigError, match="unknown key 'score.sourse'; did you mean 'score.source'"):
         parse_params(raw)
 
 

@@ -106,14 +106,20 @@ class Leaderboard:
     unfinished: list  # "name (queued)"
     not_counted: list  # "name (duplicate: same params as x)", stale ...
     notes: list = field(default_factory=list)
+    threshold_fits: list = field(default_factory=list)  # per strategy: thresholds fitted on val vs out-of-fold
 
 
 def _seed_order(seed: Any) -> tuple:
     return (0, seed, "") if isinstance(seed, (int, float)) else (1, 0, str(seed))
 
 
+#: Record-key prefix of each view: test.json, threshold.json "after" (the fit_on the params chose), and its
+#: "after_val" / "after_oof" blocks, which threshold-tune writes side by side whatever fit_on is.
+VIEW_PREFIX = {"untuned": "test.", "tuned": "tuned.", "fit_val": "tuned.after_val.", "fit_oof": "tuned.after_oof."}
+
+
 def _values(group: list[Record], view: str, metric: str) -> dict:
-    prefix = "test." if view == "untuned" else "tuned."
+    prefix = VIEW_PREFIX[view]
     out = {}
     for r in group:
         v = r.metrics.get(prefix + metric)
@@ -167,6 +173,26 @@ def _cv_compare(group: list[Record], base: list[Record], metric: str, lower: boo
         "df": nb["df"],
         "lower_is_better": lower,
     }
+
+
+def _threshold_fits(groups: dict, bkey: tuple, metric: str, lower: bool) -> list[dict]:
+    """Per strategy, the test metric over seeds with thresholds fitted on the validation split vs on the
+    out-of-fold logits, paired by seed (OOF minus val): which fit is better, and which varies less."""
+    fits = []
+    for key, group in groups.items():
+        val, oof = _values(group, "fit_val", metric), _values(group, "fit_oof", metric)
+        if not val or not oof:
+            continue
+        fits.append(
+            {
+                "strategy": strategy_label(key, bkey),
+                "untuned": stats.summarize(list(_values(group, "untuned", metric).values())),
+                "fit_val": stats.summarize(list(val.values())),
+                "fit_oof": stats.summarize(list(oof.values())),
+                "oof_vs_val": _paired(oof, val, lower),
+            }
+        )
+    return fits
 
 
 def _apply_holm(comps: list[dict], alpha: float) -> None:
@@ -246,6 +272,8 @@ def build_leaderboard(
             rows.append(row)
     for attr in ("vs_baseline", "vs_tuned_baseline", "cv"):
         _apply_holm([getattr(r, attr) for r in rows if getattr(r, attr)], alpha)
+    threshold_fits = _threshold_fits(groups, bkey, primary, lower)
+    _apply_holm([f["oof_vs_val"] for f in threshold_fits], alpha)
 
     def order(r: Row) -> tuple:
         m = r.metrics[primary]["mean"]
@@ -274,4 +302,5 @@ def build_leaderboard(
             if r.state not in ("success", "failed", "queued", "running")
         ],
         notes=notes,
+        threshold_fits=threshold_fits,
     )

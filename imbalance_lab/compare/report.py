@@ -49,6 +49,10 @@ def _ci(s: dict) -> str:
     return f"{_f(s['mean'])} [{_f(s['ci_low'])}, {_f(s['ci_high'])}]"
 
 
+def _mean_std(s: dict) -> str:
+    return _f(s["mean"]) if math.isnan(s["std"]) else f"{_f(s['mean'])} ± {_f(s['std'])}"
+
+
 def _cmp_cells(c: dict | None) -> list[str]:
     if c is None:
         return ["reference", "", "", ""]
@@ -177,6 +181,21 @@ def write_markdown(lb: Leaderboard, path: str | Path, *, dataset: str | None = N
             c = r.cv
             cells = [r.label, str(c["J"]), _f(c["mean"]), _f(c["mean_diff"], sign=True), _f(c["t"], 2)]
             cells += [f"{_p(c['p'])} / {_p(c['p_holm'])}", c["verdict"]]
+            lines.append("| " + " | ".join(cells) + " |")
+    if lb.threshold_fits:
+        lines += ["", f"## Thresholds fitted on validation vs out-of-fold ({p} on test, mean ± std over seeds)", ""]
+        lines += [
+            "Both fits are computed in every experiment (metrics/threshold.json `after_val`, `after_oof`); the "
+            "tuned rows above use the one `threshold.fit_on` chose. Δ = OOF minus val, paired by seed, "
+            "Holm-adjusted over the strategies.",
+            "",
+            "| Strategy | untuned | fitted on val | fitted out-of-fold | Δ (OOF − val) | p raw / Holm | verdict |",
+            "|---" * 7 + "|",
+        ]
+        for f in lb.threshold_fits:
+            c = f["oof_vs_val"]
+            cells = [f["strategy"]] + [_mean_std(f[k]) for k in ("untuned", "fit_val", "fit_oof")]
+            cells += [_f(c["mean_diff"], sign=True), f"{_p(c['p'])} / {_p(c['p_holm'])}", c["verdict"]]
             lines.append("| " + " | ".join(cells) + " |")
     lines += ["", "## Experiments not counted", ""]
     lines.append(f"- Failed experiments: {', '.join(lb.failed) if lb.failed else 'none'}")
