@@ -50,7 +50,7 @@ def main() -> None:
     outputs: dict[str, np.ndarray] = {}
 
     def project():
-        outputs["project"] = embed_table(frame, params)[0]
+        outputs["project"] = embed_table(frame, params).features
 
     def bare():
         outputs["bare"] = bare_model.encode(texts, batch_size=params.batch_size, convert_to_numpy=True)

@@ -38,8 +38,8 @@ def render(results: dict) -> str:
         "",
         "Written by `make bench` (`python -m benchmarks.run`); see docs/benchmarks.md for how to read and re-run it.",
         "Every figure is the median of the runs stated; ratios compare two things measured side by side in one",
-        "run (alternating A B A B). Load averages are given per section: this machine's 2 cores were shared with",
-        "other jobs while some sections ran, so compare ratios, not absolute times, across sections.",
+        "run (alternating A B A B). Each section gives the load average before and after it: on a busy machine",
+        "absolute times stretch (a 2-core machine at load 10 is several times slower), ratios much less.",
         "",
         f"**Machine:** {m['cpu']}, {m['cores']} cores, {m['ram_gib']} GiB RAM, {m['os']}, Python {m['python']}; "
         f"torch default threads {m['torch_default_threads']}, OMP_WAIT_POLICY {m.get('omp_wait_policy', '?')}; "

@@ -28,6 +28,7 @@ from imbalance_lab.resampling import resample
 from imbalance_lab.splitting import stratified_split
 from imbalance_lab.thresholds import fit_biases
 from imbalance_lab.training import set_threads, train_mlp
+from stages.train import member_seed
 
 
 def with_overrides(raw: dict, seed: int, overrides: dict[str, str]):
@@ -64,21 +65,34 @@ def run_one(X, y, classes, params, cache: dict, plots: Path) -> dict:
     X_val, y_val = X[split.val], y[split.val]
     counts = np.bincount(y[split.train], minlength=K)
     set_threads(params.train.threads)
-    model = train_mlp(
-        balanced.X, balanced.y, X_val, y_val, n_classes=K, original_counts=counts, params=params.train, seed=seed
-    ).model
+    members = [
+        train_mlp(
+            balanced.X,
+            balanced.y,
+            X_val,
+            y_val,
+            n_classes=K,
+            original_counts=counts,
+            params=params.train,
+            seed=member_seed(seed, m),
+        ).model
+        for m in range(params.train.ensemble_size)
+    ]
     rows = np.sort(np.concatenate([split.train, split.val]))
-    cv = summarize_cv(cross_validate(X[rows], y[rows], classes, params), params.cv.folds, seed)
+    result = cross_validate(X[rows], y[rows], classes, params)
+    cv = summarize_cv(result, params.cv.folds, seed)
     X_test, y_test = X[split.test], y[split.test]
-    test_logits = ensemble_logits([model], X_test)
+    test_logits = ensemble_logits(members, X_test)
     report = test_report(y_test, test_logits, classes, ordinal=params.data.ordinal, seed=seed)
     write_test_plots(plots / "test", y_test, test_logits, classes)
     t = params.threshold
-    fit_logits = ensemble_logits([model], X_val)
+    # what stages/threshold_tune.py fits on: validation logits of the final model, or out-of-fold logits
+    fit_sets = {"val": (ensemble_logits(members, X_val), y_val), "oof": (result.oof_logits, y[rows])}
+    fit_logits, fit_y = fit_sets[t.fit_on]
     biases = fit_biases(
         t.method,
         fit_logits,
-        y_val,
+        fit_y,
         priors=counts / counts.sum(),
         metric=t.metric,
         tau=t.tau,
