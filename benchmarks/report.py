@@ -46,13 +46,14 @@ def render(results: dict) -> str:
         + ", ".join(f"{k} {v}" for k, v in m["versions"].items()),
         "",
     ]
-    last = results.get("last_run")
-    if last:
+    runs = results.get("runs") or ([results["last_run"]] if results.get("last_run") else [])
+    if runs:  # every invocation that wrote this file, newest last: a partial re-run never hides a full one
+        out += ["**Runs:**", ""]
         out += [
-            f"**Last run:** {last['date']}, sections {', '.join(last['sections'])}, {last['wall_s']} s "
-            f"(sweep grid: {last['sweep']}).",
-            "",
+            f"- {r['date']}: sections {', '.join(r['sections'])}, {r['wall_s']} s (sweep grid: {r['sweep']})"
+            for r in runs
         ]
+        out.append("")
     out += ["## Headline", "", headline(sections), ""]
     for key, title, fn in SECTION_RENDERERS:
         record = sections.get(key)

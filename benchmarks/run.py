@@ -101,6 +101,7 @@ def main() -> None:
         "wall_s": round(time.perf_counter() - started, 1),
         "sweep": args.sweep,
     }
+    results.setdefault("runs", []).append(results["last_run"])
     RESULTS_JSON.write_text(json.dumps(results, indent=1) + "\n")
     RESULTS_MD.write_text(render(results))
     print(f"[bench] wrote {RESULTS_MD.relative_to(ROOT)} in {results['last_run']['wall_s']} s", flush=True)
