@@ -25,7 +25,9 @@ print(hashlib.sha256(path.read_bytes()).hexdigest())
 def saved_hash(hash_seed: str) -> str:
     env = {"PYTHONHASHSEED": hash_seed, "PATH": "/usr/bin:/bin"}
     cmd = [sys.executable, "-c", SAVE_IN_A_NEW_PROCESS]
-    return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout.strip()
+    return subprocess.run(
+        cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=True, timeout=120
+    ).stdout.strip()
 
 
 def test_saved_tfidf_pipeline_is_byte_identical_across_processes():
