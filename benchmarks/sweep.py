@@ -77,7 +77,8 @@ def run_dvc(project: Path, grid: str, stage_log: Path, timeout: float) -> dict:
     try:
         # not sh(): the workers it spawns inherit its stdout, so reading a pipe would wait for them to exit
         cmd = ["dvc", "queue", "start", "-j", "2"]
-        subprocess.run(cmd, cwd=project, env=env, stdout=subprocess.DEVNULL, check=True)
+        # not captured: a worker's parent keeps inherited stdout/stderr open until the worker exits
+        subprocess.run(cmd, cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
         done = wait_for(project, names, env, started + timeout)
         finished = time.perf_counter()
     finally:  # also on timeout or SIGTERM: the detached workers would otherwise keep running experiments

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import runpy
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -94,6 +96,35 @@ def experiment_refs(project: Path) -> dict[str, str]:
     return refs
 
 
+def start_queue(project: Path, jobs: int = 2) -> None:
+    """`dvc queue start -j <jobs>` with its output NOT captured. Its workers are daemons whose parent process keeps
+    the inherited stdout/stderr open until the worker exits, so a captured call only returns when the last worker
+    has exited, and never if a worker hangs while shutting down (it happened: CI stalled here for an hour)."""
+    subprocess.run(
+        ["dvc", "queue", "start", "-j", str(jobs)],
+        cwd=project,
+        env=env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        check=True,
+        timeout=120,
+    )
+
+
+def stop_queue(project: Path) -> None:
+    """`dvc queue stop --kill`, then SIGKILL any of this project's queue workers still alive a few seconds later
+    (a worker can hang while shutting down; left running, it would outlive the test)."""
+    dvc(project, "queue", "stop", "--kill", check=False)
+    deadline = time.monotonic() + 5
+    for pid_file in (project / ".dvc/tmp/exps/celery").glob("dvc-exp-worker-*.pid"):
+        pid = int(pid_file.read_text().strip() or 0)
+        cmdline = Path(f"/proc/{pid}/cmdline")
+        while pid and cmdline.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if pid and cmdline.exists() and b"queue-worker" in cmdline.read_bytes():
+            os.kill(pid, signal.SIGKILL)
+
+
 def wait_for_queue(project: Path, expected: int, jobs: int = 2, timeout: float = 420) -> str:
     """Wait until `expected` experiments finished, or the queue has nothing queued or running; returns
     `dvc queue status`. Polls git refs (milliseconds) and asks DVC (a second of CPU) only now and then.
@@ -110,7 +141,7 @@ def wait_for_queue(project: Path, expected: int, jobs: int = 2, timeout: float =
             if not any(state in status for state in ("Queued", "Running")):
                 break
             if "Queued" in status and "Worker status: 0 active" in status:
-                dvc(project, "queue", "start", "-j", str(jobs))
+                start_queue(project, jobs)
         time.sleep(2)
     else:
         status = dvc(project, "queue", "status", check=False).stdout

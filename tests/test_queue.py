@@ -18,6 +18,8 @@ from tests.dvc_helpers import (
     experiment_refs,
     git_show,
     run_stage_here,
+    start_queue,
+    stop_queue,
     wait_for_queue,
 )
 from tests.helpers import set_params
@@ -38,10 +40,10 @@ def test_twelve_queued_experiments_and_a_failing_one(ran_project, tmp_path, monk
     dvc(project, "exp", "run", "--queue", "-n", "bad-lr", "-S", "train.lr=abc")
 
     try:
-        dvc(project, "queue", "start", "-j", "2")
+        start_queue(project, jobs=2)
         status = wait_for_queue(project, expected=12)
     finally:
-        dvc(project, "queue", "stop", "--kill", check=False)
+        stop_queue(project)
 
     finished = experiment_refs(project)
     assert len(finished) == 12 and "bad-lr" not in finished, status

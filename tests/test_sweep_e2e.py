@@ -7,6 +7,7 @@ import sys
 
 import pytest
 
+from tests.dvc_helpers import stop_queue
 from tests.helpers import COMMAND_TIMEOUT_S, env, make_text_project, run, set_params
 
 pytestmark = pytest.mark.slow
@@ -58,7 +59,10 @@ def test_plot_templates_fill(project):
 
 def test_sweep_two_strategies_two_seeds(project):
     cmd = [sys.executable, "-m", "stages.sweep", "--strategies", "none random_over", "--seeds", "0 1", "--poll", "2"]
-    proc = subprocess.run(cmd, cwd=project, env=env(), capture_output=True, text=True, timeout=COMMAND_TIMEOUT_S)
+    try:
+        proc = subprocess.run(cmd, cwd=project, env=env(), capture_output=True, text=True, timeout=COMMAND_TIMEOUT_S)
+    finally:
+        stop_queue(project)  # no queue worker outlives the test
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "embed recomputed in 0 of 4 experiments" in proc.stdout
     board = json.loads((project / "reports" / "leaderboard.json").read_text())
