@@ -125,25 +125,24 @@ def stop_queue(project: Path) -> None:
             os.kill(pid, signal.SIGKILL)
 
 
-def wait_for_queue(project: Path, expected: int, jobs: int = 2, timeout: float = 420) -> str:
-    """Wait until `expected` experiments finished, or the queue has nothing queued or running; returns
-    `dvc queue status`. Polls git refs (milliseconds) and asks DVC (a second of CPU) only now and then.
-    A worker can stop while experiments are still queued (treeverse/dvc#10562): then start workers again,
-    as a user would, instead of waiting for nothing."""
+def wait_for_queue(project: Path, expected: int, failed: int = 0, jobs: int = 2, timeout: float = 420) -> str:
+    """Wait until `expected` experiments succeeded and `failed` failed, with nothing queued or running; returns
+    `dvc queue status`. Polls git refs (milliseconds) and asks DVC (a second of CPU) only when they are all there,
+    or now and then. A worker can stop while experiments are still queued (treeverse/dvc#10562): then start
+    workers again, as a user would, instead of waiting for nothing."""
     deadline = time.monotonic() + timeout
     polls = 0
     while time.monotonic() < deadline:
-        if len(experiment_refs(project)) >= expected:
-            break
         polls += 1
-        if polls % 15 == 0:
+        if len(experiment_refs(project)) >= expected or polls % 15 == 0:
             status = dvc(project, "queue", "status").stdout
-            if not any(state in status for state in ("Queued", "Running")):
-                break
+            busy = any(state in status for state in ("Queued", "Running"))
+            if not busy and (status.count("Success") >= expected and status.count("Failed") >= failed):
+                return status
+            if not busy and polls % 15 == 0:
+                return status  # nothing left to wait for: the caller's assertions say what is missing
             if "Queued" in status and "Worker status: 0 active" in status:
                 start_queue(project, jobs)
         time.sleep(2)
-    else:
-        status = dvc(project, "queue", "status", check=False).stdout
-        raise AssertionError(f"the queue did not finish in {timeout:.0f} s:\n{status}")
-    return dvc(project, "queue", "status").stdout
+    status = dvc(project, "queue", "status", check=False).stdout
+    raise AssertionError(f"the queue did not finish in {timeout:.0f} s:\n{status}")

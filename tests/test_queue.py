@@ -41,7 +41,7 @@ def test_twelve_queued_experiments_and_a_failing_one(ran_project, tmp_path, monk
 
     try:
         start_queue(project, jobs=2)
-        status = wait_for_queue(project, expected=12)
+        status = wait_for_queue(project, expected=12, failed=1)
     finally:
         stop_queue(project)
 
