@@ -137,14 +137,22 @@ def load_table(params: DataParams, *, needs_text: bool) -> LabelledTable:
         _check_numeric(frame, feature_columns, path)
         invalid = frame["label"].isna()
         what = "missing label"
-    if invalid.any():
-        if not params.drop_invalid:
-            raise DataError(f"{path}: {int(invalid.sum())} rows with {what}; clean them or set data.drop_invalid: true")
-        notes.append(f"dropped {int(invalid.sum())} rows with {what}")
-        frame = frame[~invalid]
+    frame = drop_invalid_rows(frame, invalid, what, params.drop_invalid, path, notes)
     if frame.empty:
         raise DataError(f"{path}: no usable rows (every row has {what})")
     return LabelledTable(frame=frame, notes=tuple(notes))
+
+
+def drop_invalid_rows(
+    frame: pd.DataFrame, invalid: pd.Series, what: str, drop: bool, path: Path, notes: list[str]
+) -> pd.DataFrame:
+    """Rows flagged ``invalid`` are dropped (a note says how many) when data.drop_invalid is true, else refused."""
+    if not invalid.any():
+        return frame
+    if not drop:
+        raise DataError(f"{path}: {int(invalid.sum())} rows with {what}; clean them or set data.drop_invalid: true")
+    notes.append(f"dropped {int(invalid.sum())} rows with {what}")
+    return frame[~invalid]
 
 
 def _check_numeric(frame: pd.DataFrame, columns: list[str], path: Path) -> None:

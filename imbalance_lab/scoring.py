@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from imbalance_lab.config import DataParams
-from imbalance_lab.datasets import USER_FORMATS, label_names, read_user_table
+from imbalance_lab.datasets import USER_FORMATS, drop_invalid_rows, label_names, read_user_table
 from imbalance_lab.errors import ConfigError, DataError
 
 EM_TOLERANCE = 1e-8  # stop when no prior moves by more than this
@@ -69,11 +69,7 @@ def read_new_rows(
     if labelled:
         invalid |= frame["label"].isna()
         what += " or missing label"
-    if invalid.any():
-        if not data.drop_invalid:
-            raise DataError(f"{path}: {int(invalid.sum())} rows with {what}; clean them or set data.drop_invalid: true")
-        notes.append(f"dropped {int(invalid.sum())} rows with {what}")
-        frame = frame[~invalid]
+    frame = drop_invalid_rows(frame, invalid, what, data.drop_invalid, path, notes)
     if frame.empty:
         raise DataError(f"{path}: no usable rows")
     return NewRows(frame=frame, labelled=labelled, notes=tuple(notes))
