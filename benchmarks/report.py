@@ -46,7 +46,7 @@ def render(results: dict) -> str:
         + ", ".join(f"{k} {v}" for k, v in m["versions"].items()),
         "",
     ]
-    runs = results.get("runs") or ([results["last_run"]] if results.get("last_run") else [])
+    runs = results.get("runs", [])
     if runs:  # every invocation that wrote this file, newest last: a partial re-run never hides a full one
         out += ["**Runs:**", ""]
         out += [

@@ -95,16 +95,16 @@ def main() -> None:
         if name == "e2e" and "result" in record:
             project = Path(record["result"]["project"])
         RESULTS_JSON.write_text(json.dumps(results, indent=1) + "\n")
-    results["last_run"] = {
+    this_run = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "sections": chosen,
         "wall_s": round(time.perf_counter() - started, 1),
         "sweep": args.sweep,
     }
-    results.setdefault("runs", []).append(results["last_run"])
+    results.setdefault("runs", []).append(this_run)
     RESULTS_JSON.write_text(json.dumps(results, indent=1) + "\n")
     RESULTS_MD.write_text(render(results))
-    print(f"[bench] wrote {RESULTS_MD.relative_to(ROOT)} in {results['last_run']['wall_s']} s", flush=True)
+    print(f"[bench] wrote {RESULTS_MD.relative_to(ROOT)} in {this_run['wall_s']} s", flush=True)
     if not args.keep and not args.workdir:
         shutil.rmtree(work, ignore_errors=True)
 
