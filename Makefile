@@ -40,7 +40,7 @@ SWEEP_STRATEGIES ?= none random_over smote adasyn train.class_weight=inverse tra
 SWEEP_SEEDS ?= 0 1 2 3 4
 SWEEP_JOBS ?= 2
 sweep: setup
-	$(BIN)/python -m stages.sweep --strategies "$(SWEEP_STRATEGIES)" --seeds "$(SWEEP_SEEDS)" --jobs $(SWEEP_JOBS)
+	$(BIN)/python -m commands.sweep --strategies "$(SWEEP_STRATEGIES)" --seeds "$(SWEEP_SEEDS)" --jobs $(SWEEP_JOBS)
 
 # Benchmarks (not timed tests): writes benchmarks/results.md; BENCH_SWEEP=full runs the 8x3 sweep grid.
 bench: setup

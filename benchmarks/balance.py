@@ -36,7 +36,9 @@ def _case(method: str, rows: int, result_path: str) -> None:
     import numpy as np
 
     from benchmarks.synthetic import PROPORTIONS, make_embeddings
-    from imbalance_lab.resampling import _synthetic_rows, resample
+    from imbalance_lab.config import parse_section
+    from imbalance_lab.rows import rows_not_in
+    from imbalance_lab.strategies.resampling import resample
 
     X, y = make_embeddings(rows, DIM, seed=0)
     names = [f"c{i}" for i in range(len(PROPORTIONS))]
@@ -44,11 +46,11 @@ def _case(method: str, rows: int, result_path: str) -> None:
     times, cpu_times, out = [], [], None
     while len(times) < 3 and sum(times) < REPEAT_BUDGET_S:
         wall, cpu = time.perf_counter(), time.process_time()
-        out = resample(X, y, method, seed=0, k_neighbors=5, class_names=names)
+        out = resample(X, y, parse_section("balance", {"method": method}), seed=0, class_names=names)
         times.append(time.perf_counter() - wall)
         cpu_times.append(time.process_time() - cpu)
     wall = time.perf_counter()
-    _synthetic_rows(X, out.X)
+    rows_not_in(out.X, X)
     mask_s = time.perf_counter() - wall
     record = {
         "times_s": times,
@@ -180,7 +182,7 @@ def main() -> None:
     import sklearn.svm  # noqa: F401
 
     import benchmarks.synthetic  # noqa: F401
-    import imbalance_lab.resampling as resampling
+    import imbalance_lab.strategies.resampling as resampling
 
     methods = [m for m in args.methods.split(",") if m] or list(resampling.RESAMPLERS)
     sizes = tuple(int(s) for s in args.sizes.split(","))

@@ -141,16 +141,10 @@ def headline(sections: dict) -> str:
     if r := get("balance"):
         flagged = [m["method"] for m in r["methods"] if m["worse_than_nlogn"]]
         rows.append(["resamplers growing faster than n log n", ", ".join(flagged) or "none", "", ""])
-    if r := get("fixes"):
-        for case in r["cases"]:
-            rows.append(
-                [
-                    f"fix: {case['what']} at {case['rows_in']:,} rows (s)",
-                    f"{case['before_s']:.2f} -> {case['after_s']:.2f}",
-                    f"{case['speedup']:.1f}x",
-                    "identical" if case["identical"] else "DIFFERENT",
-                ]
-            )
+    if r := get("startup"):
+        for stage in ("split", "balance", "evaluate", "threshold_tune"):
+            ratio = r["ratios_cpu"][stage]
+            rows.append([f"{stage} start-up CPU vs {r['reference_commit'][:7]}", f"{ratio:.2f}x", "", "goal <= 0.3"])
     return _table(["what", "measured", "ratio", "goal / note"], rows)
 
 
@@ -297,19 +291,22 @@ def pipeline_section(r: dict) -> str:
 
 
 def startup_section(r: dict) -> str:
-    before = r.get("before_lazy_resampling_imports", {})
+    before = r.get("reference", {})
     rows = []
     for name, s in r["stages"].items():
         b = before.get(name)
-        rows.append([name, _f(s["wall_s"]), _f(s["cpu_s"]), _f(b["cpu_s"]) if b else "", _f(s["peak_rss_mb"], 0)])
+        ratio = f"{s['cpu_s'] / b['cpu_s']:.2f}" if b else ""
+        rows.append(
+            [name, _f(s["wall_s"]), _f(s["cpu_s"]), _f(b["cpu_s"]) if b else "", ratio, _f(s["peak_rss_mb"], 0)]
+        )
     return "\n".join(
         [
             '`python -c "import stages.X; load_params()"`: what every stage process pays before any work '
-            f'(median of {r["repeats"]}). "Before": the same plus the imbalanced-learn / scikit-learn modules '
-            "that imbalance_lab.resampling imported at module level before they became lazy (config imports "
-            "resampling in every stage to check balance.method).",
+            f"(median of {r['repeats']}, interleaved with the reference). Reference: the same at commit "
+            f"{r.get('reference_commit', '?')[:7]} (before the strategies redesign), checked out in a temporary "
+            "git worktree and run with the same interpreter.",
             "",
-            _table(["stage", "wall s", "CPU s", "CPU s before", "RSS MB"], rows),
+            _table(["stage", "wall s", "CPU s", "CPU s reference", "ratio", "RSS MB"], rows),
         ]
     )
 
@@ -341,22 +338,6 @@ def sweep_section(r: dict) -> str:
     )
 
 
-def fixes_section(r: dict) -> str:
-    rows = [
-        [
-            c["what"],
-            c["rows_in"],
-            c["rows_out"],
-            _f(c["before_s"], 3),
-            _f(c["after_s"], 3),
-            f"{c['speedup']:.1f}x",
-            str(c["identical"]),
-        ]
-        for c in r["cases"]
-    ]
-    return _table(["code path", "rows in", "rows out", "before s", "after s", "speed-up", "identical"], rows)
-
-
 SECTION_RENDERERS: list[tuple[str, str, Callable[[dict], str]]] = [
     ("e2e", "End to end: `dvc repro` from scratch on TREC-6", pipeline_section),
     ("startup", "Stage start-up", startup_section),
@@ -367,5 +348,4 @@ SECTION_RENDERERS: list[tuple[str, str, Callable[[dict], str]]] = [
     ("sweep_full", "Sweep (full grid): DVC queue vs plain loop", sweep_section),
     ("sweep_small", "Sweep (small grid): DVC queue vs plain loop", sweep_section),
     ("scale", "Scale: the pipeline on 200k synthetic rows", pipeline_section),
-    ("fixes", "Fixes: before / after", fixes_section),
 ]

@@ -1,5 +1,6 @@
 """Stage start-up: what each `python -m stages.X` pays before doing any work (interpreter, imports,
-params validation). Every DVC stage of every experiment pays it; the in-process loop pays it once.
+params validation), today and at a pinned reference commit (before the strategies redesign, when every
+stage imported torch through config). Every DVC stage of every experiment pays it.
 
     python -m benchmarks.startup --out FILE [--repeats 3]
 """
@@ -8,30 +9,29 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from benchmarks.common import ROOT, bench_env, load, median, run_measured
 
-# what imbalance_lab.resampling imported at module level before it imported them lazily ("before")
-EAGER_RESAMPLING_IMPORTS = (
-    "import imblearn.over_sampling, imblearn.under_sampling, sklearn.cluster, sklearn.neighbors, sklearn.svm"
-)
-BEFORE_AFTER = ("split", "evaluate")  # two stages that never resample: enough to show the saving
+REFERENCE_COMMIT = "9adde7e"  # main before the redesign (issue: one place per idea)
 STAGES = ("embed", "split", "balance", "train", "cross_validate", "evaluate", "threshold_tune")
 
 
-def startup(code: str, repeats: int) -> dict:
-    runs = []
-    for _ in range(repeats):
-        result = run_measured([sys.executable, "-c", code], cwd=ROOT, env=bench_env(PYTHONPATH=str(ROOT)))
-        if result.rc != 0:
-            raise RuntimeError(f"{code}: {result.stderr[-500:]}")
-        runs.append(result)
+def _measure(code: str, cwd: Path) -> dict:
+    result = run_measured([sys.executable, "-c", code], cwd=cwd, env=bench_env(PYTHONPATH=str(cwd)))
+    if result.rc != 0:
+        raise RuntimeError(f"{code} in {cwd}: {result.stderr[-500:]}")
+    return {"wall_s": result.wall_s, "cpu_s": result.cpu_s, "peak_rss_mb": result.peak_rss_mb}
+
+
+def _summary(runs: list[dict]) -> dict:
     return {
-        "wall_s": median([r.wall_s for r in runs]),
-        "cpu_s": median([r.cpu_s for r in runs]),
-        "peak_rss_mb": max(r.peak_rss_mb for r in runs),
+        "wall_s": median([r["wall_s"] for r in runs]),
+        "cpu_s": median([r["cpu_s"] for r in runs]),
+        "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
     }
 
 
@@ -41,18 +41,29 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args()
     load_start = load()
-    record = {"python": startup("pass", args.repeats)}
-    before = {}
-    for stage in STAGES:
-        code = f"import stages.{stage}; from imbalance_lab.config import load_params; load_params()"
-        record[stage] = startup(code, args.repeats)
-        if stage in BEFORE_AFTER:
-            before[stage] = startup(f"{code}; {EAGER_RESAMPLING_IMPORTS}", args.repeats)
+    now, reference = {}, {}
+    with tempfile.TemporaryDirectory() as tmp:
+        old = Path(tmp) / "reference"
+        subprocess.run(["git", "worktree", "add", "-q", "--detach", str(old), REFERENCE_COMMIT], cwd=ROOT, check=True)
+        try:
+            for stage in STAGES:
+                code = f"import stages.{stage}; from imbalance_lab.config import load_params; load_params()"
+                runs_now, runs_old = [], []
+                for _ in range(args.repeats):  # A B A B: load drift hits both alike
+                    runs_now.append(_measure(code, ROOT))
+                    runs_old.append(_measure(code, old))
+                now[stage], reference[stage] = _summary(runs_now), _summary(runs_old)
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(old)], cwd=ROOT, check=False)
     Path(args.out).write_text(
         json.dumps(
             {
-                "stages": record,
-                "before_lazy_resampling_imports": before,
+                "stages": now,
+                "reference": reference,
+                "reference_commit": subprocess.run(
+                    ["git", "rev-parse", REFERENCE_COMMIT], cwd=ROOT, capture_output=True, text=True
+                ).stdout.strip(),
+                "ratios_cpu": {s: round(now[s]["cpu_s"] / reference[s]["cpu_s"], 3) for s in STAGES},
                 "repeats": args.repeats,
                 "load_start": load_start,
                 "load_end": load(),

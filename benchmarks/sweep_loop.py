@@ -24,11 +24,10 @@ from imbalance_lab.config import parse_params
 from imbalance_lab.crossval import cross_validate, summarize_cv
 from imbalance_lab.modelfile import ensemble_logits
 from imbalance_lab.reporting import test_report, write_test_plots
-from imbalance_lab.resampling import resample
 from imbalance_lab.splitting import stratified_split
-from imbalance_lab.thresholds import fit_biases
-from imbalance_lab.training import set_threads, train_mlp
-from stages.train import member_seed
+from imbalance_lab.strategies.resampling import resample
+from imbalance_lab.strategies.thresholds import fit_biases
+from imbalance_lab.training import member_seed, set_threads, train_mlp
 
 
 def with_overrides(raw: dict, seed: int, overrides: dict[str, str]):
@@ -50,17 +49,7 @@ def run_one(X, y, classes, params, cache: dict, plots: Path) -> dict:
     split = cache[split_key]
     balance_key = ("balance", seed, params.balance, split_key)
     if balance_key not in cache:
-        b = params.balance
-        cache[balance_key] = resample(
-            X[split.train],
-            y[split.train],
-            b.method,
-            seed=seed,
-            k_neighbors=b.k_neighbors,
-            sampling_strategy=b.sampling_strategy,
-            class_names=classes,
-            mixup_alpha=b.mixup_alpha,
-        )
+        cache[balance_key] = resample(X[split.train], y[split.train], params.balance, seed=seed, class_names=classes)
     balanced = cache[balance_key]
     X_val, y_val = X[split.val], y[split.val]
     counts = np.bincount(y[split.train], minlength=K)
@@ -89,16 +78,7 @@ def run_one(X, y, classes, params, cache: dict, plots: Path) -> dict:
     # what stages/threshold_tune.py fits on: validation logits of the final model, or out-of-fold logits
     fit_sets = {"val": (ensemble_logits(members, X_val), y_val), "oof": (result.oof_logits, y[rows])}
     fit_logits, fit_y = fit_sets[t.fit_on]
-    biases = fit_biases(
-        t.method,
-        fit_logits,
-        fit_y,
-        priors=counts / counts.sum(),
-        metric=t.metric,
-        tau=t.tau,
-        regularization=t.regularization,
-        seed=seed,
-    )
+    biases = fit_biases(fit_logits, fit_y, t, priors=counts / counts.sum(), seed=seed)
     after = test_report(y_test, test_logits + biases, classes, ordinal=params.data.ordinal, seed=seed)
     write_test_plots(plots / "threshold", y_test, test_logits + biases, classes, curves=False)
     return {

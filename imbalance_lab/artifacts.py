@@ -93,3 +93,8 @@ def write_csv(path: str | Path, rows: list[dict[str, Any]]) -> None:
 
 def write_bytes(path: str | Path, data: bytes) -> None:
     _atomic_write_bytes(path, data)
+
+
+def by_class(classes: list[str], values, digits: int | None = None) -> dict:
+    """{class name: value} for JSON reports; ints stay ints, floats are rounded for byte-stable files."""
+    return {c: (round(float(v), digits) if digits is not None else int(v)) for c, v in zip(classes, values)}

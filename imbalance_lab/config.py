@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import difflib
 import math
-from dataclasses import dataclass, fields
+from collections.abc import Callable
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,56 @@ from imbalance_lab.errors import ConfigError, unknown_choice
 PARAMS_FILE = "params.yaml"
 BUILTIN_DATASET = "datasets/trec6.yaml"
 PACKAGED_MODEL = "all-MiniLM-L6-v2"
+
+
+def bounded(default, low: float, high: float | None = None, *, closed: bool = True):
+    """A numeric field with its allowed range beside it: closed [low, high] or open (low, high); None = no top."""
+    return field(default=default, metadata={"range": (low, high, closed)})
+
+
+def parsed(default, parse: Callable[[str, Any], Any]):
+    """A field whose value is checked and normalised by parse(full_key, raw_value)."""
+    return field(default=default, metadata={"parse": parse})
+
+
+def choice(default: str, choices: Callable[[], Any]):
+    """A field whose value must be a name in choices() (a strategy registry, imported when first needed)."""
+    return field(default=default, metadata={"choices": choices})
+
+
+def _registry(param: str) -> Callable[[], Any]:
+    def registry():
+        from imbalance_lab.strategies import REGISTRIES
+
+        return next(r for r in REGISTRIES if r.param == param)
+
+    return registry
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _positive_ints(key: str, value: Any) -> tuple[int, ...]:
+    if not isinstance(value, (list, tuple)) or not value or not all(_is_int(v) and v > 0 for v in value):
+        raise ConfigError(f"{key}: expected a non-empty list of positive integers, e.g. [256, 128]; got {value!r}")
+    return tuple(value)
+
+
+def parse_sampling_strategy(key: str, value: Any) -> Any:
+    """'auto', a minority/majority ratio in (0, 1] (binary data), or {class name: target count >= 1}."""
+    if value == "auto":
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if not 0 < value <= 1:
+            raise ConfigError(f"{key}: ratio {value!r} is out of range; allowed (0.0, 1.0] (minority / majority)")
+        return float(value)  # YAML `1` means the ratio 1.0
+    if isinstance(value, dict) and value:
+        for name, target in value.items():
+            if not _is_int(target) or target < 1:
+                raise ConfigError(f"{key}: target for class '{name}' must be an integer >= 1, got {target!r}")
+        return {str(name): int(target) for name, target in value.items()}  # class names are text (`1:` = '1')
+    raise ConfigError(f"{key}: got {value!r}; use auto, a ratio like 0.5 (binary data) or {{class: target count}}")
 
 
 @dataclass(frozen=True)
@@ -34,70 +85,72 @@ class DataParams:
 
 @dataclass(frozen=True)
 class EmbedParams:
-    backend: str = "sentence-transformers"
+    backend: str = choice("sentence-transformers", lambda: EMBED_BACKENDS)
     model: str = PACKAGED_MODEL
-    batch_size: int = 64
-    dim: int = 256  # tfidf: TruncatedSVD components
-    max_features: int = 20000  # tfidf vocabulary size
+    batch_size: int = bounded(64, 1)
+    dim: int = bounded(256, 2)  # tfidf: TruncatedSVD components
+    max_features: int = bounded(20000, 2)  # tfidf vocabulary size
 
 
 @dataclass(frozen=True)
 class SplitParams:
-    test_size: float = 0.2
-    val_size: float = 0.1
+    test_size: float = bounded(0.2, 0.0, 1.0, closed=False)
+    val_size: float = bounded(0.1, 0.0, 1.0, closed=False)
     dedupe: bool = False  # drop repeated texts before splitting, so none crosses splits
 
 
 @dataclass(frozen=True)
 class BalanceParams:
-    method: str = "none"
-    k_neighbors: int = 5
-    sampling_strategy: Any = "auto"  # "auto", a float (binary), or {class: target count}
-    mixup_alpha: float = 0.4
+    method: str = choice("none", _registry("balance.method"))
+    k_neighbors: int = bounded(5, 1)
+    sampling_strategy: Any = parsed("auto", parse_sampling_strategy)
+    mixup_alpha: float = bounded(0.4, 0.0, closed=False)
 
 
 @dataclass(frozen=True)
 class TrainParams:
-    hidden_dims: tuple[int, ...] = (256,)
-    dropout: float = 0.2
-    lr: float = 1.0e-3
-    weight_decay: float = 1.0e-4
-    batch_size: int = 64
-    max_epochs: int = 60
-    patience: int = 8  # early stopping on validation macro-F1
-    lr_factor: float = 0.5  # ReduceLROnPlateau
-    lr_patience: int = 3
-    grad_clip: float = 1.0
-    class_weight: str = "none"
-    cb_beta: float = 0.999
-    loss: str = "cross_entropy"
-    focal_gamma: float = 2.0
-    la_tau: float = 1.0
-    ldam_max_margin: float = 0.5
-    ldam_scale: float = 30.0
-    drw_epoch: int = 10
-    sampler: str = "shuffle"
-    ensemble_size: int = 1
-    threads: int = 1  # torch CPU threads; 0 = every core (1: small MLP, parallel experiments)
+    hidden_dims: tuple[int, ...] = parsed((256,), _positive_ints)
+    dropout: float = bounded(0.2, 0.0, 1.0)
+    lr: float = bounded(1.0e-3, 0.0, closed=False)
+    weight_decay: float = bounded(1.0e-4, 0.0)
+    batch_size: int = bounded(64, 1)
+    max_epochs: int = bounded(60, 1)
+    patience: int = bounded(8, 1)  # early stopping on validation macro-F1
+    lr_factor: float = bounded(0.5, 0.0, 1.0, closed=False)  # ReduceLROnPlateau
+    lr_patience: int = bounded(3, 0)
+    grad_clip: float = bounded(1.0, 0.0)
+    class_weight: str = choice("none", _registry("train.class_weight"))
+    cb_beta: float = bounded(0.999, 0.0, 0.999999999)  # effective number needs beta < 1
+    loss: str = choice("cross_entropy", _registry("train.loss"))
+    focal_gamma: float = bounded(2.0, 0.0)
+    la_tau: float = bounded(1.0, 0.0)
+    ldam_max_margin: float = bounded(0.5, 0.0, closed=False)
+    ldam_scale: float = bounded(30.0, 0.0, closed=False)
+    drw_epoch: int = bounded(10, 0)
+    sampler: str = choice("shuffle", _registry("train.sampler"))
+    ensemble_size: int = bounded(1, 1)
+    threads: int = bounded(1, 0)  # torch CPU threads; 0 = every core (1: small MLP, parallel experiments)
 
 
 @dataclass(frozen=True)
 class CvParams:
-    folds: int = 5
+    folds: int = bounded(5, 2)
 
 
 @dataclass(frozen=True)
 class ThresholdParams:
-    method: str = "per_class_bias"
-    metric: str = "macro_f1"
-    fit_on: str = "oof"  # out-of-fold train+val logits: many more minority rows than the validation split
-    tau: float = 1.0  # posthoc_logit_adjustment strength
-    regularization: float = 0.0  # shrinks fitted biases toward 0
+    method: str = choice("per_class_bias", _registry("threshold.method"))
+    metric: str = choice("macro_f1", _registry("threshold.metric"))
+    fit_on: str = choice(
+        "oof", lambda: FIT_ON
+    )  # out-of-fold train+val logits: many more minority rows than the validation split
+    tau: float = bounded(1.0, 0.0)  # posthoc_logit_adjustment strength
+    regularization: float = bounded(0.0, 0.0)  # shrinks fitted biases toward 0
 
 
 @dataclass(frozen=True)
 class ScoreParams:
-    source: str = ""  # a new CSV / Parquet / JSONL for `python -m stages.score`; empty = not set
+    source: str = ""  # a new CSV / Parquet / JSONL for `python -m commands.score`; empty = not set
     prior_correction: bool = False  # also report posteriors re-weighted to the new file's class priors
 
 
@@ -128,54 +181,6 @@ SECTION_TYPES = {
 OPTIONAL_STRINGS = {"score.source"}  # may be empty (= not set)
 EMBED_BACKENDS = ("sentence-transformers", "tfidf", "features")
 FIT_ON = ("val", "oof")
-
-
-def _choices() -> dict[str, Any]:
-    """Registries that define the valid strategy names (imported lazily: they pull in torch)."""
-    from imbalance_lab import losses, resampling, samplers, thresholds, weights
-
-    return {
-        "embed.backend": EMBED_BACKENDS,
-        "balance.method": resampling.RESAMPLERS,
-        "train.class_weight": weights.CLASS_WEIGHTS,
-        "train.loss": losses.LOSSES,
-        "train.sampler": samplers.SAMPLERS,
-        "threshold.method": thresholds.THRESHOLD_METHODS,
-        "threshold.metric": thresholds.OBJECTIVES,
-        "threshold.fit_on": FIT_ON,
-    }
-
-
-# name -> (low, high, closed) numeric ranges; closed=True is [low, high], False is (low, high); None = unbounded
-_RANGES = {
-    "embed.batch_size": (1, None, True),
-    "embed.dim": (2, None, True),
-    "embed.max_features": (2, None, True),
-    "split.test_size": (0.0, 1.0, False),
-    "split.val_size": (0.0, 1.0, False),
-    "balance.k_neighbors": (1, None, True),
-    "balance.mixup_alpha": (0.0, None, False),
-    "train.dropout": (0.0, 1.0, True),
-    "train.lr": (0.0, None, False),
-    "train.weight_decay": (0.0, None, True),
-    "train.batch_size": (1, None, True),
-    "train.max_epochs": (1, None, True),
-    "train.patience": (1, None, True),
-    "train.lr_factor": (0.0, 1.0, False),
-    "train.lr_patience": (0, None, True),
-    "train.grad_clip": (0.0, None, True),
-    "train.cb_beta": (0.0, 0.999999999, True),  # effective number needs beta < 1
-    "train.focal_gamma": (0.0, None, True),
-    "train.la_tau": (0.0, None, True),
-    "train.ldam_max_margin": (0.0, None, False),
-    "train.ldam_scale": (0.0, None, False),
-    "train.drw_epoch": (0, None, True),
-    "train.ensemble_size": (1, None, True),
-    "train.threads": (0, None, True),
-    "cv.folds": (2, None, True),
-    "threshold.tau": (0.0, None, True),
-    "threshold.regularization": (0.0, None, True),
-}
 
 
 def _closest(name: str, options, section: str = "") -> str:
@@ -209,55 +214,57 @@ def _check_range(key: str, number: float, low: float, high: float | None, closed
         raise ConfigError(f"{key}: {number!r} is out of range; allowed {lower}, {upper}")
 
 
-def _coerce(key: str, value: Any, default: Any) -> Any:
-    """Check one value against the type of its default."""
+def _default(spec) -> Any:
+    return spec.default if spec.default is not MISSING else spec.default_factory()
+
+
+def _coerce(key: str, value: Any, spec) -> Any:
+    """Check one value against its field: a parse function, a range, a choice, or the type of its default."""
+    default = _default(spec)
+    if "parse" in spec.metadata:
+        return spec.metadata["parse"](key, value)
     if isinstance(default, bool):
         if not isinstance(value, bool):
             raise ConfigError(f"{key}: expected true or false, got {value!r}")
         return value
     if isinstance(default, (int, float)):
         number = _as_number(key, value, type(default))
-        if key in _RANGES:
-            _check_range(key, number, *_RANGES[key])
+        if "range" in spec.metadata:
+            _check_range(key, number, *spec.metadata["range"])
         return number
     if isinstance(default, tuple):
         if value is None:
             value = []
         if not isinstance(value, list):
             raise ConfigError(f"{key}: expected a list, got {value!r}")
-        if key == "train.hidden_dims":
-            if not value or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value):
-                raise ConfigError(
-                    f"{key}: expected a non-empty list of positive integers, e.g. [256, 128]; got {value!r}"
-                )
-            return tuple(value)
         return tuple(str(v) for v in value)
     if key in OPTIONAL_STRINGS and value is None:
         return ""
-    if isinstance(default, str):
-        if not isinstance(value, str) or (not value and key not in OPTIONAL_STRINGS):
-            raise ConfigError(f"{key}: expected a non-empty string, got {value!r}")
-        return value
-    return value  # free-form (balance.sampling_strategy): checked where it is used
+    if not isinstance(value, str) or (not value and key not in OPTIONAL_STRINGS):
+        raise ConfigError(f"{key}: expected a non-empty string, got {value!r}")
+    if "choices" in spec.metadata and value not in spec.metadata["choices"]():
+        raise unknown_choice(key, value, spec.metadata["choices"]())
+    return value
 
 
-def _section(name: str, raw: Any, choices: dict[str, Any]):
+def choices_of(key: str):
+    """The valid values of a choice field ('balance.method' -> its registry)."""
+    section, name = key.split(".", 1)
+    return next(f for f in fields(SECTION_TYPES[section]) if f.name == name).metadata["choices"]()
+
+
+def parse_section(name: str, raw: Any):
+    """One section of params.yaml (a mapping, or None for all defaults) -> its typed, validated dataclass."""
     cls = SECTION_TYPES[name]
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
         raise ConfigError(f"{name}: expected a mapping of keys, got {raw!r}")
-    defaults = {f.name: f.default for f in fields(cls)}
+    specs = {f.name: f for f in fields(cls)}
     for key in raw:
-        if key not in defaults:
-            raise ConfigError(f"params.yaml: unknown key '{name}.{key}'{_closest(key, defaults, name)}")
-    values = {}
-    for key, default in defaults.items():
-        full = f"{name}.{key}"
-        value = _coerce(full, raw.get(key, default), default)
-        if full in choices and value not in choices[full]:
-            raise unknown_choice(full, value, choices[full])
-        values[key] = value
+        if key not in specs:
+            raise ConfigError(f"params.yaml: unknown key '{name}.{key}'{_closest(key, specs, name)}")
+    values = {key: _coerce(f"{name}.{key}", raw.get(key, _default(spec)), spec) for key, spec in specs.items()}
     return cls(**values)
 
 
@@ -272,8 +279,7 @@ def parse_params(raw: Any) -> Params:
     seed = _as_number("seed", raw.get("seed", 0), int)
     if seed < 0:
         raise ConfigError(f"seed: expected a non-negative integer, got {seed}")
-    choices = _choices()
-    sections = {name: _section(name, raw.get(name), choices) for name in SECTION_TYPES}
+    sections = {name: parse_section(name, raw.get(name)) for name in SECTION_TYPES}
     split = sections["split"]
     if split.test_size + split.val_size >= 1:
         raise ConfigError(
@@ -283,7 +289,7 @@ def parse_params(raw: Any) -> Params:
     if sections["threshold"].metric == "qwk" and not sections["data"].ordinal:
         raise ConfigError(
             "threshold.metric: qwk (quadratic weighted kappa) needs ordered classes; set data.ordinal: true "
-            "(and data.label_order) or use one of: " + ", ".join(sorted(set(choices["threshold.metric"]) - {"qwk"}))
+            "(and data.label_order) or use one of: " + ", ".join(sorted(set(choices_of("threshold.metric")) - {"qwk"}))
         )
     return Params(seed=seed, **sections)
 

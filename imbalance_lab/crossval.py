@@ -1,8 +1,8 @@
 """Stratified k-fold over train+val. Resampling and training happen inside each training fold only; the
 held-out fold is scored as it is. Keeps every fold's out-of-fold logits (for threshold fitting).
 
-With train.ensemble_size N each fold trains N members (seeds fold seed + 1000*m) and its out-of-fold logits are
-the ensemble's, so thresholds fitted on them match the kind of model that scores the test split."""
+With train.ensemble_size N each fold trains N members (training.member_seed of the fold seed) and its out-of-fold
+logits are the ensemble's, so thresholds fitted on them match the kind of model that scores the test split."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from imbalance_lab.config import Params
 from imbalance_lab.errors import DataError
 from imbalance_lab.metrics import confusion_counts, decisions_metrics, macro_f1_from_confusion
 from imbalance_lab.modelfile import mean_probability_logits
-from imbalance_lab.resampling import resample
-from imbalance_lab.training import predict_logits, train_mlp
+from imbalance_lab.strategies.resampling import resample
+from imbalance_lab.training import member_seed, predict_logits, train_mlp
 
 FOLD_METRICS = ("macro_f1", "balanced_accuracy", "mcc")
 ORDINAL_FOLD_METRICS = ("qwk", "mae_class")  # added when data.ordinal is true
@@ -88,16 +88,7 @@ def cross_validate(X: np.ndarray, y: np.ndarray, classes: list[str], params: Par
         _disjoint_or_fail(fold, held_idx, fit_idx, stop_idx)
         counts = np.bincount(y[fit_idx], minlength=K)
         try:
-            balanced = resample(
-                X[fit_idx],
-                y[fit_idx],
-                params.balance.method,
-                seed=params.seed + fold,
-                k_neighbors=params.balance.k_neighbors,
-                sampling_strategy=params.balance.sampling_strategy,
-                class_names=classes,
-                mixup_alpha=params.balance.mixup_alpha,
-            )
+            balanced = resample(X[fit_idx], y[fit_idx], params.balance, seed=params.seed + fold, class_names=classes)
         except DataError as exc:
             raise DataError(f"cv fold {fold + 1}/{folds}: {exc}") from None
         member_logits = []
@@ -110,7 +101,7 @@ def cross_validate(X: np.ndarray, y: np.ndarray, classes: list[str], params: Par
                 n_classes=K,
                 original_counts=counts,
                 params=params.train,
-                seed=params.seed + fold + 1000 * member,
+                seed=member_seed(params.seed + fold, member),
             )
             member_logits.append(predict_logits(result.model, X[held_idx]))
         logits = mean_probability_logits(member_logits)

@@ -215,11 +215,6 @@ def check_distinct_rows(n_distinct: int, n_rows: int, n_classes: int, source: st
         )
 
 
-def by_class(classes: list[str], values, digits: int | None = None) -> dict:
-    """{class name: value} for JSON reports; ints stay ints, floats are rounded for byte-stable files."""
-    return {c: (round(float(v), digits) if digits is not None else int(v)) for c, v in zip(classes, values)}
-
-
 def _natural_key(name: str):
     # numeric labels sort as numbers ('2' before '10'), others alphabetically
     return (0, float(name), "") if is_number(name) else (1, 0.0, name)

@@ -10,7 +10,6 @@ Python types rounded to 6 decimals (byte-stable files); undefined values are Non
 from __future__ import annotations
 
 import numpy as np
-from sklearn.metrics import average_precision_score, precision_recall_curve, roc_auc_score
 
 from imbalance_lab.errors import ConfigError, DataError, lookup
 
@@ -75,6 +74,7 @@ def _parts(cm):
 
 
 def accuracy_from_confusion(cm):
+    """Accuracy: the share of rows predicted right."""
     tp, t, _ = _parts(cm)
     return _scalar(_div(tp.sum(-1), t.sum(-1)))
 
@@ -152,6 +152,8 @@ def expected_calibration_error(y_true, proba, n_bins: int = ECE_BINS) -> float:
 
 def classification_metrics(y_true, proba, classes, *, ordinal: bool = False) -> dict:
     """Flat headline metrics plus "per_class"; JSON-ready (plain types, 6 decimals, None if undefined)."""
+    from sklearn.metrics import average_precision_score, roc_auc_score  # lazy: split/balance import metrics
+
     y, proba = _check(y_true, proba, classes)
     n, k = proba.shape
     pred = proba.argmax(axis=1)
@@ -213,6 +215,8 @@ def bootstrap_ci(
 
 def pr_curve_rows(y_true, proba, classes, max_points: int = 200) -> list[dict]:
     """One-vs-rest precision/recall rows per class present in y_true, at most max_points per class."""
+    from sklearn.metrics import precision_recall_curve
+
     y, proba = _check(y_true, proba, classes)
     rows = []
     for c, name in enumerate(classes):

@@ -33,7 +33,7 @@ TRAIN_CURVES = PLOTS / "train/curves.csv"
 TEST_PLOTS = PLOTS / "test"
 THRESHOLD_PLOTS = PLOTS / "threshold"
 
-# `python -m stages.score` (a command, not a DVC stage): results for the file in score.source
+# `python -m commands.score` (a command, not a DVC stage): results for the file in score.source
 SCORE_METRICS = METRICS / "score.json"
 SCORE_PLOTS = PLOTS / "score"
 SCORE_REPORTS = Path("reports/score")

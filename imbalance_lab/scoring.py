@@ -18,10 +18,10 @@ import pandas as pd
 from imbalance_lab.config import DataParams
 from imbalance_lab.datasets import USER_FORMATS, drop_invalid_rows, label_names, read_user_table
 from imbalance_lab.errors import ConfigError, DataError
+from imbalance_lab.strategies.samplers import SAMPLERS, UNIFORM_PRIOR
 
 EM_TOLERANCE = 1e-8  # stop when no prior moves by more than this
 EM_MAX_ITER = 10_000
-UNIFORM_SAMPLERS = ("weighted", "class_balanced")  # batches drawn class-balanced: effective prior is uniform
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,11 @@ def source_priors(meta: dict) -> tuple[np.ndarray, list[str]]:
     and class weights distort the posteriors away from any prior, so the correction is then approximate."""
     train = meta["params"]["train"]
     counts = np.asarray(meta.get("fit_class_counts") or meta["train_class_counts"], dtype=np.float64)
-    priors = np.full(len(counts), 1.0 / len(counts)) if train["sampler"] in UNIFORM_SAMPLERS else counts / counts.sum()
+    priors = (
+        np.full(len(counts), 1.0 / len(counts))
+        if train["sampler"] in SAMPLERS.having(UNIFORM_PRIOR)
+        else counts / counts.sum()
+    )
     warnings = []
     if train["loss"] != "cross_entropy" or train["class_weight"] != "none":
         warnings.append(

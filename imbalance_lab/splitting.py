@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.model_selection import train_test_split
 
 from imbalance_lab.errors import DataError
 
@@ -30,12 +29,48 @@ def check_class_sizes(y: np.ndarray, classes: list[str], test_size: float, val_s
             )
 
 
+def stratified_holdout(positions: np.ndarray, y: np.ndarray, test_size: float, seed: int):
+    """(kept, held out) positions, stratified by y: the same draw as scikit-learn's
+    train_test_split(positions, test_size=test_size, stratify=y, random_state=seed), written out so the split
+    stage does not import scikit-learn (1 s of start-up); tests/test_splitting.py checks they agree."""
+    rng = np.random.RandomState(seed)
+    n_test = int(np.ceil(test_size * len(y)))
+    classes, codes, counts = np.unique(y, return_inverse=True, return_counts=True)
+    by_class = np.split(np.argsort(codes, kind="stable"), np.cumsum(counts)[:-1])
+    n_kept = _approximate_mode(counts, len(y) - n_test, rng)
+    n_held = _approximate_mode(counts - n_kept, n_test, rng)
+    kept, held = [], []
+    for rows, k, h in zip(by_class, n_kept, n_held, strict=True):
+        shuffled = rows.take(rng.permutation(len(rows)), mode="clip")
+        kept.extend(shuffled[:k])
+        held.extend(shuffled[k : k + h])
+    return positions[rng.permutation(kept)], positions[rng.permutation(held)]
+
+
+def _approximate_mode(counts: np.ndarray, n_draws: int, rng: np.random.RandomState) -> np.ndarray:
+    """scikit-learn's approximate mode of the multivariate hypergeometric: floor the proportional shares, then
+    hand the rest out by largest remainder, ties broken at random."""
+    continuous = counts / counts.sum() * n_draws
+    floored = np.floor(continuous)
+    need = int(n_draws - floored.sum())
+    if need > 0:
+        remainder = continuous - floored
+        for value in np.sort(np.unique(remainder))[::-1]:
+            (tied,) = np.where(remainder == value)
+            add = min(len(tied), need)
+            floored[rng.choice(tied, size=add, replace=False)] += 1
+            need -= add
+            if need == 0:
+                break
+    return floored.astype(int)
+
+
 def stratified_split(y: np.ndarray, classes: list[str], *, test_size: float, val_size: float, seed: int) -> Split:
     check_class_sizes(y, classes, test_size, val_size)
     positions = np.arange(len(y))
-    rest, test = train_test_split(positions, test_size=test_size, stratify=y, random_state=seed)
+    rest, test = stratified_holdout(positions, y, test_size, seed)
     val_share = val_size / (1 - test_size)  # of what remains after the test split
-    train, val = train_test_split(rest, test_size=val_share, stratify=y[rest], random_state=seed)
+    train, val = stratified_holdout(rest, y[rest], val_share, seed)
     return Split(train=np.sort(train), val=np.sort(val), test=np.sort(test))
 
 

@@ -12,10 +12,16 @@ import torch
 from torch import nn
 
 from imbalance_lab.config import TrainParams
-from imbalance_lab.losses import make_loss
 from imbalance_lab.metrics import confusion_counts, macro_f1_from_confusion
-from imbalance_lab.samplers import epoch_batches
-from imbalance_lab.weights import class_weights
+from imbalance_lab.strategies.class_weights import class_weights
+from imbalance_lab.strategies.losses import make_loss
+from imbalance_lab.strategies.samplers import epoch_batches
+
+
+def member_seed(seed: int, member: int) -> int:
+    """Ensemble member m trains with seed + 1000 m; member 0 uses the seed itself, so ensemble_size 1 is
+    exactly the single model (train stage; cross-validate passes its fold seed)."""
+    return seed + 1000 * member
 
 
 def set_threads(threads: int) -> None:
@@ -75,21 +81,8 @@ def train_mlp(
     loss priors and margins come from them, so resampling and re-weighting are measured as separate fixes."""
     torch.manual_seed(seed)
     generator = torch.Generator().manual_seed(seed)
-    weights = (
-        None
-        if params.class_weight == "none"
-        else class_weights(original_counts, params.class_weight, beta=params.cb_beta)
-    )
-    loss_fn = make_loss(
-        params.loss,
-        class_counts=original_counts,
-        class_weights=weights,
-        focal_gamma=params.focal_gamma,
-        la_tau=params.la_tau,
-        ldam_max_margin=params.ldam_max_margin,
-        ldam_scale=params.ldam_scale,
-        drw_epoch=params.drw_epoch,
-    )
+    weights = class_weights(original_counts, params)
+    loss_fn = make_loss(params, class_counts=original_counts, class_weights=weights)
     model = build_mlp(X_train.shape[1], params.hidden_dims, n_classes, params.dropout)
     optimizer = torch.optim.AdamW(model.parameters(), lr=params.lr, weight_decay=params.weight_decay)
     scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
@@ -103,7 +96,7 @@ def train_mlp(
         loss_fn.set_epoch(epoch)
         model.train()
         loss_sum = torch.zeros(())  # summed on-device: no per-step .item() sync
-        batches = epoch_batches(params.sampler, y_train, params.batch_size, generator)
+        batches = epoch_batches(y_train, params, generator)
         for idx in batches:
             optimizer.zero_grad(set_to_none=True)
             loss = loss_fn(model(X_t[idx]), y_t[idx])

@@ -3,11 +3,10 @@
 import numpy as np
 
 from imbalance_lab import paths
-from imbalance_lab.artifacts import write_json, write_npz
+from imbalance_lab.artifacts import by_class, write_json, write_npz
 from imbalance_lab.config import load_params
-from imbalance_lab.datasets import by_class
-from imbalance_lab.resampling import resample
 from imbalance_lab.stage import log, run_stage
+from imbalance_lab.strategies.resampling import resample
 from imbalance_lab.workspace import load_workspace
 
 STAGE = "balance"
@@ -17,16 +16,7 @@ def main() -> None:
     params = load_params()
     ws = load_workspace()
     X_train, y_train = ws.part("train")
-    result = resample(
-        X_train,
-        y_train,
-        params.balance.method,
-        seed=params.seed,
-        k_neighbors=params.balance.k_neighbors,
-        sampling_strategy=params.balance.sampling_strategy,
-        class_names=ws.classes,
-        mixup_alpha=params.balance.mixup_alpha,
-    )
+    result = resample(X_train, y_train, params.balance, seed=params.seed, class_names=ws.classes)
     for note in result.notes:
         log(STAGE, note)
     before, after = ws.train_counts(), np.bincount(result.y, minlength=ws.n_classes)

@@ -5,9 +5,9 @@ import hashlib
 import numpy as np
 
 from imbalance_lab import paths
-from imbalance_lab.artifacts import write_json, write_npy
+from imbalance_lab.artifacts import by_class, write_json, write_npy
 from imbalance_lab.config import load_params
-from imbalance_lab.datasets import by_class, check_distinct_rows, encode_labels, is_number, load_table
+from imbalance_lab.datasets import check_distinct_rows, encode_labels, is_number, load_table
 from imbalance_lab.embedding import embed_table, save_fitted
 from imbalance_lab.stage import log, run_stage
 

@@ -13,7 +13,7 @@ from imbalance_lab.crossval import check_oof_coverage
 from imbalance_lab.modelfile import check_compatible, ensemble_logits, load_model
 from imbalance_lab.reporting import HEADLINE, test_report, write_test_plots
 from imbalance_lab.stage import log, run_stage
-from imbalance_lab.thresholds import OBJECTIVES, apply_biases, fit_biases
+from imbalance_lab.strategies.thresholds import OBJECTIVES, apply_biases, fit_biases
 from imbalance_lab.workspace import load_workspace
 
 STAGE = "threshold-tune"
@@ -42,16 +42,7 @@ def main() -> None:
 
     biases, fitted, reports = {}, {}, {}
     for fit_on, (fit_logits, fit_y) in fitting_sets(ws, members).items():
-        b = fit_biases(
-            settings.method,
-            fit_logits,
-            fit_y,
-            priors=priors,
-            metric=settings.metric,
-            tau=settings.tau,
-            regularization=settings.regularization,
-            seed=params.seed,
-        )
+        b = fit_biases(fit_logits, fit_y, settings, priors=priors, seed=params.seed)
         biases[fit_on] = b
         fitted[fit_on] = {
             "rows": int(len(fit_y)),

@@ -4,21 +4,15 @@ import numpy as np
 from tqdm import tqdm
 
 from imbalance_lab import paths
-from imbalance_lab.artifacts import read_npz, write_csv, write_json
+from imbalance_lab.artifacts import by_class, read_npz, write_csv, write_json
 from imbalance_lab.config import load_params
-from imbalance_lab.datasets import by_class
 from imbalance_lab.guards import check_balanced_rows
 from imbalance_lab.modelfile import save_model
 from imbalance_lab.stage import log, run_stage
-from imbalance_lab.training import set_threads, train_mlp
+from imbalance_lab.training import member_seed, set_threads, train_mlp
 from imbalance_lab.workspace import load_workspace
 
 STAGE = "train"
-
-
-def member_seed(seed: int, member: int) -> int:
-    """Member 0 uses the experiment seed itself, so ensemble_size 1 is exactly the single model."""
-    return seed + 1000 * member
 
 
 def main() -> None:

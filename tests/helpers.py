@@ -133,3 +133,12 @@ FAST_PARAMS = {
     "train": {"max_epochs": 30, "patience": 6, "hidden_dims": [32], "lr": 0.01, "batch_size": 16},
     "cv": {"folds": 3},
 }
+
+
+def fit_biases(method, logits, y, *, priors, seed=0, **settings):
+    """strategies.thresholds.fit_biases with its threshold section read the way the stages read it."""
+    from imbalance_lab.config import parse_section
+    from imbalance_lab.strategies import thresholds
+
+    section = parse_section("threshold", {"method": method, **settings})
+    return thresholds.fit_biases(logits, y, section, priors=priors, seed=seed)

@@ -41,9 +41,9 @@ def test_cross_validation_resamples_and_early_stops_inside_the_training_fold_onl
     X = np.column_stack([row_id, np.random.default_rng(0).normal(size=(len(y), 3))]).astype(np.float32)
     resampled, early_stop = [], []
 
-    def spy_resample(X_fit, y_fit, method, **kwargs):
+    def spy_resample(X_fit, y_fit, balance, **kwargs):
         resampled.append(X_fit[:, 0].astype(int))
-        return real_resample(X_fit, y_fit, method, **kwargs)
+        return real_resample(X_fit, y_fit, balance, **kwargs)
 
     def spy_train(X_train, y_train, X_val, y_val, **kwargs):
         early_stop.append(X_val[:, 0].astype(int))

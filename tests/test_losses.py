@@ -3,9 +3,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from imbalance_lab.config import parse_section
 from imbalance_lab.errors import ConfigError, DataError
-from imbalance_lab.losses import LOSSES, make_loss
-from imbalance_lab.weights import class_weights as compute_class_weights
+from imbalance_lab.strategies.class_weights import weigh
+from imbalance_lab.strategies.losses import LOSSES, make_loss
 
 COUNTS = np.array([100, 10, 1])
 WEIGHTS = np.array([0.2, 0.8, 2.0])
@@ -21,7 +22,8 @@ def batch():
 
 
 def loss(name, weights=None, **kwargs):
-    return make_loss(name, class_counts=COUNTS, class_weights=weights, **kwargs)
+    """make_loss with its train section read the way the stages read it (config validates)."""
+    return make_loss(parse_section("train", {"loss": name, **kwargs}), class_counts=COUNTS, class_weights=weights)
 
 
 @pytest.mark.parametrize("weights", [None, WEIGHTS])
@@ -83,7 +85,7 @@ def test_ldam_defers_reweighting_until_drw_epoch(batch):
     after = module(*batch)
     assert not torch.isclose(after, before)
     # default DRW weights: effective number with beta 0.9999 from the original counts
-    expected_weights = compute_class_weights(COUNTS, "effective_number", beta=0.9999)
+    expected_weights = weigh(COUNTS, "effective_number", 0.9999)
     torch.testing.assert_close(module.drw_weight, torch.tensor(expected_weights, dtype=torch.float32))
 
 
@@ -140,7 +142,7 @@ def test_bad_params_are_config_errors(kwargs, match):
 
 def test_bad_counts_or_weights_are_data_errors():
     with pytest.raises(DataError, match="class_counts"):
-        make_loss("cross_entropy", class_counts=np.array([5, 0, 2]), class_weights=None)
+        make_loss(parse_section("train", None), class_counts=np.array([5, 0, 2]), class_weights=None)
     with pytest.raises(DataError, match="need 3 finite weights > 0"):
         loss("cross_entropy", np.array([1.0, 1.0]))
 

@@ -7,7 +7,8 @@ from sklearn.metrics import cohen_kappa_score
 from imbalance_lab.config import parse_params
 from imbalance_lab.errors import ConfigError
 from imbalance_lab.reporting import plot_class_names
-from imbalance_lab.thresholds import OBJECTIVES, apply_biases, fit_biases
+from imbalance_lab.strategies.thresholds import OBJECTIVES, apply_biases
+from tests.helpers import fit_biases
 from tests.test_config import raw_params
 
 

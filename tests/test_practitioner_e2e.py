@@ -107,7 +107,7 @@ def test_seed_ensemble_is_saved_with_its_member_seeds(ages):
 
 def score(project, source, prior_correction=False, check=True):
     set_params(project, score={"source": source, "prior_correction": prior_correction})
-    return run(["python", "-m", "stages.score"], project, check=check)
+    return run(["python", "-m", "commands.score"], project, check=check)
 
 
 def test_score_new_files(ages):

@@ -1,21 +1,41 @@
 import numpy as np
 import pytest
 
-from imbalance_lab import resampling
+from imbalance_lab import rows
+from imbalance_lab.config import parse_section
 from imbalance_lab.errors import ConfigError, DataError
-from imbalance_lab.resampling import RESAMPLERS, Resampled, resample
+from imbalance_lab.strategies import resampling
+from imbalance_lab.strategies.resampling import (
+    APPROXIMATE,
+    INTERPOLATES,
+    OVER,
+    OVER_CLEAN,
+    RESAMPLERS,
+    SELECTS_ROWS,
+    UNDER,
+    Resampled,
+)
 
 NAMES = ["big", "mid", "ABBR"]
 COUNTS = [60, 20, 8]
-INTERPOLATING = [
-    "smote",
-    "borderline_smote",
-    "svm_smote",
-    "adasyn",
-    "kmeans_smote",
-    "smote_tomek",
-    "smote_enn",
-]
+
+
+def methods(kind=None, having=(), lacking=()) -> list[str]:
+    """Resampler names from the registry's metadata, for parametrisation."""
+    return sorted(
+        name
+        for name, entry in RESAMPLERS.items()
+        if (kind is None or entry.kind == kind) and set(having) <= entry.traits and not set(lacking) & entry.traits
+    )
+
+
+NEEDS_NEIGHBOURS = sorted(name for name, entry in RESAMPLERS.items() if "balance.k_neighbors" in entry.reads)
+
+
+def resample(X, y, method, *, seed, class_names=None, **balance):
+    """resampling.resample with its params section read the way the stages read it (config validates)."""
+    section = parse_section("balance", {"method": method, **balance})
+    return resampling.resample(X, y, section, seed=seed, class_names=class_names)
 
 
 def blobs(counts, centers, seed=0, scale=1.0):
@@ -70,12 +90,12 @@ def test_every_method_returns_consistent_arrays(method, three_class):
     assert all(isinstance(note, str) and "\n" not in note for note in out.notes)
 
 
-@pytest.mark.parametrize("method", ["random_over", "smote", "mixup"])
+@pytest.mark.parametrize("method", methods(OVER, lacking=[APPROXIMATE]))
 def test_exact_oversamplers_balance_every_class_to_majority(method, three_class):
     assert counts_of(resample(*three_class, method, seed=0)) == [60, 60, 60]
 
 
-@pytest.mark.parametrize("method", ["borderline_smote", "svm_smote", "adasyn", "kmeans_smote"])
+@pytest.mark.parametrize("method", methods(having=[APPROXIMATE]))
 def test_approximate_oversamplers_grow_minorities_and_note_any_miss(method, three_class):
     out = resample(*three_class, method, seed=0, class_names=NAMES)
     counts = counts_of(out)
@@ -85,7 +105,7 @@ def test_approximate_oversamplers_grow_minorities_and_note_any_miss(method, thre
             assert any(f"'{name}' ends with {count} rows" in note for note in out.notes)
 
 
-@pytest.mark.parametrize("method", ["random_under", "near_miss"])
+@pytest.mark.parametrize("method", methods(UNDER, having=[SELECTS_ROWS]))
 def test_undersamplers_shrink_every_class_to_minority(method, three_class):
     out = resample(*three_class, method, seed=0)
     assert counts_of(out) == [8, 8, 8]
@@ -117,7 +137,7 @@ def test_tomek_links_removes_exactly_the_majority_end_of_each_link(binary):
     assert rows_of(out.X) == rows_of(X[~(in_link & (y == 0))]) and len(out.y) == len(y) - (in_link & (y == 0)).sum()
 
 
-@pytest.mark.parametrize("method", ["smote_tomek", "smote_enn"])
+@pytest.mark.parametrize("method", methods(OVER_CLEAN))
 def test_cleaning_half_of_combined_methods_keeps_minority_rows(method, three_class):
     X, y = three_class
     out = resample(X, y, method, seed=0)
@@ -128,10 +148,7 @@ def test_cleaning_half_of_combined_methods_keeps_minority_rows(method, three_cla
         assert rows_of(X[y == code]) <= rows_of(out.X[out.y == code])
 
 
-# svm_smote is left out on purpose: it extrapolates away from the border for rows far from it
-@pytest.mark.parametrize(
-    "method", ["smote", "mixup", "borderline_smote", "adasyn", "kmeans_smote", "smote_tomek", "smote_enn"]
-)
+@pytest.mark.parametrize("method", methods(having=[INTERPOLATES]))
 def test_synthetic_rows_lie_between_two_real_rows_of_their_class(method, three_class):
     X, y = three_class
     out = resample(X, y, method, seed=0)
@@ -178,15 +195,15 @@ def test_synthetic_mask_is_exact_bytes_membership(monkeypatch):
     X_out[-1, 0] = -0.0  # equal as a float, different bytes: synthetic, as before
     expected = isin_rows(X_in, X_out)
     assert expected.sum() == 21
-    assert np.array_equal(resampling._synthetic_rows(X_in, X_out), expected)
-    assert np.array_equal(resampling._synthetic_rows(X_in[:, :1], X_out[:, :1]), isin_rows(X_in[:, :1], X_out[:, :1]))
-    assert resampling._synthetic_rows(X_in[:0], X_out).all()
+    assert np.array_equal(rows.rows_not_in(X_out, X_in), expected)
+    assert np.array_equal(rows.rows_not_in(X_out[:, :1], X_in[:, :1]), isin_rows(X_in[:, :1], X_out[:, :1]))
+    assert rows.rows_not_in(X_out, X_in[:0]).all()
     appended = np.concatenate([X_in, X_out[-25:]])  # input rows first, as imbalanced-learn's over-samplers
-    assert np.array_equal(resampling._synthetic_rows(X_in, appended), isin_rows(X_in, appended))
+    assert np.array_equal(rows.rows_not_in(appended, X_in), isin_rows(X_in, appended))
     # every row hashing alike forces the byte-by-byte fallback: still the exact answer
-    monkeypatch.setattr(resampling, "_row_keys", lambda words: np.zeros(len(words), dtype=np.uint64))
-    assert np.array_equal(resampling._synthetic_rows(X_in, X_out), expected)
-    assert np.array_equal(resampling._synthetic_rows(X_in, appended), isin_rows(X_in, appended))
+    monkeypatch.setattr(rows, "row_keys", lambda words: np.zeros(len(words), dtype=np.uint64))
+    assert np.array_equal(rows.rows_not_in(X_out, X_in), expected)
+    assert np.array_equal(rows.rows_not_in(appended, X_in), isin_rows(X_in, appended))
 
 
 def test_k_neighbors_lowered_with_a_note_for_a_small_class():
@@ -196,7 +213,7 @@ def test_k_neighbors_lowered_with_a_note_for_a_small_class():
     assert "smote: smallest class 'ABBR' has 3 rows; k_neighbors lowered 5 -> 2" in out.notes
 
 
-@pytest.mark.parametrize("method", INTERPOLATING)
+@pytest.mark.parametrize("method", NEEDS_NEIGHBOURS)
 def test_single_member_class_is_a_data_error_naming_the_class(method):
     X, y = blobs([40, 15, 1], [(0, 0), (1, 0), (0.5, 0.5)])
     with pytest.raises(DataError, match=r"class 'ABBR' has 1 training row.*random_over or mixup") as err:
@@ -233,9 +250,9 @@ def test_dict_strategy_by_class_name_and_code(three_class):
         ("smote", {"nope": 30}, "unknown class 'nope'; classes are: big, mid, ABBR"),
         ("smote", {"ABBR": 3}, "'ABBR' has 8 rows but target 3.*only adds rows"),
         ("near_miss", {"big": 100}, "'big' has 60 rows but target 100.*only removes rows"),
-        ("smote", {"ABBR": 0}, "must be an int >= 1"),
+        ("smote", {"ABBR": 0}, "must be an integer >= 1"),
         ("smote", 0.5, "a float needs 2 classes, data has 3"),
-        ("smote", "minority", "use 'auto', a float"),
+        ("smote", "minority", "use auto, a ratio"),
         ("tomek_links", {"big": 40}, "set 'auto'"),
     ],
 )

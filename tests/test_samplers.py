@@ -2,14 +2,19 @@ import numpy as np
 import pytest
 import torch
 
+from imbalance_lab.config import parse_section
 from imbalance_lab.errors import ConfigError, DataError
-from imbalance_lab.samplers import SAMPLERS, epoch_batches
+from imbalance_lab.strategies.samplers import SAMPLERS, epoch_batches
 
 Y = np.repeat(np.arange(3), [90, 9, 1])  # 90/9/1
 
 
+def train_section(name, batch_size=16):
+    return parse_section("train", {"sampler": name, "batch_size": batch_size})
+
+
 def batches(name, y=Y, batch_size=16, seed=0):
-    return epoch_batches(name, y, batch_size, torch.Generator().manual_seed(seed))
+    return epoch_batches(y, train_section(name, batch_size), torch.Generator().manual_seed(seed))
 
 
 @pytest.mark.parametrize("name", sorted(SAMPLERS))
@@ -35,7 +40,7 @@ def test_shuffle_epoch_is_a_permutation_in_full_batches():
 
 def test_weighted_sampler_draws_classes_uniformly_over_many_epochs():
     generator = torch.Generator().manual_seed(0)
-    drawn = [torch.cat(epoch_batches("weighted", Y, 16, generator)) for _ in range(200)]
+    drawn = [torch.cat(epoch_batches(Y, train_section("weighted", 16), generator)) for _ in range(200)]
     labels = Y[torch.cat(drawn).numpy()]
     assert len(labels) == 200 * len(Y)  # num_samples = len(y) per epoch
     frequencies = np.bincount(labels, minlength=3) / len(labels)

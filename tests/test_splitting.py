@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from imbalance_lab.errors import DataError
-from imbalance_lab.splitting import cross_split_duplicates, duplicate_groups, stratified_split
+from imbalance_lab.splitting import cross_split_duplicates, duplicate_groups, stratified_holdout, stratified_split
 
 
 def labels(counts):
@@ -40,3 +40,18 @@ def test_duplicates_are_found_across_splits():
 
     split = Split(train=np.array([0, 1]), val=np.array([2]), test=np.array([3, 4, 5]))
     assert cross_split_duplicates(hashes, split) == 1
+
+
+@pytest.mark.parametrize("seed", [0, 1, 7])
+def test_stratified_holdout_draws_what_scikit_learn_draws(seed):
+    from sklearn.model_selection import train_test_split
+
+    rng = np.random.default_rng(seed)
+    for n, k, size in [(50, 2, 0.2), (333, 6, 0.1), (1000, 9, 0.37), (77, 3, 0.5)]:
+        y = rng.integers(0, k, size=n)
+        y[:k] = np.arange(k)  # every class has rows
+        y[k : 2 * k] = np.arange(k)
+        positions = np.arange(100, 100 + n)
+        ours = stratified_holdout(positions, y, size, seed)
+        theirs = train_test_split(positions, test_size=size, stratify=y, random_state=seed)
+        assert all(np.array_equal(a, b) for a, b in zip(ours, theirs, strict=True))

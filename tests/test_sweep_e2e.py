@@ -58,7 +58,7 @@ def test_plot_templates_fill(project):
 
 
 def test_sweep_two_strategies_two_seeds(project):
-    cmd = [sys.executable, "-m", "stages.sweep", "--strategies", "none random_over", "--seeds", "0 1", "--poll", "2"]
+    cmd = [sys.executable, "-m", "commands.sweep", "--strategies", "none random_over", "--seeds", "0 1", "--poll", "2"]
     try:
         proc = subprocess.run(cmd, cwd=project, env=env(), capture_output=True, text=True, timeout=COMMAND_TIMEOUT_S)
     finally:

@@ -4,7 +4,8 @@ import scipy.special
 
 from imbalance_lab.errors import ConfigError, DataError
 from imbalance_lab.metrics import decisions_metrics
-from imbalance_lab.thresholds import OBJECTIVES, THRESHOLD_METHODS, apply_biases, fit_biases
+from imbalance_lab.strategies.thresholds import OBJECTIVES, THRESHOLD_METHODS, apply_biases
+from tests.helpers import fit_biases
 
 
 def make_task(seed, n=300, priors=(0.6, 0.25, 0.1, 0.05), signal=1.2, minority_shift=0.0):
@@ -154,19 +155,19 @@ def test_objectives_match_decisions_metrics():
 
 
 def test_class_scan_is_optimal_over_a_dense_grid():
-    from imbalance_lab.thresholds import _scan
+    from imbalance_lab.strategies.thresholds import _scan
 
     logits, y, _ = make_task(13, n=200)
     b = np.random.default_rng(13).normal(size=4) * 0.3
     for k in range(4):
         best = b.copy()
-        best[k] = _scan(logits, y, b, k, OBJECTIVES["macro_f1"], 0.0)
+        best[k] = _scan(logits, y, b, k, OBJECTIVES["macro_f1"].run, 0.0)
         grid = max(score("macro_f1", logits, y, np.where(np.arange(4) == k, v, b)) for v in np.linspace(-4, 4, 801))
         assert score("macro_f1", logits, y, best) >= grid - 1e-12
 
 
 def test_candidate_cap_keeps_guarantee(monkeypatch):
-    monkeypatch.setattr("imbalance_lab.thresholds.CELL_BUDGET", 16 * 16)  # 16 candidates per scan
+    monkeypatch.setattr("imbalance_lab.strategies.thresholds.CELL_BUDGET", 16 * 16)  # 16 candidates per scan
     logits, y, p = make_task(14, n=500, minority_shift=-1.5)
     b = fit_biases("per_class_bias", logits, y, priors=p)
     assert score("macro_f1", logits, y, b) > score("macro_f1", logits, y, np.zeros(4))

@@ -1,8 +1,9 @@
 import numpy as np
 import pytest
 
+from imbalance_lab.config import parse_section
 from imbalance_lab.errors import ConfigError, DataError
-from imbalance_lab.weights import CLASS_WEIGHTS, class_weights
+from imbalance_lab.strategies.class_weights import CLASS_WEIGHTS, class_weights, weigh
 
 COUNTS = np.array([100, 10, 1])
 
@@ -23,43 +24,51 @@ def normalised(values) -> np.ndarray:
     ],
 )
 def test_formulas_on_hand_computed_counts(method, expected):
-    weights = class_weights(COUNTS, method, beta=0.999)
+    weights = weigh(COUNTS, method, 0.999)
     assert weights.dtype == np.float64 and weights.shape == (3,)
     np.testing.assert_allclose(weights, expected, rtol=1e-12)
 
 
 def test_effective_number_hand_values():
-    weights = class_weights(COUNTS, "effective_number", beta=0.999)
+    weights = weigh(COUNTS, "effective_number", 0.999)
     raw = np.array([0.001 / 0.09520785, 0.001 / 0.00995512, 1.0])
     np.testing.assert_allclose(weights, raw / raw.mean(), rtol=1e-6)
 
 
 def test_effective_number_limits():
-    near_one = class_weights(COUNTS, "effective_number", beta=0.999999)
-    np.testing.assert_allclose(near_one, class_weights(COUNTS, "inverse"), rtol=1e-3)
-    np.testing.assert_allclose(class_weights(COUNTS, "effective_number", beta=0.0), [1.0, 1.0, 1.0])
+    near_one = weigh(COUNTS, "effective_number", 0.999999)
+    np.testing.assert_allclose(near_one, weigh(COUNTS, "inverse", 0.999), rtol=1e-3)
+    np.testing.assert_allclose(weigh(COUNTS, "effective_number", 0.0), [1.0, 1.0, 1.0])
 
 
 @pytest.mark.parametrize("method", sorted(CLASS_WEIGHTS))
 def test_weights_average_to_one_and_favour_small_classes(method):
-    weights = class_weights(np.array([500, 37, 4, 4]), method)
+    weights = weigh(np.array([500, 37, 4, 4]), method, 0.999)
     assert weights.mean() == pytest.approx(1.0)
     assert np.all(np.diff(weights) >= 0)  # never smaller for a smaller class
 
 
 @pytest.mark.parametrize("beta", [1.0, -0.1, 1.5, "0.9"])
 def test_beta_outside_unit_interval_is_a_config_error(beta):
-    with pytest.raises(ConfigError, match=r"train.cb_beta: must be a number in \[0, 1\)"):
-        class_weights(COUNTS, "effective_number", beta=beta)
+    with pytest.raises(
+        ConfigError, match=r"train.cb_beta: (.* out of range; allowed \[0.0, 0.999999999\]|expected a number)"
+    ):
+        parse_section("train", {"class_weight": "effective_number", "cb_beta": beta})
+
+
+def test_class_weights_reads_the_train_section():
+    assert class_weights(COUNTS, parse_section("train", {"class_weight": "none"})) is None
+    train = parse_section("train", {"class_weight": "effective_number", "cb_beta": 0.99})
+    np.testing.assert_array_equal(class_weights(COUNTS, train), weigh(COUNTS, "effective_number", 0.99))
 
 
 def test_empty_class_is_a_data_error_naming_its_index():
     with pytest.raises(DataError, match="class index 1 has 0 training rows") as err:
-        class_weights(np.array([5, 0, 3]), "inverse")
+        weigh(np.array([5, 0, 3]), "inverse", 0.999)
     assert "\n" not in str(err.value)
 
 
 def test_unknown_method_lists_choices():
     choices = "effective_number, inverse, none, sqrt_inverse"
     with pytest.raises(ConfigError, match=f"train.class_weight.*{choices}"):
-        class_weights(COUNTS, "balanced")
+        weigh(COUNTS, "balanced", 0.999)

@@ -6,7 +6,7 @@
   (seed-paired test, Nadeau-Bengio on CV folds, Holm) -> Leaderboard.
 - report.py: reports/leaderboard.{md,json,png}.
 
-``python -m stages.compare`` runs all three.
+``python -m commands.compare`` runs all three.
 """
 
 from imbalance_lab.compare.leaderboard import (

@@ -16,7 +16,7 @@ was captured from DVC 3.67)::
 
 DVC drops JSON *lists* from metrics, so cv.json's ``per_fold`` lists never reach ``exp show`` (a dict
 ``{"fold_1": x, ...}`` would survive; both shapes are accepted). ``attach_cv_file`` replaces a record's
-cv.* metrics with the full cv.json content; stages/compare.py reads that file per rev.
+cv.* metrics with the full cv.json content; commands/compare.py reads that file per rev.
 
 A Record's flat metric keys: ``test.<key>`` (metrics/test.json, nested keys dotted), ``tuned.<key>``
 (threshold.json ``after``, plus ``tuned.method`` / ``tuned.fit_on`` ...), ``threshold.before.<key>``,

@@ -1,6 +1,6 @@
 """compare: leaderboard of class-imbalance strategies over DVC experiments (seeds paired).
 
-    python -m stages.compare [--metric macro_f1] [--alpha 0.05] [--out reports] [--rev COMMIT] [--exp-show-json FILE]
+    python -m commands.compare [--metric macro_f1] [--alpha 0.05] [--out reports] [--rev COMMIT] [--exp-show-json FILE]
 
 Reads ``dvc exp show --json`` (run here, or a saved copy), groups experiments by every param except
 ``seed``, compares each strategy with the baseline, and writes reports/leaderboard.{md,json,png}. When run
@@ -29,8 +29,7 @@ from imbalance_lab.compare import (
     write_markdown,
 )
 from imbalance_lab.errors import ConfigError, UserError
-
-EXIT_USER_ERROR = 2
+from imbalance_lab.stage import EXIT_USER_ERROR
 
 
 def run_exp_show(all_commits: bool = False, rev: str | None = None) -> list:
@@ -108,7 +107,7 @@ def summary_line(lb: Leaderboard) -> str:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    ap = argparse.ArgumentParser(prog="python -m stages.compare", description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(prog="python -m commands.compare", description=__doc__.splitlines()[0])
     ap.add_argument("--metric", default="macro_f1", help="primary metric key of metrics/test.json")
     ap.add_argument("--alpha", type=float, default=0.05, help="significance level after Holm (default 0.05)")
     ap.add_argument("--out", default="reports", help="output folder (default reports)")

@@ -1,7 +1,7 @@
 """plots_offline: `dvc plots show|diff` whose HTML works without internet (Vega inlined, not from a CDN).
 
-    python -m stages.plots_offline show [-o dvc_plots] [other `dvc plots show` args]
-    python -m stages.plots_offline diff main [-o dvc_plots]
+    python -m commands.plots_offline show [-o dvc_plots] [other `dvc plots show` args]
+    python -m commands.plots_offline diff main [-o dvc_plots]
 
 `dvc plots show` writes HTML that loads vega, vega-lite and vega-embed from cdn.jsdelivr.net, so offline
 (air-gapped machines, headless browsers in CI sandboxes) the page stays blank. DVC accepts a page template

@@ -1,38 +1,16 @@
-"""sweep: queue strategies x seeds as DVC experiments, run them, report failures by name, then compare.
-
-    python -m stages.sweep [--strategies "none smote train.loss=focal"] [--seeds "0 1 2 3 4"] [--jobs 2]
-
-What it runs, in order (each step is a plain DVC command you can also type yourself):
-1. ``dvc repro embed``: the embedding is computed (or restored) once in the workspace, so that it is in the
-   run-cache before parallel experiments start; otherwise two workers starting at once would both embed.
-2. ``dvc exp run --queue -n <strategy>-s<seed> -S <baseline + strategy> -S seed=<seed>`` per grid point;
-   experiments of this commit that already succeeded under the same name are kept, not re-run.
-3. ``dvc queue start -j <jobs>``, then ``dvc exp show --json --rev <commit>`` every few seconds until none
-   of the sweep's experiments is queued or running.
-4. Failed experiments are printed by name with the last lines of ``dvc queue logs <name>``; the logs of
-   the successful ones are checked for "Running stage 'embed'" (embed recomputed instead of restored).
-5. ``python -m stages.compare --rev <commit>`` writes reports/leaderboard.{md,json,png}.
-Exit status: 0 when every experiment succeeded, 1 when any failed (the leaderboard is still written from
-the others), 2 for a bad strategy/seed list or a repo that cannot queue experiments.
-"""
+"""The DVC experiment queue, driven from Python for `make sweep` (commands/sweep.py): queue named
+experiments, start workers, poll their states, read their logs. Every call is a plain DVC command."""
 
 from __future__ import annotations
 
-import argparse
-import os
 import subprocess
 import sys
 import time
-from pathlib import Path
-
-import yaml
 
 from imbalance_lab.compare import load_records
 from imbalance_lab.errors import UserError
-from imbalance_lab.sweep import DEFAULT_SEEDS, DEFAULT_STRATEGIES, Experiment, parse_seeds, parse_strategies, plan
+from imbalance_lab.sweep import Experiment
 
-EXIT_FAILED_EXPERIMENTS = 1
-EXIT_USER_ERROR = 2
 EMBED_RAN = "Running stage 'embed'"
 DVC = [sys.executable, "-m", "dvc"]
 
@@ -145,59 +123,3 @@ def start_workers(jobs: int) -> None:
 def log_text(name: str) -> str:
     proc = dvc("queue", "logs", name, check=False)
     return proc.stdout + proc.stderr
-
-
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m stages.sweep", description=__doc__.splitlines()[0])
-    ap.add_argument("--strategies", default=DEFAULT_STRATEGIES, help=f"default: {DEFAULT_STRATEGIES}")
-    ap.add_argument("--seeds", default=DEFAULT_SEEDS, help=f"default: {DEFAULT_SEEDS}")
-    ap.add_argument("--jobs", type=int, default=2, help="experiments at a time (at most the CPU count)")
-    ap.add_argument("--poll", type=float, default=30.0, help="seconds between queue checks (each costs ~1.5 s CPU)")
-    ap.add_argument("--no-compare", action="store_true", help="skip `python -m stages.compare` at the end")
-    args = ap.parse_args(argv)
-    started = time.monotonic()
-    try:
-        params = yaml.safe_load(Path("params.yaml").read_text()) if Path("params.yaml").is_file() else None
-        if not isinstance(params, dict):
-            raise UserError("params.yaml not found or empty; run from the project root")
-        grid = plan(parse_strategies(args.strategies), parse_seeds(args.seeds), params)
-        jobs = max(1, min(args.jobs, os.cpu_count() or 1))
-        rev = baseline_commit()
-        say(f"{len(grid)} experiments on commit {rev[:7]}; {jobs} at a time")
-        say("dvc repro embed (computed once here, restored from the run-cache by every experiment)")
-        dvc("repro", "embed")
-        before = states(rev)
-        queued = queue(grid, before)
-        if queued or any(before.get(e.name) == "queued" for e in grid):  # also left over from an interrupted sweep
-            start_workers(jobs)
-            say(f"queued {len(queued)}; follow one with `dvc queue logs -f <name>`, all with `dvc queue status`")
-        final = wait([e.name for e in grid], rev, args.poll, jobs)
-    except UserError as exc:
-        print(f"error: sweep: {' '.join(str(exc).split())}", file=sys.stderr, flush=True)
-        return EXIT_USER_ERROR
-    except KeyboardInterrupt:
-        say("stopped waiting; queued experiments keep running (`dvc queue status`, `dvc queue kill <name>`)")
-        return 130
-    failed = [n for n, s in final.items() if s != "success"]
-    for name in failed:
-        tail = [ln for ln in log_text(name).strip().splitlines() if ln.strip()][-3:]
-        say(f"FAILED {name} ({final[name]}): " + (" | ".join(tail) or "no log; see `dvc queue status`"))
-    ran_here = {e.name for e in queued}
-    embedded = [n for n in sorted(ran_here - set(failed)) if EMBED_RAN in log_text(n)]
-    say(
-        f"embed recomputed in {len(embedded)} of {len(ran_here - set(failed))} experiments run now"
-        + (f": {', '.join(embedded)}" if embedded else " (restored from the cache in every one)")
-    )
-    say(f"{len(grid) - len(failed)} of {len(grid)} succeeded in {time.monotonic() - started:.0f} s")
-    if not args.no_compare:
-        rc = subprocess.run([sys.executable, "-m", "stages.compare", "--rev", rev]).returncode
-        if rc != 0:
-            return rc
-    if failed:
-        say(f"{len(failed)} failed: {', '.join(failed)}; `make sweep` again re-runs only these")
-        return EXIT_FAILED_EXPERIMENTS
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,19 +1,24 @@
-"""Decision adjustments as an additive per-class bias on the logits: prediction = argmax(logits + b).
+"""threshold.method: decision adjustments as an additive per-class bias on the logits, argmax(logits + b).
 
 A binary threshold t on p(class 1) is the bias [0, -logit(t)]: class 1 is predicted iff p(class 1) > t.
 Methods (THRESHOLD_METHODS) are fitted on validation or out-of-fold logits and scored with an objective
-from OBJECTIVES. Adding a method = one function taking (logits, y, **options) + one registry entry.
+from OBJECTIVES (threshold.metric). A new method = one function (logits, y, fit: _Fit) + one registry entry.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from imbalance_lab import metrics
-from imbalance_lab.errors import ConfigError, DataError, lookup
+from imbalance_lab.errors import ConfigError, DataError
+from imbalance_lab.strategies.registry import MULTICLASS, Registry
+
+if TYPE_CHECKING:
+    from imbalance_lab.config import ThresholdParams
 
 MAX_ROUNDS = 10  # coordinate-ascent sweeps over the classes for per_class_bias
 CELL_BUDGET = 2**22  # max confusion cells (candidates * K * K) scored at once per class scan
@@ -29,12 +34,23 @@ class Objective:
         return float(self.from_confusion(metrics.confusion_counts(y_true, y_pred, K)))
 
 
-OBJECTIVES: dict[str, Objective] = {
-    "macro_f1": Objective(metrics.macro_f1_from_confusion),
-    "balanced_accuracy": Objective(metrics.balanced_accuracy_from_confusion),
-    "mcc": Objective(metrics.mcc_from_confusion),
-    "qwk": Objective(metrics.qwk_from_confusion),
-}
+OBJECTIVES = Registry("threshold.metric")
+for _name in metrics.DECISION_METRICS:
+    _metric = metrics.CONFUSION_METRICS[_name]
+    _summary = _metric.__doc__.split(";")[0].split(" (")[0]
+    OBJECTIVES.register(_name, kind="objective", summary=_summary, tasks=(MULTICLASS,))(Objective(_metric))
+THRESHOLD_METHODS = Registry("threshold.method")
+ADJUSTMENT = "decision adjustment"
+
+
+@dataclass(frozen=True)
+class _Fit:
+    """What every threshold method receives besides the logits and labels."""
+
+    settings: ThresholdParams
+    objective: Objective
+    priors: np.ndarray | None
+    seed: int
 
 
 def apply_biases(logits, biases) -> np.ndarray:
@@ -97,14 +113,23 @@ def _coordinate_ascent(logits, y, objective, regularization, classes, max_rounds
     return b
 
 
-def no_adjustment(logits, y, **_) -> np.ndarray:
+@THRESHOLD_METHODS.register("none", kind=ADJUSTMENT, summary="plain argmax", tasks=(MULTICLASS,))
+def no_adjustment(logits, y, fit: _Fit) -> np.ndarray:
     """Plain argmax."""
     return np.zeros(logits.shape[1])
 
 
-def posthoc_logit_adjustment(logits, y, *, priors, tau, **_) -> np.ndarray:
-    """Menon et al. 2021: b = -tau * log(prior), priors = original training class frequencies."""
-    K = logits.shape[1]
+@THRESHOLD_METHODS.register(
+    "posthoc_logit_adjustment",
+    kind=ADJUSTMENT,
+    summary="b = -tau * log(training prior): no fitting",
+    reads=("threshold.tau",),
+    reference="Menon et al. 2021",
+    tasks=(MULTICLASS,),
+)
+def posthoc_logit_adjustment(logits, y, fit: _Fit) -> np.ndarray:
+    """priors = original training class frequencies."""
+    K, priors, tau = logits.shape[1], fit.priors, fit.settings.tau
     p = np.asarray(priors, dtype=np.float64) if priors is not None else None
     if p is None or p.shape != (K,) or not np.isfinite(p).all() or (p <= 0).any():
         raise DataError(
@@ -114,27 +139,35 @@ def posthoc_logit_adjustment(logits, y, *, priors, tau, **_) -> np.ndarray:
     return -tau * np.log(p / p.sum())
 
 
-def per_class_bias(logits, y, *, objective, regularization, **_) -> np.ndarray:
-    """Coordinate ascent on each class's bias, maximising objective - regularization * ||b||^2."""
-    return _coordinate_ascent(logits, y, objective, regularization, range(logits.shape[1]), MAX_ROUNDS)
+@THRESHOLD_METHODS.register(
+    "per_class_bias",
+    kind=ADJUSTMENT,
+    summary="coordinate ascent on one logit bias per class, maximising threshold.metric",
+    reads=("threshold.metric", "threshold.regularization"),
+    reference="Elor & Averbuch-Elor 2022 (tuned thresholds vs SMOTE)",
+    tasks=(MULTICLASS,),
+)
+def per_class_bias(logits, y, fit: _Fit) -> np.ndarray:
+    """Maximises objective - regularization * ||b||^2."""
+    classes = range(logits.shape[1])
+    return _coordinate_ascent(logits, y, fit.objective, fit.settings.regularization, classes, MAX_ROUNDS)
 
 
-def threshold_sweep(logits, y, *, objective, regularization, **_) -> np.ndarray:
+@THRESHOLD_METHODS.register(
+    "threshold_sweep",
+    kind=ADJUSTMENT,
+    summary="binary only: the best threshold on p(class 1) over all distinct scores",
+    reads=("threshold.metric", "threshold.regularization"),
+    tasks=(MULTICLASS,),
+)
+def threshold_sweep(logits, y, fit: _Fit) -> np.ndarray:
     """Binary: best threshold over all distinct scores (ties -> closest to 0.5), as a bias [0, b1]."""
     K = logits.shape[1]
     if K != 2:
         raise ConfigError(
             f"threshold.method: threshold_sweep is for binary tasks but this task has {K} classes; use per_class_bias"
         )
-    return _coordinate_ascent(logits, y, objective, regularization, (1,), max_rounds=1)
-
-
-THRESHOLD_METHODS: dict[str, Callable[..., np.ndarray]] = {
-    "none": no_adjustment,
-    "posthoc_logit_adjustment": posthoc_logit_adjustment,
-    "per_class_bias": per_class_bias,
-    "threshold_sweep": threshold_sweep,
-}
+    return _coordinate_ascent(logits, y, fit.objective, fit.settings.regularization, (1,), max_rounds=1)
 
 
 def _check(logits, y) -> tuple[np.ndarray, np.ndarray]:
@@ -151,36 +184,13 @@ def _check(logits, y) -> tuple[np.ndarray, np.ndarray]:
     return logits, y.astype(np.int64)
 
 
-def fit_biases(
-    method: str,
-    logits: np.ndarray,
-    y: np.ndarray,
-    *,
-    priors: np.ndarray | None,
-    metric: str = "macro_f1",
-    tau: float = 1.0,
-    regularization: float = 0.0,
-    seed: int = 0,
-) -> np.ndarray:
-    """Fit a (K,) float64 bias vector; apply it with apply_biases(logits, b).
+def fit_biases(logits: np.ndarray, y: np.ndarray, settings: ThresholdParams, *, priors, seed: int = 0):
+    """Fit a (K,) float64 bias vector with settings.method; apply it with apply_biases(logits, b).
 
-    Never lowers `metric` on the fitting set relative to b = 0 (per_class_bias, threshold_sweep).
-    `seed` is accepted for stochastic methods; the current methods are deterministic and ignore it.
+    Never lowers settings.metric on the fitting set relative to b = 0 (per_class_bias, threshold_sweep).
+    `seed` is there for stochastic methods; the current methods are deterministic and ignore it.
     """
-    fit = lookup(THRESHOLD_METHODS, "threshold.method", method)
-    objective = lookup(OBJECTIVES, "threshold.metric", metric)
-    if not np.isfinite(tau) or tau < 0:
-        raise ConfigError(f"threshold.tau must be a finite number >= 0 (1.0 = Menon et al.), got {tau!r}")
-    if not np.isfinite(regularization) or regularization < 0:
-        raise ConfigError(f"threshold.regularization must be a finite number >= 0, got {regularization!r}")
+    entry = THRESHOLD_METHODS[settings.method]
     logits, y = _check(logits, y)
-    b = fit(
-        logits,
-        y,
-        priors=priors,
-        objective=objective,
-        tau=float(tau),
-        regularization=regularization,
-        seed=seed,
-    )
-    return np.asarray(b, dtype=np.float64) + 0.0  # + 0.0 turns -0.0 into 0.0
+    fit = _Fit(settings, OBJECTIVES[settings.metric].run, priors, seed)
+    return np.asarray(entry(logits, y, fit), dtype=np.float64) + 0.0  # + 0.0 turns -0.0 into 0.0

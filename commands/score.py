@@ -1,7 +1,7 @@
 """Command score (not a DVC stage: its input is optional and changes per call): the trained model and its
 tuned thresholds on a new file (score.source).
 
-    python -m stages.score
+    python -m commands.score
 
 Embeds the file exactly as the training data was (settings from models/model.pt; tfidf re-applies the
 pipeline fitted in the embed stage), then writes reports/score/predictions.csv and reports/score/shift.json;
@@ -13,11 +13,11 @@ import json
 import shutil
 
 import numpy as np
+from imbalance_lab.thresholds import apply_biases
 
 from imbalance_lab import paths
-from imbalance_lab.artifacts import read_json, write_csv, write_json
+from imbalance_lab.artifacts import by_class, read_json, write_csv, write_json
 from imbalance_lab.config import EmbedParams, load_params
-from imbalance_lab.datasets import by_class
 from imbalance_lab.embedding import load_fitted, reembed_table
 from imbalance_lab.errors import DataError
 from imbalance_lab.metrics import classification_metrics, softmax
@@ -34,7 +34,6 @@ from imbalance_lab.scoring import (
     source_priors,
 )
 from imbalance_lab.stage import log, run_stage
-from imbalance_lab.thresholds import apply_biases
 
 STAGE = "score"
 OUTPUTS = [paths.SCORE_METRICS, paths.SCORE_PLOTS, paths.SCORE_REPORTS]

@@ -1,0 +1,1 @@
+"""Commands a user runs by hand (python -m commands.<name>): score, sweep, compare, plots_offline."""

@@ -1,0 +1,71 @@
+"""The contract every strategy axis shares: a registry of named entries, each a function plus its metadata.
+
+Everything that lists strategies (config's valid values, the hand-kept sets they replace, test
+parametrisation, the README table's check) reads these registries. Registry modules import nothing heavy
+at module level: config imports all of them to validate params in every stage, split and balance included.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+
+from imbalance_lab.errors import unknown_choice
+
+MULTICLASS = "multiclass"
+MULTILABEL = "multilabel"
+TASKS = (MULTICLASS, MULTILABEL)
+
+
+@dataclass(frozen=True)
+class Strategy:
+    name: str
+    run: Callable
+    kind: str  # e.g. imbalanced-learn's sampling type: over-sampling, under-sampling, cleaning, ...
+    summary: str  # what it does, one line (README strategy table)
+    reads: tuple[str, ...] = ()  # the params it reads, as full keys ("balance.k_neighbors")
+    tasks: tuple[str, ...] = (MULTICLASS,)
+    reference: str = ""
+    traits: frozenset[str] = frozenset()  # axis-specific properties, e.g. resampling.INTERPOLATES
+
+    def __call__(self, *args, **kwargs):
+        return self.run(*args, **kwargs)
+
+
+class Registry(Mapping[str, Strategy]):
+    """name -> Strategy for one params key (`param`, e.g. "balance.method"); filled with @register."""
+
+    def __init__(self, param: str):
+        self.param = param
+        self._entries: dict[str, Strategy] = {}
+
+    def register(self, name: str, *, kind: str, summary: str, **meta) -> Callable[[Callable], Callable]:
+        def add(run: Callable) -> Callable:
+            if name in self._entries:
+                raise ValueError(f"{self.param}: '{name}' is registered twice")
+            traits = frozenset(meta.pop("traits", ()))
+            self._entries[name] = Strategy(name, run, kind, summary, traits=traits, **meta)
+            return run
+
+        return add
+
+    def __getitem__(self, name: str) -> Strategy:
+        try:
+            return self._entries[name]
+        except (KeyError, TypeError):
+            raise unknown_choice(self.param, name, self._entries) from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name in self._entries
+
+    def having(self, trait: str) -> frozenset[str]:
+        return frozenset(name for name, entry in self._entries.items() if trait in entry.traits)
+
+    def for_task(self, task: str) -> tuple[str, ...]:
+        return tuple(name for name, entry in self._entries.items() if task in entry.tasks)
