@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from scipy import stats as sps
 
+from commands import compare as stage
 from imbalance_lab import stats
 from imbalance_lab.compare import (
     Record,
@@ -24,7 +25,6 @@ from imbalance_lab.compare import (
     write_markdown,
 )
 from imbalance_lab.errors import UserError
-from stages import compare as stage
 
 FIXTURE = Path(__file__).parent / "fixtures" / "exp_show.json"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

@@ -31,7 +31,7 @@ def test_committed_params_are_valid():
         ("train", "lr", True, "train.lr: expected a number"),
         ("split", "test_size", -0.1, "split.test_size: -0.1 is out of range; allowed (0.0, 1.0)"),
         ("train", "hidden_dims", [64, 0], "non-empty list of positive integers"),
-        ("train", "hidden_dims", 64, "train.hidden_dims: expected a list"),
+        ("train", "hidden_dims", 64, "train.hidden_dims: expected a non-empty list of positive integers"),
         ("train", "max_epochs", 2.5, "train.max_epochs: expected an integer"),
         ("cv", "folds", 1, "cv.folds: 1 is out of range"),
         ("data", "drop_invalid", "yes", "data.drop_invalid: expected true or false"),

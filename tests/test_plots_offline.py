@@ -5,7 +5,7 @@ import subprocess
 import tarfile
 from pathlib import Path
 
-from stages import plots_offline
+from commands import plots_offline
 
 
 def test_versions_come_from_the_installed_dvc_render():

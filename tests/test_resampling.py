@@ -325,3 +325,15 @@ def test_bad_data_is_a_data_error(three_class):
         resample(X, y.astype(float), "smote", seed=0)
     with pytest.raises(DataError, match="need at least 2"):
         resample(X, np.zeros_like(y), "smote", seed=0)
+
+
+def test_cluster_centroids_shrinks_majorities_to_centroids_inside_their_class(three_class):
+    X, y = three_class
+    out = resample(X, y, "cluster_centroids", seed=0)
+    assert counts_of(out) == [8, 8, 8]
+    assert rows_of(out.X[out.y == 2]) == rows_of(X[y == 2])  # the minority is kept as it is
+    # centroids are new rows (a one-row cluster's centroid is that row, so not every one is)
+    assert out.synthetic[out.y != 2].sum() >= 12 and not out.synthetic[out.y == 2].any()
+    for code in (0, 1):  # a centroid is a mean of its class's rows: inside the class's bounding box
+        centroids, rows = out.X[out.y == code], X[y == code]
+        assert (centroids >= rows.min(axis=0) - 1e-6).all() and (centroids <= rows.max(axis=0) + 1e-6).all()

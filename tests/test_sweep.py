@@ -75,7 +75,8 @@ def test_bad_strategies_fail_before_anything_is_queued(text, message):
 
 def test_command_reports_failures_by_name(tmp_path, monkeypatch, capsys):
     """The orchestration with DVC replaced by fakes: one failure, one recomputed embed, exit status 1."""
-    from stages import sweep as command
+    from commands import sweep as command
+    from imbalance_lab import queue as client
 
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(PARAMS))
     monkeypatch.chdir(tmp_path)
@@ -85,12 +86,17 @@ def test_command_reports_failures_by_name(tmp_path, monkeypatch, capsys):
         "none-s0": "Running stage 'embed':\n> python -m stages.embed\n",
         "smote-s0": "Stage 'embed' didn't change, skipping\nerror: balance: class 'x' too small\n",
     }
-    monkeypatch.setattr(command, "baseline_commit", lambda: "abc1234")
-    monkeypatch.setattr(command, "dvc", lambda *args, check=True: calls.append(args))
-    monkeypatch.setattr(command, "states", lambda rev: next(polls))
-    monkeypatch.setattr(command, "start_workers", lambda jobs: calls.append(("queue", "start", jobs)))
-    monkeypatch.setattr(command, "log_text", lambda name: logs[name])
-    monkeypatch.setattr(command.time, "sleep", lambda s: None)
+    fakes = {
+        "baseline_commit": lambda: "abc1234",
+        "dvc": lambda *args, check=True: calls.append(args),
+        "states": lambda rev: next(polls),
+        "start_workers": lambda jobs: calls.append(("queue", "start", jobs)),
+        "log_text": lambda name: logs[name],
+    }
+    for module in (command, client):  # the command calls some directly, the queue client the others
+        for name, fake in fakes.items():
+            monkeypatch.setattr(module, name, fake)
+    monkeypatch.setattr(client.time, "sleep", lambda s: None)
     assert command.main(["--strategies", "none smote", "--seeds", "0", "--jobs", "1", "--no-compare"]) == 1
     out = capsys.readouterr().out
     assert (

@@ -26,7 +26,11 @@ def _none(counts: np.ndarray, beta: float) -> np.ndarray:
 
 
 @CLASS_WEIGHTS.register(
-    "inverse", kind=WEIGHT, summary="weight 1 / class count", reference="King & Zeng 2001", tasks=(MULTICLASS,)
+    "inverse",
+    kind=WEIGHT,
+    summary="weight 1 / class count",
+    reference="inverse class frequency (scikit-learn class_weight='balanced')",
+    tasks=(MULTICLASS,),
 )
 def _inverse(counts: np.ndarray, beta: float) -> np.ndarray:
     return 1.0 / counts
@@ -36,7 +40,7 @@ def _inverse(counts: np.ndarray, beta: float) -> np.ndarray:
     "sqrt_inverse",
     kind=WEIGHT,
     summary="weight 1 / sqrt(class count)",
-    reference="Mikolov et al. 2013",
+    reference="square-root frequency re-balancing (Mahajan et al. 2018)",
     tasks=(MULTICLASS,),
 )
 def _sqrt_inverse(counts: np.ndarray, beta: float) -> np.ndarray:

@@ -224,6 +224,22 @@ def _near_miss(job: _Job):
 
 
 @RESAMPLERS.register(
+    "cluster_centroids",
+    kind=UNDER,
+    summary="replaces each shrunk class by the centroids of that many k-means clusters of its rows",
+    reads=(TARGETS,),
+    reference="Yen & Lee 2009; imbalanced-learn ClusterCentroids",
+    tasks=(MULTICLASS,),
+)
+def _cluster_centroids(job: _Job):
+    from imblearn.under_sampling import ClusterCentroids
+    from sklearn.cluster import KMeans
+
+    kmeans = KMeans(n_init=3, random_state=job.seed)  # imbalanced-learn sets n_clusters to each target
+    return _under(job, ClusterCentroids, estimator=kmeans, random_state=job.seed)
+
+
+@RESAMPLERS.register(
     "tomek_links",
     kind=CLEAN,
     summary="drops majority rows of cross-class nearest-neighbour pairs",
