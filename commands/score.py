@@ -8,18 +8,14 @@ pipeline fitted in the embed stage), then writes reports/score/predictions.csv a
 with labels also metrics/score.json and plots/score/. Labels the model never saw are an error.
 """
 
-import hashlib
 import json
 import shutil
 
 import numpy as np
-from imbalance_lab.thresholds import apply_biases
 
 from imbalance_lab import paths
-from imbalance_lab.artifacts import by_class, read_json, write_csv, write_json
-from imbalance_lab.config import EmbedParams, load_params
-from imbalance_lab.embedding import load_fitted, reembed_table
-from imbalance_lab.errors import DataError
+from imbalance_lab.artifacts import by_class, write_csv, write_json
+from imbalance_lab.config import load_params
 from imbalance_lab.metrics import classification_metrics, softmax
 from imbalance_lab.modelfile import check_compatible, ensemble_logits, load_model
 from imbalance_lab.reporting import HEADLINE, test_report, write_test_plots
@@ -27,13 +23,17 @@ from imbalance_lab.scoring import (
     class_shift,
     distribution,
     em_priors,
+    embed_new,
     encode_known_labels,
+    load_thresholds,
+    model_embedding,
     prediction_rows,
     read_new_rows,
     reweight_posteriors,
     source_priors,
 )
 from imbalance_lab.stage import log, run_stage
+from imbalance_lab.strategies.thresholds import apply_biases
 
 STAGE = "score"
 OUTPUTS = [paths.SCORE_METRICS, paths.SCORE_PLOTS, paths.SCORE_REPORTS]
@@ -49,42 +49,6 @@ def remove_earlier_results() -> None:
             path.unlink(missing_ok=True)
 
 
-def model_embedding(meta: dict, params) -> tuple[EmbedParams, list[str]]:
-    """The embedding settings the model was trained with (params.yaml may have changed since)."""
-    embedding = meta["embedding"]
-    if "embed_params" not in embedding:
-        raise DataError(f"{paths.MODEL} predates score support (no embedding settings); run dvc repro to retrain it")
-    settings = EmbedParams(**embedding["embed_params"])
-    if settings != params.embed:
-        log(STAGE, f"note: params.yaml embed differs from the model's; embedding with the model's: {settings}")
-    return settings, list(embedding["feature_columns"])
-
-
-def load_thresholds(classes: list[str]) -> tuple[np.ndarray, dict]:
-    thresholds = read_json(paths.THRESHOLDS)
-    if thresholds.get("model_sha256") != hashlib.sha256(paths.MODEL.read_bytes()).hexdigest():
-        raise DataError(f"{paths.THRESHOLDS} was fitted for another {paths.MODEL}; run dvc repro threshold-tune")
-    if thresholds["classes"] != classes:
-        raise DataError(f"{paths.THRESHOLDS} has classes {thresholds['classes']}, the model {classes}; run dvc repro")
-    return np.asarray(thresholds["biases"], dtype=np.float64), thresholds
-
-
-def embed_new(frame, settings: EmbedParams, feature_columns: list[str], meta: dict) -> np.ndarray:
-    fitted = None
-    if settings.backend == "tfidf":
-        embedded_meta = read_json(paths.EMBED_META)
-        if embedded_meta["model"] != meta["embedding"]["model"]:
-            raise DataError(f"data/embeddings were rebuilt since {paths.MODEL} was trained; run dvc repro first")
-        fitted = load_fitted(paths.TFIDF_PIPELINE)
-    embedded = reembed_table(frame, settings, fitted, feature_columns)
-    if embedded.description and embedded.description != meta["embedding"]["model"]:
-        raise DataError(
-            f"the embedding model is now {embedded.description} but {paths.MODEL} was trained on "
-            f"{meta['embedding']['model']}; install that version or retrain"
-        )
-    return embedded.features
-
-
 def shares(classes: list[str], values: np.ndarray) -> dict:
     return by_class(classes, values, digits=DIGITS)
 
@@ -95,7 +59,9 @@ def main() -> None:
     members, meta = load_model(paths.MODEL)
     classes = list(meta["classes"])
     biases, thresholds = load_thresholds(classes)
-    settings, feature_columns = model_embedding(meta, params)
+    settings, feature_columns = model_embedding(meta)
+    if settings != params.embed:
+        log(STAGE, f"note: params.yaml embed differs from the model's; embedding with the model's: {settings}")
     rows = read_new_rows(
         params.score.source,
         params.data,

@@ -9,14 +9,18 @@ likelihood of the new (unlabelled) rows over t.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from imbalance_lab.config import DataParams
+from imbalance_lab import paths
+from imbalance_lab.artifacts import read_json
+from imbalance_lab.config import DataParams, EmbedParams
 from imbalance_lab.datasets import USER_FORMATS, drop_invalid_rows, label_names, read_user_table
+from imbalance_lab.embedding import load_fitted, reembed_table
 from imbalance_lab.errors import ConfigError, DataError
 from imbalance_lab.strategies.samplers import SAMPLERS, UNIFORM_PRIOR
 
@@ -179,3 +183,37 @@ def prediction_rows(row_ids, classes: list[str], predicted, proba, y=None, corre
     for code, name in enumerate(classes):
         columns[f"p_{name}"] = np.asarray(proba)[:, code].tolist()
     return [dict(zip(columns, values)) for values in zip(*columns.values())]
+
+
+def model_embedding(meta: dict) -> tuple[EmbedParams, list[str]]:
+    """The embedding settings the model was trained with (params.yaml may have changed since)."""
+    embedding = meta["embedding"]
+    if "embed_params" not in embedding:
+        raise DataError(f"{paths.MODEL} predates score support (no embedding settings); run dvc repro to retrain it")
+    settings = EmbedParams(**embedding["embed_params"])
+    return settings, list(embedding["feature_columns"])
+
+
+def load_thresholds(classes: list[str]) -> tuple[np.ndarray, dict]:
+    thresholds = read_json(paths.THRESHOLDS)
+    if thresholds.get("model_sha256") != hashlib.sha256(paths.MODEL.read_bytes()).hexdigest():
+        raise DataError(f"{paths.THRESHOLDS} was fitted for another {paths.MODEL}; run dvc repro threshold-tune")
+    if thresholds["classes"] != classes:
+        raise DataError(f"{paths.THRESHOLDS} has classes {thresholds['classes']}, the model {classes}; run dvc repro")
+    return np.asarray(thresholds["biases"], dtype=np.float64), thresholds
+
+
+def embed_new(frame, settings: EmbedParams, feature_columns: list[str], meta: dict) -> np.ndarray:
+    fitted = None
+    if settings.backend == "tfidf":
+        embedded_meta = read_json(paths.EMBED_META)
+        if embedded_meta["model"] != meta["embedding"]["model"]:
+            raise DataError(f"data/embeddings were rebuilt since {paths.MODEL} was trained; run dvc repro first")
+        fitted = load_fitted(paths.TFIDF_PIPELINE)
+    embedded = reembed_table(frame, settings, fitted, feature_columns)
+    if embedded.description and embedded.description != meta["embedding"]["model"]:
+        raise DataError(
+            f"the embedding model is now {embedded.description} but {paths.MODEL} was trained on "
+            f"{meta['embedding']['model']}; install that version or retrain"
+        )
+    return embedded.features

@@ -33,7 +33,10 @@ def raw_params(**sections) -> dict:
     [
         ({"split": {"test_size": 0.6, "val_size": 0.4}}, "split.test_size + split.val_size must be below 1"),
         ({"split": {"test_size": 0.7, "val_size": 0.5}}, "(got 0.7 + 0.5); the rest is the training split"),
-        ({"train": {"hidden_dims": "64,32"}}, "train.hidden_dims: expected a list, got '64,32'"),
+        (
+            {"train": {"hidden_dims": "64,32"}},
+            "train.hidden_dims: expected a non-empty list of positive integers, e.g. [256, 128]; got '64,32'",
+        ),
         ({"train": {"hidden_dims": []}}, "train.hidden_dims: expected a non-empty list of positive integers"),
         ({"train": {"hidden_dims": [64, 1.5]}}, "expected a non-empty list of positive integers, e.g. [256, 128]"),
         ({"train": {"hidden_dims": [True]}}, "expected a non-empty list of positive integers"),
