@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.model_selection import StratifiedKFold, train_test_split
 
 from imbalance_lab.config import Params
 from imbalance_lab.errors import DataError
 from imbalance_lab.metrics import confusion_counts, decisions_metrics, macro_f1_from_confusion
 from imbalance_lab.modelfile import mean_probability_logits
+from imbalance_lab.splitting import stratified_folds, stratified_holdout
 from imbalance_lab.strategies.resampling import resample
 from imbalance_lab.training import member_seed, predict_logits, train_mlp
 
@@ -76,13 +76,10 @@ def cross_validate(X: np.ndarray, y: np.ndarray, classes: list[str], params: Par
     minority = int(np.argmin(np.bincount(y, minlength=K)))
     # early stopping inside a fold needs its own validation rows: carve them from the training fold
     inner_val = params.split.val_size / (1 - params.split.test_size)
-    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=params.seed)
     n_train = n_test = 0
-    for fold, (fit_idx, held_idx) in enumerate(splitter.split(X, y)):
+    for fold, (fit_idx, held_idx) in enumerate(stratified_folds(y, folds, params.seed)):
         try:
-            fit_idx, stop_idx = train_test_split(
-                fit_idx, test_size=inner_val, stratify=y[fit_idx], random_state=params.seed + fold
-            )
+            fit_idx, stop_idx = stratified_holdout(fit_idx, y[fit_idx], inner_val, params.seed + fold)
         except ValueError as exc:  # too few rows for a stratified early-stopping carve-out
             raise DataError(f"cv fold {fold + 1}/{folds}: {' '.join(str(exc).split())}; lower cv.folds") from None
         _disjoint_or_fail(fold, held_idx, fit_idx, stop_idx)
@@ -142,16 +139,3 @@ def summarize_cv(result: CvResult, folds: int, seed: int) -> dict:
         summary[f"{name}_mean"] = round(float(np.mean(values)), 6)
         summary[f"{name}_std"] = round(float(np.std(values, ddof=1)), 6)
     return summary
-
-
-def check_oof_coverage(rows: np.ndarray, fold_of_row: np.ndarray, train: np.ndarray, val: np.ndarray, test: np.ndarray):
-    """Out-of-fold logits must cover every train+val row exactly once, each from a real fold, and no test row
-    (thresholds fitted on them would otherwise see test labels or miss rows)."""
-    if np.intersect1d(rows, test).size:
-        raise DataError("data/cv/oof.npz holds test rows; delete it and run dvc repro cross-validate")
-    expected = np.sort(np.concatenate([train, val]))
-    if len(rows) != len(expected) or not np.array_equal(np.sort(rows), expected) or (fold_of_row < 0).any():
-        raise DataError(
-            "data/cv/oof.npz does not cover the current train+val rows exactly once (stale after a new split?); "
-            "run dvc repro cross-validate"
-        )

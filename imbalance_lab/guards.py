@@ -20,3 +20,16 @@ def check_balanced_rows(X_balanced: np.ndarray, synthetic: np.ndarray, X_train: 
             f"{path}: {int(foreign.sum())} rows are neither synthetic nor rows of the current training split; "
             "it is stale: run dvc repro (or python -m stages.balance) before train"
         )
+
+
+def check_oof_coverage(rows: np.ndarray, fold_of_row: np.ndarray, train: np.ndarray, val: np.ndarray, test: np.ndarray):
+    """Out-of-fold logits must cover every train+val row exactly once, each from a real fold, and no test row
+    (thresholds fitted on them would otherwise see test labels or miss rows)."""
+    if np.intersect1d(rows, test).size:
+        raise DataError("data/cv/oof.npz holds test rows; delete it and run dvc repro cross-validate")
+    expected = np.sort(np.concatenate([train, val]))
+    if len(rows) != len(expected) or not np.array_equal(np.sort(rows), expected) or (fold_of_row < 0).any():
+        raise DataError(
+            "data/cv/oof.npz does not cover the current train+val rows exactly once (stale after a new split?); "
+            "run dvc repro cross-validate"
+        )

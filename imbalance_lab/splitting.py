@@ -36,6 +36,10 @@ def stratified_holdout(positions: np.ndarray, y: np.ndarray, test_size: float, s
     rng = np.random.RandomState(seed)
     n_test = int(np.ceil(test_size * len(y)))
     classes, codes, counts = np.unique(y, return_inverse=True, return_counts=True)
+    if counts.min() < 2:
+        raise ValueError(f"the least populated class has {counts.min()} member; a stratified split needs 2")
+    if min(n_test, len(y) - n_test) < len(classes):
+        raise ValueError(f"{n_test} held-out rows of {len(y)} cannot hold all {len(classes)} classes")
     by_class = np.split(np.argsort(codes, kind="stable"), np.cumsum(counts)[:-1])
     n_kept = _approximate_mode(counts, len(y) - n_test, rng)
     n_held = _approximate_mode(counts - n_kept, n_test, rng)
@@ -63,6 +67,26 @@ def _approximate_mode(counts: np.ndarray, n_draws: int, rng: np.random.RandomSta
             if need == 0:
                 break
     return floored.astype(int)
+
+
+def stratified_folds(y: np.ndarray, folds: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(fitting rows, held-out rows) per fold: the folds of scikit-learn's StratifiedKFold(folds, shuffle=True,
+    random_state=seed).split(X, y), written out so cross-validate does not import scikit-learn; each class is
+    dealt round-robin over the folds, then its fold labels are shuffled. tests/test_splitting.py compares."""
+    rng = np.random.RandomState(seed)
+    _, first_row, codes = np.unique(y, return_index=True, return_inverse=True)
+    _, order_of_appearance = np.unique(first_row, return_inverse=True)
+    encoded = order_of_appearance[codes]  # classes numbered by first appearance, as scikit-learn does
+    n_classes = len(first_row)
+    dealt = np.sort(encoded)
+    allocation = np.asarray([np.bincount(dealt[i::folds], minlength=n_classes) for i in range(folds)])
+    fold_of_row = np.empty(len(y), dtype="i")
+    for k in range(n_classes):
+        fold_labels = np.arange(folds).repeat(allocation[:, k])
+        rng.shuffle(fold_labels)
+        fold_of_row[encoded == k] = fold_labels
+    rows = np.arange(len(y))
+    return [(rows[fold_of_row != fold], rows[fold_of_row == fold]) for fold in range(folds)]
 
 
 def stratified_split(y: np.ndarray, classes: list[str], *, test_size: float, val_size: float, seed: int) -> Split:

@@ -5,7 +5,8 @@ import numpy as np
 from imbalance_lab import paths
 from imbalance_lab.artifacts import write_json, write_npz
 from imbalance_lab.config import load_params
-from imbalance_lab.crossval import check_oof_coverage, cross_validate, summarize_cv
+from imbalance_lab.crossval import cross_validate, summarize_cv
+from imbalance_lab.guards import check_oof_coverage
 from imbalance_lab.stage import log, run_stage
 from imbalance_lab.training import set_threads
 from imbalance_lab.workspace import load_workspace

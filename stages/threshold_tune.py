@@ -9,7 +9,7 @@ import numpy as np
 from imbalance_lab import paths
 from imbalance_lab.artifacts import read_npz, write_json
 from imbalance_lab.config import FIT_ON, load_params
-from imbalance_lab.crossval import check_oof_coverage
+from imbalance_lab.guards import check_oof_coverage
 from imbalance_lab.modelfile import check_compatible, ensemble_logits, load_model
 from imbalance_lab.reporting import HEADLINE, test_report, write_test_plots
 from imbalance_lab.stage import log, run_stage

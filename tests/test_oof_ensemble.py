@@ -5,8 +5,9 @@ import pytest
 import torch
 
 from imbalance_lab.config import EmbedParams, TrainParams, parse_params
-from imbalance_lab.crossval import check_oof_coverage, cross_validate
+from imbalance_lab.crossval import cross_validate
 from imbalance_lab.errors import DataError
+from imbalance_lab.guards import check_oof_coverage
 from imbalance_lab.metrics import softmax
 from imbalance_lab.modelfile import ensemble_logits, mean_probability_logits
 from imbalance_lab.splitting import stratified_split

@@ -2,7 +2,13 @@ import numpy as np
 import pytest
 
 from imbalance_lab.errors import DataError
-from imbalance_lab.splitting import cross_split_duplicates, duplicate_groups, stratified_holdout, stratified_split
+from imbalance_lab.splitting import (
+    cross_split_duplicates,
+    duplicate_groups,
+    stratified_folds,
+    stratified_holdout,
+    stratified_split,
+)
 
 
 def labels(counts):
@@ -55,3 +61,24 @@ def test_stratified_holdout_draws_what_scikit_learn_draws(seed):
         ours = stratified_holdout(positions, y, size, seed)
         theirs = train_test_split(positions, test_size=size, stratify=y, random_state=seed)
         assert all(np.array_equal(a, b) for a, b in zip(ours, theirs, strict=True))
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+@pytest.mark.parametrize("folds", [2, 5])
+def test_stratified_folds_are_scikit_learns(seed, folds):
+    from sklearn.model_selection import StratifiedKFold
+
+    y = np.random.default_rng(seed).choice([4, 0, 2, 9], size=203, p=[0.5, 0.3, 0.15, 0.05])
+    y[:20] = np.repeat([4, 0, 2, 9], 5)  # every class in every fold
+    ours = stratified_folds(y, folds, seed)
+    theirs = list(StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(np.zeros(len(y)), y))
+    assert len(ours) == len(theirs)
+    for (fit_a, held_a), (fit_b, held_b) in zip(ours, theirs, strict=True):
+        assert np.array_equal(fit_a, fit_b) and np.array_equal(held_a, held_b)
+
+
+def test_stratified_holdout_refuses_what_scikit_learn_refuses():
+    with pytest.raises(ValueError, match="least populated class has 1 member"):
+        stratified_holdout(np.arange(6), np.array([0, 0, 0, 0, 0, 1]), 0.3, 0)
+    with pytest.raises(ValueError, match="cannot hold all 3 classes"):
+        stratified_holdout(np.arange(9), np.repeat([0, 1, 2], 3), 0.1, 0)
