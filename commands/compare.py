@@ -28,6 +28,8 @@ from imbalance_lab.compare import (
     write_json,
     write_markdown,
 )
+from imbalance_lab.compare.recommend import recommendation
+from imbalance_lab.config import PARAMS_FILE, CompareParams, load_params, parse_section
 from imbalance_lab.errors import ConfigError, UserError
 from imbalance_lab.stage import EXIT_USER_ERROR
 
@@ -95,21 +97,23 @@ def write_reports(lb: Leaderboard, out: Path) -> dict[str, Path]:
 
 
 def summary_line(lb: Leaderboard) -> str:
-    p = lb.primary
-    best = lb.rows[0]
-    better = sum(1 for r in lb.rows if r.vs_baseline and r.vs_baseline["verdict"] == "better")
-    worse = sum(1 for r in lb.rows if r.vs_baseline and r.vs_baseline["verdict"] == "worse")
-    return (
-        f"{len(lb.rows)} rows over {len(lb.seeds)} seeds; best {p}: {best.label} "
-        f"({best.metrics[p]['mean']:.4f}); vs baseline (alpha {lb.alpha}, Holm): {better} better, "
-        f"{worse} worse; failed experiments: {len(lb.failed)}"
-    )
+    """The recommendation's first sentence and the verdict counts (complete rows only)."""
+    counted = [r.vs_baseline["verdict"] for r in lb.rows if r.vs_baseline and not r.partial]
+    counts = ", ".join(f"{counted.count(v)} {v}" for v in ("better", "equivalent", "worse", "undecided"))
+    first = recommendation(lb).split(": ")[0].split(". ")[0]
+    return f"{first}. Verdicts vs the baseline (ROPE ±{lb.rope}): {counts}; failed experiments: {len(lb.failed)}"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="python -m commands.compare", description=__doc__.splitlines()[0])
     ap.add_argument("--metric", default="macro_f1", help="primary metric key of metrics/test.json")
     ap.add_argument("--alpha", type=float, default=0.05, help="significance level after Holm (default 0.05)")
+    ap.add_argument("--rope", type=float, help="region of practical equivalence (default: compare.rope in params.yaml)")
+    ap.add_argument(
+        "--decision-probability",
+        type=float,
+        help="posterior mass a verdict needs (default: compare.decision_probability)",
+    )
     ap.add_argument("--out", default="reports", help="output folder (default reports)")
     ap.add_argument("--exp-show-json", metavar="FILE", help="saved `dvc exp show --json` output instead")
     ap.add_argument("--all-commits", action="store_true", help="include experiments of all commits (-A)")
@@ -129,7 +133,16 @@ def main(argv: list[str] | None = None) -> int:
             records = load_records(path)
         else:
             records = with_cv_files(load_records(run_exp_show(args.all_commits, args.rev)))
-        lb = build_leaderboard(records, primary=args.metric, alpha=args.alpha)
+        settings = load_params().compare if Path(PARAMS_FILE).exists() else CompareParams()
+        overrides = {"rope": args.rope, "decision_probability": args.decision_probability}
+        settings = parse_section("compare", {**vars(settings), **{k: v for k, v in overrides.items() if v is not None}})
+        lb = build_leaderboard(
+            records,
+            primary=args.metric,
+            alpha=args.alpha,
+            rope=settings.rope,
+            decision_probability=settings.decision_probability,
+        )
         targets = write_reports(lb, Path(args.out))
     except UserError as exc:
         print(f"error: compare: {' '.join(str(exc).split())}", file=sys.stderr, flush=True)

@@ -155,6 +155,12 @@ class ScoreParams:
 
 
 @dataclass(frozen=True)
+class CompareParams:
+    rope: float = bounded(0.01, 0.0)  # region of practical equivalence, in units of the primary metric
+    decision_probability: float = bounded(0.95, 0.5, 1.0, closed=False)  # a verdict needs this posterior mass
+
+
+@dataclass(frozen=True)
 class Params:
     seed: int
     data: DataParams
@@ -165,6 +171,7 @@ class Params:
     cv: CvParams
     threshold: ThresholdParams
     score: ScoreParams
+    compare: CompareParams
 
 
 SECTION_TYPES = {
@@ -176,7 +183,9 @@ SECTION_TYPES = {
     "cv": CvParams,
     "threshold": ThresholdParams,
     "score": ScoreParams,
+    "compare": CompareParams,
 }
+COMMAND_SECTIONS = ("score", "compare")  # read by commands, by no stage: never part of a strategy
 
 OPTIONAL_STRINGS = {"score.source"}  # may be empty (= not set)
 EMBED_BACKENDS = ("sentence-transformers", "tfidf", "features")

@@ -115,3 +115,61 @@ def verdict(mean_diff: float, p_adjusted: float, alpha: float = 0.05, *, lower_i
         return "no detectable difference"
     improved = mean_diff < 0 if lower_is_better else mean_diff > 0
     return "better" if improved else "worse"
+
+
+#: Verdicts of the region-of-practical-equivalence comparison, in the order rows show them.
+VERDICTS = ("better", "equivalent", "worse", "undecided", "insufficient data")
+MAX_SEEDS_PROJECTED = 200  # seeds_needed() looks no further
+
+
+def rope_probabilities(diffs: Sequence[float], rope: float, *, rho: float = 0.0) -> dict:
+    """P(worse by more than rope), P(within +-rope), P(better by more than rope) of the mean difference.
+
+    The posterior of the Bayesian correlated t-test (Corani & Benavoli 2015; Benavoli et al. 2017 with a
+    flat prior): Student t, df J - 1, location mean(d), scale sqrt((1/J + rho/(1 - rho)) * var(d)).
+    rho = 0 treats the J differences as independent (seeds, each on its own test split); for k-fold CV
+    rho = n_test / (n_train + n_test), as baycomp.CorrelatedTTest (rho = 1/k). Positive d = better.
+    Zero variance: all mass on the mean. Fewer than 2 differences: nan.
+    """
+    x = _arr(diffs)
+    j = int(x.size)
+    if j < 2:
+        return {"p_worse": math.nan, "p_equivalent": math.nan, "p_better": math.nan, "n": j, "rho": rho}
+    mean = float(x.mean())
+    scale = math.sqrt((1.0 / j + rho / (1.0 - rho)) * float(x.var(ddof=1)))
+    if scale <= _ZERO:
+        worse, better = float(mean < -rope), float(mean > rope)
+    else:
+        posterior = stats.t(j - 1, loc=mean, scale=scale)
+        worse, better = float(posterior.cdf(-rope)), float(posterior.sf(rope))
+    return {"p_worse": worse, "p_equivalent": max(0.0, 1.0 - worse - better), "p_better": better, "n": j, "rho": rho}
+
+
+def rope_verdict(probabilities: dict, decision_probability: float) -> str:
+    """better / equivalent / worse when that probability reaches decision_probability, else undecided."""
+    values = [probabilities[k] for k in ("p_better", "p_equivalent", "p_worse")]
+    if any(math.isnan(v) for v in values):
+        return "insufficient data"
+    for verdict_name, p in zip(("better", "equivalent", "worse"), values, strict=True):
+        if p >= decision_probability:
+            return verdict_name
+    return "undecided"
+
+
+def seeds_needed(diffs: Sequence[float], rope: float, decision_probability: float) -> int | None:
+    """Smallest number of seeds at which the verdict would be decided if more seeds showed the same mean
+    difference and spread as these (the posterior narrows as 1/sqrt(n) and its df grow); None when even
+    MAX_SEEDS_PROJECTED would not decide (a mean right at the ROPE's edge) or no spread can be estimated."""
+    x = _arr(diffs)
+    if x.size < 2:
+        return None
+    mean, sd = float(x.mean()), float(x.std(ddof=1))
+    for n in range(int(x.size), MAX_SEEDS_PROJECTED + 1):
+        scale = sd / math.sqrt(n)
+        if scale <= _ZERO:
+            return n
+        posterior = stats.t(n - 1, loc=mean, scale=scale)
+        worse, better = posterior.cdf(-rope), posterior.sf(rope)
+        if max(worse, better, 1.0 - worse - better) >= decision_probability:
+            return n
+    return None

@@ -137,12 +137,13 @@ def test_leaderboard_better_same_worse():
         row(lb, "train.lr=0.01"),
         row(lb, "train.loss=focal"),
     )
-    assert better.vs_baseline["verdict"] == "better"
+    assert better.vs_baseline["test_verdict"] == "better" and better.vs_baseline["verdict"] == "better"
     assert better.vs_baseline["mean_diff"] == pytest.approx(0.05, abs=0.001)
     assert better.vs_baseline["n_paired"] == 5 and better.vs_baseline["test"] == "paired_t"
-    assert same.vs_baseline["verdict"] == "no detectable difference"
+    assert same.vs_baseline["test_verdict"] == "no detectable difference"
+    assert same.vs_baseline["verdict"] == "equivalent"  # identical on every seed: all mass inside the ROPE
     assert same.vs_baseline["p"] == 1.0 and same.vs_baseline["p_holm"] == 1.0
-    assert worse.vs_baseline["verdict"] == "worse"
+    assert worse.vs_baseline["test_verdict"] == "worse" and worse.vs_baseline["verdict"] == "worse"
     assert better.vs_baseline["p_holm"] >= better.vs_baseline["p"]
     assert lb.rows[0].strategy == "balance.method=smote"  # sorted by mean, best first
     means = [r.metrics["macro_f1"]["mean"] for r in lb.rows]
@@ -163,7 +164,7 @@ def test_lower_is_better_metric_direction():
     records += [rec(f"cal{s}", s, 0.6, ece=0.05 + NOISE[s] / 2, train__loss="focal") for s in range(5)]
     lb = build_leaderboard(records, primary="ece")
     c = row(lb, "train.loss=focal").vs_baseline
-    assert c["mean_diff"] < 0 and c["verdict"] == "better"
+    assert c["mean_diff"] < 0 and c["test_verdict"] == "better" and c["verdict"] == "better"
     assert lb.rows[0].strategy == "train.loss=focal"  # lower ece sorts first
 
 
@@ -186,7 +187,7 @@ def test_cv_nadeau_bengio_pools_seeds_and_folds():
     diffs = [0.02, 0.021, 0.022] * 2
     assert cv["J"] == 6 and cv["mean_diff"] == pytest.approx(0.021)
     assert cv["p"] == pytest.approx(stats.nadeau_bengio_ttest(diffs, 80, 20)["p"])
-    assert cv["verdict"] == "better"
+    assert cv["test_verdict"] == "better"
 
 
 def test_failed_experiments_listed_by_name(tmp_path):
@@ -284,7 +285,12 @@ def test_writers(tmp_path):
     write_json(lb, tmp_path / "lb.json")
     plot_leaderboard(lb, tmp_path / "lb.png")
     md = (tmp_path / "lb.md").read_text()
-    assert "## Reading this table" in md and "toy.csv (embedding: tfidf)" in md and "none)" not in md.split("Seeds")[0]
+    assert md.startswith("# Class-imbalance strategies: leaderboard\n\n## Recommendation\n\n")
+    assert (
+        "## Reading the frequentist tests" in md
+        and "toy.csv (embedding: tfidf)" in md
+        and "none)" not in md.split("Seeds")[0]
+    )
     assert "Holm" in md and "Failed experiments: ldam-s0" in md and "ro-s2 (queued)" in md
     data = json.loads((tmp_path / "lb.json").read_text())
     assert data["primary"] == "macro_f1" and data["failed"] == ["ldam-s0"] and data["seeds"] == [0, 1, 2]
@@ -297,7 +303,8 @@ def test_command_with_saved_json(tmp_path, capsys):
     assert stage.main(["--exp-show-json", str(FIXTURE), "--out", str(out)]) == 0
     assert sorted(p.name for p in out.iterdir()) == ["leaderboard.json", "leaderboard.md", "leaderboard.png"]
     printed = capsys.readouterr().out.splitlines()
-    assert printed[0] == str(out / "leaderboard.md") and "best macro_f1" in printed[1]
+    assert printed[0] == str(out / "leaderboard.md") and "Verdicts vs the baseline (ROPE ±0.01)" in printed[1]
+    assert printed[1].startswith(("Use ", "Keep the baseline"))
 
 
 def test_command_errors_are_one_line_and_write_nothing(tmp_path, capsys):
@@ -338,8 +345,8 @@ def test_thresholds_fitted_on_val_and_oof_are_compared_by_seed(tmp_path):
     ).pvalue
     assert base["oof_vs_val"]["p"] == pytest.approx(expected_p)
     assert base["oof_vs_val"]["p_holm"] == pytest.approx(min(1.0, 2 * expected_p))  # the smaller of 2 p-values
-    assert base["oof_vs_val"]["verdict"] == "better"
-    assert fits["balance.method=smote"]["oof_vs_val"]["verdict"] == "no detectable difference"
+    assert base["oof_vs_val"]["test_verdict"] == "better"
+    assert fits["balance.method=smote"]["oof_vs_val"]["test_verdict"] == "no detectable difference"
 
     write_markdown(lb, tmp_path / "lb.md")
     md = (tmp_path / "lb.md").read_text()

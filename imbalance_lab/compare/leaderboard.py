@@ -1,8 +1,11 @@
 """Leaderboard: experiments grouped by strategy (every param but seed), compared seed-paired with the baseline.
 
 Each strategy gets two rows, untuned (metrics/test.json) and tuned (metrics/threshold.json ``after``), so
-"no rebalancing + tuned thresholds" is always on the board. Tests: stats.paired_test on the per-seed
-differences, stats.nadeau_bengio_ttest on seed x fold CV differences, Holm within each family.
+"no rebalancing + tuned thresholds" is always on the board. Verdicts: stats.rope_probabilities on the per-seed
+differences (and, with the correlation correction, on seed x fold CV differences) against a region of
+practical equivalence. Frequentist tests stay beside them: stats.paired_test / nadeau_bengio_ttest, Holm.
+Only experiments on the baseline's data and embedding are compared; rows with fewer seeds than the sweep
+are kept but marked partial, outside the test families and the recommendation.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import Any
 
 from imbalance_lab import stats
 from imbalance_lab.compare.records import Record
+from imbalance_lab.config import COMMAND_SECTIONS, CompareParams
 from imbalance_lab.errors import UserError
 
 #: Params that define the baseline (no rebalancing). A key a record's params lack counts as matching.
@@ -25,12 +29,15 @@ BASELINE = {
     "train.sampler": "shuffle",
 }
 DEFAULT_METRICS = ("macro_f1", "balanced_accuracy", "mcc", "minority_recall", "pr_auc_macro", "ece")
+DEFAULTS = CompareParams()  # rope and decision_probability when a caller gives none
+SCOPE_SECTIONS = ("data", "embed")  # what must match the baseline for a comparison to mean anything
 
 
 # -------------------------------------------------------------------------------------------- grouping
 def strategy_key(params: dict) -> tuple:
-    """Every param except ``seed``, as (name, value) pairs sorted by name."""
-    return tuple(sorted(((k, v) for k, v in params.items() if k != "seed"), key=lambda kv: kv[0]))
+    """Every stage param except ``seed``, as (name, value) pairs sorted by name."""
+    stage_params = ((k, v) for k, v in params.items() if k != "seed" and k.split(".")[0] not in COMMAND_SECTIONS)
+    return tuple(sorted(stage_params, key=lambda kv: kv[0]))
 
 
 def group_by_strategy(records: list[Record]) -> dict[tuple, list[Record]]:
@@ -88,6 +95,7 @@ class Row:
     seeds: list
     experiments: list
     metrics: dict  # metric -> stats.summarize(...) over seeds
+    partial: bool = False  # fewer seeds than the sweep: shown, but outside tests, plot headline and "best"
     vs_baseline: dict | None = None  # paired by seed vs the untuned baseline (None on that row itself)
     vs_tuned_baseline: dict | None = None  # paired by seed vs the baseline's tuned row
     cv: dict | None = None  # Nadeau-Bengio vs the untuned baseline (untuned rows with per-fold data)
@@ -107,6 +115,10 @@ class Leaderboard:
     not_counted: list  # "name (duplicate: same params as x)", stale ...
     notes: list = field(default_factory=list)
     threshold_fits: list = field(default_factory=list)  # per strategy: thresholds fitted on val vs out-of-fold
+    rope: float = DEFAULTS.rope
+    decision_probability: float = DEFAULTS.decision_probability
+    full_seeds: int = 0  # seeds of a complete row (the most any row has); rows with fewer are partial
+    left_out: list = field(default_factory=list)  # "name (why)": experiments on other data or embedding
 
 
 def _seed_order(seed: Any) -> tuple:
@@ -128,11 +140,12 @@ def _values(group: list[Record], view: str, metric: str) -> dict:
     return out
 
 
-def _paired(vals: dict, ref: dict, lower: bool) -> dict:
+def _paired(vals: dict, ref: dict, lower: bool, rope: float, decide: float) -> dict:
     seeds = sorted((s for s in vals if s in ref), key=_seed_order)
     diffs = [vals[s] - ref[s] for s in seeds]
     d, t = stats.summarize(diffs), stats.paired_test(diffs)
     return {
+        **_rope_fields(diffs, lower, rope, decide, rho=0.0),
         "n_paired": len(seeds),
         "seeds": seeds,
         "mean_diff": d["mean"],
@@ -145,7 +158,16 @@ def _paired(vals: dict, ref: dict, lower: bool) -> dict:
     }
 
 
-def _cv_compare(group: list[Record], base: list[Record], metric: str, lower: bool) -> dict | None:
+def _rope_fields(diffs: list[float], lower: bool, rope: float, decide: float, rho: float) -> dict:
+    """The ROPE verdict of a set of paired differences, oriented so that "better" means better."""
+    oriented = [-d for d in diffs] if lower else diffs
+    probabilities = stats.rope_probabilities(oriented, rope, rho=rho)
+    verdict = stats.rope_verdict(probabilities, decide)
+    needed = stats.seeds_needed(oriented, rope, decide) if verdict == "undecided" and rho == 0.0 else None
+    return {**probabilities, "verdict": verdict, "seeds_needed": needed}
+
+
+def _cv_compare(group: list[Record], base: list[Record], metric: str, lower: bool, rope: float, decide: float):
     """Seed-paired fold differences, all seed x fold pairs pooled into one corrected t-test."""
     ref = {r.seed: r for r in base}
     diffs, n_train, n_test, seeds = [], [], [], []
@@ -160,9 +182,12 @@ def _cv_compare(group: list[Record], base: list[Record], metric: str, lower: boo
             n_test.append(r.metrics.get("cv.n_test") or b.metrics.get("cv.n_test"))
     if not diffs or None in n_train or None in n_test:
         return None
-    nb = stats.nadeau_bengio_ttest(diffs, sum(n_train) / len(n_train), sum(n_test) / len(n_test))
+    mean_train, mean_test = sum(n_train) / len(n_train), sum(n_test) / len(n_test)
+    nb = stats.nadeau_bengio_ttest(diffs, mean_train, mean_test)
     means = [sum(f) / len(f) for r in group if (f := r.metrics.get(f"cv.per_fold.{metric}"))]
+    rho = mean_test / (mean_train + mean_test)  # overlapping training sets (Corani & Benavoli 2015)
     return {
+        **_rope_fields(diffs, lower, rope, decide, rho=rho),
         "metric": metric,
         "mean": stats.summarize(means)["mean"],
         "seeds": sorted(seeds, key=_seed_order),
@@ -175,7 +200,7 @@ def _cv_compare(group: list[Record], base: list[Record], metric: str, lower: boo
     }
 
 
-def _threshold_fits(groups: dict, bkey: tuple, metric: str, lower: bool) -> list[dict]:
+def _threshold_fits(groups: dict, bkey: tuple, metric: str, lower: bool, rope: float, decide: float) -> list[dict]:
     """Per strategy, the test metric over seeds with thresholds fitted on the validation split vs on the
     out-of-fold logits, paired by seed (OOF minus val): which fit is better, and which varies less."""
     fits = []
@@ -189,7 +214,7 @@ def _threshold_fits(groups: dict, bkey: tuple, metric: str, lower: bool) -> list
                 "untuned": stats.summarize(list(_values(group, "untuned", metric).values())),
                 "fit_val": stats.summarize(list(val.values())),
                 "fit_oof": stats.summarize(list(oof.values())),
-                "oof_vs_val": _paired(oof, val, lower),
+                "oof_vs_val": _paired(oof, val, lower, rope, decide),
             }
         )
     return fits
@@ -198,7 +223,21 @@ def _threshold_fits(groups: dict, bkey: tuple, metric: str, lower: bool) -> list
 def _apply_holm(comps: list[dict], alpha: float) -> None:
     for c, p_adj in zip(comps, stats.holm([c["p"] for c in comps]), strict=True):
         c["p_holm"] = p_adj
-        c["verdict"] = stats.verdict(c["mean_diff"], p_adj, alpha, lower_is_better=c["lower_is_better"])
+        c["test_verdict"] = stats.verdict(c["mean_diff"], p_adj, alpha, lower_is_better=c["lower_is_better"])
+
+
+def _in_scope(groups: dict, bkey: tuple) -> tuple[dict, list[str]]:
+    """Groups on the baseline's data and embedding settings, and "name (why)" for the others."""
+    base = {k: v for k, v in bkey if k.split(".")[0] in SCOPE_SECTIONS}
+    kept, left_out = {}, []
+    for key, group in groups.items():
+        params = dict(key)
+        differ = [f"{k}={params.get(k, '<unset>')}" for k in sorted(base) if str(params.get(k)) != str(base[k])]
+        if differ:
+            left_out += [f"{r.name} (other data or embedding: {', '.join(differ)})" for r in group]
+        else:
+            kept[key] = group
+    return kept, left_out
 
 
 def _describe(params: dict) -> str:
@@ -219,6 +258,8 @@ def build_leaderboard(
     primary: str = "macro_f1",
     alpha: float = 0.05,
     baseline: dict = BASELINE,
+    rope: float = DEFAULTS.rope,
+    decision_probability: float = DEFAULTS.decision_probability,
 ) -> Leaderboard:
     """Rows per strategy x {untuned, tuned}; the primary metric compared seed-paired with the baselines.
 
@@ -245,7 +286,11 @@ def build_leaderboard(
         need = ", ".join(f"{k}={v}" for k, v in baseline.items())
         cmd = " ".join(f"-S {k}={v}" for k, v in baseline.items())
         raise UserError(f"no baseline experiment (params {need}); run one per seed, e.g. `dvc exp run {cmd} -S seed=0`")
+    groups, left_out = _in_scope(groups, bkey)
+    used = [r for g in groups.values() for r in g]
     lower = primary in stats.LOWER_IS_BETTER
+    decide = decision_probability
+    full = max(len(_values(g, "untuned", primary)) for g in groups.values())
     base = groups[bkey]
     ref = {"untuned": _values(base, "untuned", primary), "tuned": _values(base, "tuned", primary)}
     rows: list[Row] = []
@@ -262,22 +307,22 @@ def build_leaderboard(
                 title = f"{label} + tuned thresholds ({', '.join(sorted(meths))})"
             summaries = {m: stats.summarize(list(v.values())) for m, v in vals.items()}
             seeds, names = sorted(vals[primary], key=_seed_order), sorted(r.name for r in group)
-            row = Row(title, label, view, is_base, dict(key), seeds, names, summaries)
+            row = Row(title, label, view, is_base, dict(key), seeds, names, summaries, partial=len(seeds) < full)
             if not (is_base and view == "untuned"):
-                row.vs_baseline = _paired(vals[primary], ref["untuned"], lower)
+                row.vs_baseline = _paired(vals[primary], ref["untuned"], lower, rope, decide)
             if ref["tuned"] and not is_base:
-                row.vs_tuned_baseline = _paired(vals[primary], ref["tuned"], lower)
+                row.vs_tuned_baseline = _paired(vals[primary], ref["tuned"], lower, rope, decide)
             if view == "untuned" and not is_base:
-                row.cv = _cv_compare(group, base, primary, lower)
+                row.cv = _cv_compare(group, base, primary, lower, rope, decide)
             rows.append(row)
     for attr in ("vs_baseline", "vs_tuned_baseline", "cv"):
-        _apply_holm([getattr(r, attr) for r in rows if getattr(r, attr)], alpha)
-    threshold_fits = _threshold_fits(groups, bkey, primary, lower)
+        _apply_holm([getattr(r, attr) for r in rows if getattr(r, attr) and not r.partial], alpha)
+    threshold_fits = _threshold_fits(groups, bkey, primary, lower, rope, decide)
     _apply_holm([f["oof_vs_val"] for f in threshold_fits], alpha)
 
     def order(r: Row) -> tuple:
         m = r.metrics[primary]["mean"]
-        return (math.isnan(m), (m if lower else -m) if not math.isnan(m) else 0.0, r.label)
+        return (r.partial, math.isnan(m), (m if lower else -m) if not math.isnan(m) else 0.0, r.label)
 
     rows.sort(key=order)
     notes = []
@@ -303,4 +348,8 @@ def build_leaderboard(
         ],
         notes=notes,
         threshold_fits=threshold_fits,
+        rope=rope,
+        decision_probability=decision_probability,
+        full_seeds=full,
+        left_out=left_out,
     )

@@ -10,6 +10,7 @@ from typing import Any
 
 from imbalance_lab import stats
 from imbalance_lab.compare.leaderboard import Leaderboard, Row
+from imbalance_lab.compare.recommend import recommendation
 
 
 def _clean(obj: Any) -> Any:
@@ -53,15 +54,28 @@ def _mean_std(s: dict) -> str:
     return _f(s["mean"]) if math.isnan(s["std"]) else f"{_f(s['mean'])} ± {_f(s['std'])}"
 
 
-def _cmp_cells(c: dict | None) -> list[str]:
+def _probabilities(c: dict) -> str:
+    if math.isnan(c["p_better"]):
+        return "—"
+    return f"{c['p_better']:.2f} / {c['p_equivalent']:.2f} / {c['p_worse']:.2f}"
+
+
+def _seeds_cell(c: dict) -> str:
+    if c["verdict"] != "undecided":
+        return ""
+    return f"~{c['seeds_needed']}" if c["seeds_needed"] else f"> {stats.MAX_SEEDS_PROJECTED}"
+
+
+def _verdict_cells(c: dict | None) -> list[str]:
     if c is None:
         return ["reference", "", "", ""]
-    return [
-        _f(c["mean_diff"], sign=True),
-        str(c["n_paired"]),
-        f"{_p(c['p'])} / {_p(c['p_holm'])}",
-        c["verdict"],
-    ]
+    return [_f(c["mean_diff"], sign=True), _probabilities(c), f"**{c['verdict']}**", _seeds_cell(c)]
+
+
+def _test_cells(c: dict | None) -> list[str]:
+    if c is None:
+        return ["", "", ""]
+    return [str(c["n_paired"]), f"{_p(c['p'])} / {_p(c.get('p_holm', math.nan))}", c.get("test_verdict", "not tested")]
 
 
 def _names(rows: list[Row]) -> str:
@@ -71,13 +85,13 @@ def _names(rows: list[Row]) -> str:
 def reading_paragraph(lb: Leaderboard) -> str:
     """Plain-language summary generated from the leaderboard's numbers."""
     p, a = lb.primary, lb.alpha
-    best = lb.rows[0]
+    best = next((r for r in lb.rows if not r.partial), lb.rows[0])
     s = best.metrics[p]
     ci = f"95% CI {_f(s['ci_low'])} to {_f(s['ci_high'])}"
     out = [f"Highest mean {p}: **{best.label}** ({_f(s['mean'])}, {ci})."]
     others = [r for r in lb.rows if not r.is_baseline]
-    better = [r for r in lb.rows if r.vs_baseline and r.vs_baseline.get("verdict") == "better"]
-    worse = [r for r in lb.rows if r.vs_baseline and r.vs_baseline.get("verdict") == "worse"]
+    better = [r for r in lb.rows if r.vs_baseline and r.vs_baseline.get("test_verdict") == "better"]
+    worse = [r for r in lb.rows if r.vs_baseline and r.vs_baseline.get("test_verdict") == "worse"]
     if better:
         out.append(f"Better than the untuned baseline at alpha {a} (Holm-adjusted): {_names(better)}.")
     else:
@@ -89,14 +103,14 @@ def reading_paragraph(lb: Leaderboard) -> str:
         c = bt.vs_baseline
         out.append(
             f"Tuning the thresholds of the baseline alone changed {p} by {_f(c['mean_diff'], sign=True)} "
-            f"({c['verdict']}, p Holm {_p(c['p_holm'])})."
+            f"({c['test_verdict']}, p Holm {_p(c['p_holm'])})."
         )
-        beat = [r for r in others if r.vs_tuned_baseline and r.vs_tuned_baseline.get("verdict") == "better"]
+        beat = [r for r in others if r.vs_tuned_baseline and r.vs_tuned_baseline.get("test_verdict") == "better"]
         if beat:
             out.append(f"Better than the baseline with tuned thresholds: {_names(beat)}.")
         elif others:
             out.append(f"No strategy beat the baseline with tuned thresholds at alpha {a}.")
-    cvb = [r for r in lb.rows if r.cv and r.cv.get("verdict") == "better"]
+    cvb = [r for r in lb.rows if r.cv and r.cv.get("test_verdict") == "better"]
     if any(r.cv for r in lb.rows):
         what = f"better than the baseline: {_names(cvb)}" if cvb else "no strategy better than the baseline"
         out.append(f"Cross-validation (Nadeau-Bengio, alpha {a}): {what}.")
@@ -104,8 +118,8 @@ def reading_paragraph(lb: Leaderboard) -> str:
     if n_max < stats.WILCOXON_MIN_N:
         out.append(
             f"Only up to {n_max} seeds were paired, so small or inconsistent differences cannot be detected; "
-            '"no detectable difference" is not evidence that two strategies are equal. More seeds '
-            "(`dvc exp run -S seed=N ...`) give more power."
+            '"no detectable difference" is not evidence that two strategies are equal (the verdicts above '
+            "answer that); more seeds (`make sweep SWEEP_SEEDS=...`) give more power."
         )
     tested = [r.vs_baseline for r in lb.rows if r.vs_baseline and not math.isnan(r.vs_baseline["p"])]
     wil = [c["n_paired"] for c in tested if c["test"] == "wilcoxon"]
@@ -127,34 +141,57 @@ def write_markdown(lb: Leaderboard, path: str | Path, *, dataset: str | None = N
     lines = [
         "# Class-imbalance strategies: leaderboard",
         "",
+        "## Recommendation",
+        "",
+        recommendation(lb),
+        "",
+        "## Set-up",
+        "",
         f"- Data set: {dataset or lb.dataset}",
         f"- Seeds: {len(lb.seeds)} ({', '.join(map(str, lb.seeds))}); rows: {len(lb.rows)}",
         f"- Primary metric: `{p}` ({direction}); alpha = {a}",
         "- Baseline: " + ", ".join(f"`{k}={v}`" for k, v in lb.baseline.items()) + ", default thresholds",
+        f"- Verdicts: region of practical equivalence ±{lb.rope} {p} (`compare.rope`), decided at posterior "
+        f"probability ≥ {lb.decision_probability} (`compare.decision_probability`); rows with fewer than "
+        f"{lb.full_seeds} seeds are partial (shown, not tested, never recommended)",
         f"- Tests: differences paired by seed; Wilcoxon signed-rank for n ≥ {stats.WILCOXON_MIN_N} pairs, "
         f"paired t-test for fewer (Wilcoxon cannot reach p < 0.05 below 6 pairs); p-values Holm-adjusted "
         f"over the {n_tests} comparisons with the untuned baseline (and, separately, those with the tuned "
         "baseline and the CV comparisons). CV: Nadeau-Bengio corrected t-test over seed × fold differences.",
         "- Untuned = metrics/test.json; tuned = metrics/threshold.json `after` (thresholds fitted off test).",
         "",
-        "## Reading this table",
+        f"## Verdicts ({p}, mean [95% CI] over seeds; ROPE ±{lb.rope}, decided at P ≥ {lb.decision_probability})",
         "",
-        reading_paragraph(lb),
+        "P = posterior probability that the strategy is better by more than the ROPE / within it / worse by more "
+        "than it (Bayesian t-test on the differences paired by seed; docs/compare.md). Seeds to decide: how many "
+        "seeds in all would likely settle an undecided row if more seeds showed the same mean and spread.",
         "",
-        f"## Leaderboard ({p}, mean [95% CI] over seeds)",
-        "",
-        f"| # | Strategy | n | {p} | Δ vs baseline | pairs | p raw / Holm | verdict "
-        "| Δ vs tuned baseline | pairs | p raw / Holm | verdict |",
+        f"| # | Strategy | n | {p} | Δ vs baseline | P better / equiv / worse | verdict | seeds to decide "
+        "| Δ vs tuned baseline | P better / equiv / worse | verdict | seeds to decide |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for i, r in enumerate(lb.rows, 1):
-        cells = [str(i), r.label, str(len(r.seeds)), _ci(r.metrics[p])]
-        cells += _cmp_cells(r.vs_baseline)
+        label = f"{r.label} (partial: {len(r.seeds)} of {lb.full_seeds} seeds)" if r.partial else r.label
+        cells = [str(i), label, str(len(r.seeds)), _ci(r.metrics[p])]
+        cells += _verdict_cells(r.vs_baseline)
         if not has_tuned_ref or (r.is_baseline and r.view == "untuned"):
             cells += ["—", "", "", ""]
         else:
-            cells += _cmp_cells(r.vs_tuned_baseline)
+            cells += _verdict_cells(r.vs_tuned_baseline)
         lines.append("| " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "## Reading the frequentist tests",
+        "",
+        "They answer another question (is there any difference at all?), so they stay beside the verdicts. "
+        + reading_paragraph(lb),
+        "",
+        "| Strategy | pairs | p raw / Holm | test verdict | pairs (vs tuned) | p raw / Holm | test verdict |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in lb.rows:
+        tuned = [] if (r.is_baseline and r.view == "untuned") else _test_cells(r.vs_tuned_baseline)
+        lines.append("| " + " | ".join([r.label, *_test_cells(r.vs_baseline), *(tuned or ["", "", ""])]) + " |")
     arrows = [f"{m} {'↓' if m in stats.LOWER_IS_BETTER else '↑'}" for m in lb.metrics]
     lines += [
         "",
@@ -174,13 +211,18 @@ def write_markdown(lb: Leaderboard, path: str | Path, *, dataset: str | None = N
     if cv_rows:
         lines += ["", f"## Cross-validation ({p}, Nadeau-Bengio vs baseline)", ""]
         lines += [
-            "| Strategy | seeds × folds (J) | CV mean | Δ | t | p raw / Holm | verdict |",
-            "|---" * 7 + "|",
+            "Verdict: the correlated Bayesian t-test (rho = held-out share of a fold) over all seed × fold "
+            "differences; p: Nadeau-Bengio corrected t-test, Holm-adjusted.",
+            "",
+            "| Strategy | seeds × folds (J) | CV mean | Δ | P better / equiv / worse | verdict | t | p raw / Holm "
+            "| test verdict |",
+            "|---" * 9 + "|",
         ]
         for r in cv_rows:
             c = r.cv
-            cells = [r.label, str(c["J"]), _f(c["mean"]), _f(c["mean_diff"], sign=True), _f(c["t"], 2)]
-            cells += [f"{_p(c['p'])} / {_p(c['p_holm'])}", c["verdict"]]
+            cells = [r.label, str(c["J"]), _f(c["mean"]), _f(c["mean_diff"], sign=True), _probabilities(c)]
+            cells += [f"**{c['verdict']}**", _f(c["t"], 2), f"{_p(c['p'])} / {_p(c.get('p_holm', math.nan))}"]
+            cells += [c.get("test_verdict", "not tested")]
             lines.append("| " + " | ".join(cells) + " |")
     if lb.threshold_fits:
         lines += ["", f"## Thresholds fitted on validation vs out-of-fold ({p} on test, mean ± std over seeds)", ""]
@@ -189,52 +231,81 @@ def write_markdown(lb: Leaderboard, path: str | Path, *, dataset: str | None = N
             "tuned rows above use the one `threshold.fit_on` chose. Δ = OOF minus val, paired by seed, "
             "Holm-adjusted over the strategies.",
             "",
-            "| Strategy | untuned | fitted on val | fitted out-of-fold | Δ (OOF − val) | p raw / Holm | verdict |",
-            "|---" * 7 + "|",
+            "| Strategy | untuned | fitted on val | fitted out-of-fold | Δ (OOF − val) | verdict (ROPE) "
+            "| p raw / Holm | test verdict |",
+            "|---" * 8 + "|",
         ]
         for f in lb.threshold_fits:
             c = f["oof_vs_val"]
             cells = [f["strategy"]] + [_mean_std(f[k]) for k in ("untuned", "fit_val", "fit_oof")]
-            cells += [_f(c["mean_diff"], sign=True), f"{_p(c['p'])} / {_p(c['p_holm'])}", c["verdict"]]
+            cells += [_f(c["mean_diff"], sign=True), c["verdict"], f"{_p(c['p'])} / {_p(c['p_holm'])}"]
+            cells += [c["test_verdict"]]
             lines.append("| " + " | ".join(cells) + " |")
     lines += ["", "## Experiments not counted", ""]
     lines.append(f"- Failed experiments: {', '.join(lb.failed) if lb.failed else 'none'}")
     lines.append(f"- Unfinished (queued/running): {', '.join(lb.unfinished) if lb.unfinished else 'none'}")
     if lb.not_counted:
         lines.append(f"- Skipped: {'; '.join(lb.not_counted)}")
+    if lb.left_out:
+        lines.append(f"- Left out (not comparable with the baseline): {'; '.join(lb.left_out)}")
     lines += [f"- {n}" for n in [*lb.notes, *notes]]
     Path(path).write_text("\n".join(lines) + "\n")
 
 
+VERDICT_COLOURS = {
+    "better": "tab:green",
+    "equivalent": "tab:blue",
+    "worse": "tab:red",
+    "undecided": "tab:orange",
+    "insufficient data": "tab:gray",
+}
+
+
 def plot_leaderboard(lb: Leaderboard, path: str | Path) -> None:
-    """Primary-metric means with 95% CI bars, one line per row; dashed line = untuned baseline mean."""
+    """Paired differences vs the untuned baseline, one line per complete row: mean and 95% interval over seeds,
+    the ROPE shaded, colour by verdict. Partial rows are left out (counted in the title). Legend below the axes,
+    clear of the data."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
 
     p = lb.primary
-    n = len(lb.rows)
-    fig = Figure(figsize=(9, 1.2 + 0.38 * n), layout="constrained")
+    drawable = [r for r in lb.rows if r.vs_baseline and not math.isnan(r.vs_baseline["mean_diff"])]
+    rows = [r for r in drawable if not r.partial]
+    partial = len(drawable) - len(rows)
+    n = max(len(rows), 1)
+    fig = Figure(figsize=(11, 1.9 + 0.38 * n), layout="constrained")
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
-    for view, color, marker in (("untuned", "tab:blue", "o"), ("tuned", "tab:orange", "s")):
-        idx = [i for i, r in enumerate(lb.rows) if r.view == view]
-        if not idx:
-            continue
-        summ = [lb.rows[i].metrics[p] for i in idx]
-        means = [s["mean"] for s in summ]
-        err = [[0.0 if math.isnan(s["ci_low"]) else s["mean"] - s["ci_low"] for s in summ]]
-        err.append([0.0 if math.isnan(s["ci_high"]) else s["ci_high"] - s["mean"] for s in summ])
-        label = "default thresholds" if view == "untuned" else "tuned thresholds"
-        ax.errorbar(means, [n - 1 - i for i in idx], xerr=err, fmt=marker, color=color, capsize=3, label=label)
-    for r in lb.rows:
-        if r.is_baseline:
-            style = "--" if r.view == "untuned" else ":"
-            name = "baseline" if r.view == "untuned" else "baseline, tuned"
-            color = "black" if r.view == "untuned" else "grey"
-            ax.axvline(r.metrics[p]["mean"], color=color, ls=style, lw=1, label=name)
-    ax.set_yticks(range(n))
-    ax.set_yticklabels([(r.label[:70] + "…") if len(r.label) > 71 else r.label for r in reversed(lb.rows)])
-    ax.set_xlabel(f"{p} (mean over {len(lb.seeds)} seeds, 95% CI)")
-    ax.legend(loc="best", fontsize="small")
+    ax.axvspan(-lb.rope, lb.rope, color="0.85", zorder=0)
+    ax.axvline(0.0, color="black", lw=0.8, zorder=1)
+    for i, r in enumerate(rows):
+        c = r.vs_baseline
+        y = n - 1 - i
+        low = c["diff_ci_low"] if not math.isnan(c["diff_ci_low"]) else c["mean_diff"]
+        high = c["diff_ci_high"] if not math.isnan(c["diff_ci_high"]) else c["mean_diff"]
+        colour = VERDICT_COLOURS[c["verdict"]]
+        marker = "s" if r.view == "tuned" else "o"
+        ax.plot([low, high], [y, y], color=colour, lw=2, zorder=2)
+        ax.plot([c["mean_diff"]], [y], marker=marker, color=colour, ms=7, zorder=3)
+    labels = []
+    for r in rows:
+        name = (r.label[:64] + "…") if len(r.label) > 65 else r.label
+        labels.append(f"{name} (n={r.vs_baseline['n_paired']})")
+    ax.set_yticks(range(n - 1, n - 1 - len(rows), -1))
+    ax.set_yticklabels(labels)
+    ax.set_ylim(-0.7, n - 0.3)
+    ax.set_xlabel(f"Δ {p} vs baseline, paired by seed (mean, 95% interval)")
+    left_out = f"; {partial} partial row(s) with fewer seeds not drawn" if partial else ""
+    fig.suptitle(f"Verdicts at ROPE ±{lb.rope}, P ≥ {lb.decision_probability}{left_out}", fontsize="medium")
     ax.grid(axis="x", alpha=0.3)
+    handles = [Patch(color="0.85", label=f"ROPE ±{lb.rope}")]
+    shown = {r.vs_baseline["verdict"] for r in rows}
+    handles += [Line2D([], [], color=col, lw=2, label=v) for v, col in VERDICT_COLOURS.items() if v in shown]
+    handles += [
+        Line2D([], [], marker="o", color="black", ls="", label="default thresholds"),
+        Line2D([], [], marker="s", color="black", ls="", label="tuned thresholds"),
+    ]
+    fig.legend(handles=handles, loc="outside lower center", ncol=4, fontsize="small", frameon=False)
     fig.savefig(path, format="png", dpi=110)
