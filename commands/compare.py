@@ -78,6 +78,27 @@ def with_cv_files(records: list[Record]) -> list[Record]:
     return out
 
 
+def experiments_compared(rows) -> int:
+    """How many experiments a leaderboard (its rows, as objects or as JSON dicts) compares."""
+    get = lambda row, key: row[key] if isinstance(row, dict) else getattr(row, key)  # noqa: E731
+    return sum(len(get(row, "experiments")) for row in rows if get(row, "view") == "untuned")
+
+
+def refuse_to_shrink(lb: Leaderboard, out: Path) -> None:
+    """Never replace a report with one that compares fewer experiments (say, a one-seed workspace table)."""
+    path = out / "leaderboard.json"
+    try:
+        before = experiments_compared(json.loads(path.read_text())["rows"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return  # no readable earlier report: nothing to lose
+    now = experiments_compared(lb.rows)
+    if now < before:
+        raise UserError(
+            f"{path} compares {before} experiments, this run only {now}: not overwritten; "
+            "pass --force to replace it, or --out another folder"
+        )
+
+
 def write_reports(lb: Leaderboard, out: Path) -> dict[str, Path]:
     """All three reports written to temp files first, then moved into place (all or none)."""
     out.mkdir(parents=True, exist_ok=True)
@@ -115,6 +136,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="posterior mass a verdict needs (default: compare.decision_probability)",
     )
     ap.add_argument("--out", default="reports", help="output folder (default reports)")
+    ap.add_argument("--force", action="store_true", help="replace a report that compares more experiments")
     ap.add_argument("--exp-show-json", metavar="FILE", help="saved `dvc exp show --json` output instead")
     ap.add_argument("--all-commits", action="store_true", help="include experiments of all commits (-A)")
     ap.add_argument("--rev", help="experiments of this baseline commit instead of HEAD (`dvc exp show --rev`)")
@@ -133,6 +155,11 @@ def main(argv: list[str] | None = None) -> int:
             records = load_records(path)
         else:
             records = with_cv_files(load_records(run_exp_show(args.all_commits, args.rev)))
+        if not any(r.kind == "experiment" for r in records):
+            raise UserError(
+                "no experiments to compare (only the workspace and its commit); run `make sweep` or "
+                "`dvc exp run -S seed=N ...` first"
+            )
         settings = load_params().compare if Path(PARAMS_FILE).exists() else CompareParams()
         overrides = {"rope": args.rope, "decision_probability": args.decision_probability}
         settings = parse_section("compare", {**vars(settings), **{k: v for k, v in overrides.items() if v is not None}})
@@ -143,6 +170,8 @@ def main(argv: list[str] | None = None) -> int:
             rope=settings.rope,
             decision_probability=settings.decision_probability,
         )
+        if not args.force:
+            refuse_to_shrink(lb, Path(args.out))
         targets = write_reports(lb, Path(args.out))
     except UserError as exc:
         print(f"error: compare: {' '.join(str(exc).split())}", file=sys.stderr, flush=True)

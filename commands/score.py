@@ -59,6 +59,9 @@ def main() -> None:
     members, meta = load_model(paths.MODEL)
     classes = list(meta["classes"])
     biases, thresholds = load_thresholds(classes)
+    if "probability_threshold" in thresholds:  # binary: the decision as models/thresholds.json states it
+        positive = thresholds["positive_class"]
+        log(STAGE, f"flagging {positive} when P({positive}) >= {thresholds['probability_threshold']}")
     settings, feature_columns = model_embedding(meta)
     if settings != params.embed:
         log(STAGE, f"note: params.yaml embed differs from the model's; embedding with the model's: {settings}")

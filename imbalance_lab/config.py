@@ -29,6 +29,8 @@ def bounded(default, low: float, high: float | None = None, *, closed: bool = Tr
 
 def parsed(default, parse: Callable[[str, Any], Any]):
     """A field whose value is checked and normalised by parse(full_key, raw_value)."""
+    if isinstance(default, dict):  # a mutable default needs a factory
+        return field(default_factory=lambda: dict(default), metadata={"parse": parse})
     return field(default=default, metadata={"parse": parse})
 
 
@@ -70,6 +72,30 @@ def parse_sampling_strategy(key: str, value: Any) -> Any:
                 raise ConfigError(f"{key}: target for class '{name}' must be an integer >= 1, got {target!r}")
         return {str(name): int(target) for name, target in value.items()}  # class names are text (`1:` = '1')
     raise ConfigError(f"{key}: got {value!r}; use auto, a ratio like 0.5 (binary data) or {{class: target count}}")
+
+
+def parse_regularization(key: str, value: Any) -> Any:
+    """'auto' (chosen by cross-fitting on the fitting rows) or a fixed shrinkage >= 0."""
+    if value == "auto":
+        return value
+    number = _as_number(key, value, float) if not isinstance(value, str) else None
+    if number is None or number < 0:
+        raise ConfigError(f"{key}: expected auto or a number >= 0, got {value!r}")
+    return number
+
+
+def parse_recall_floors(key: str, value: Any) -> dict:
+    """{class name: minimum recall in (0, 1]}; {} = none."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ConfigError(f"{key}: expected a mapping {{class: minimum recall}}, e.g. {{fraud: 0.9}}; got {value!r}")
+    floors = {}
+    for name, floor in value.items():
+        if isinstance(floor, bool) or not isinstance(floor, (int, float)) or not 0 < floor <= 1:
+            raise ConfigError(f"{key}: the floor for class '{name}' must be a recall in (0, 1], got {floor!r}")
+        floors[str(name)] = float(floor)
+    return floors
 
 
 @dataclass(frozen=True)
@@ -145,7 +171,10 @@ class ThresholdParams:
         "oof", lambda: FIT_ON
     )  # out-of-fold train+val logits: many more minority rows than the validation split
     tau: float = bounded(1.0, 0.0)  # posthoc_logit_adjustment strength
-    regularization: float = bounded(0.0, 0.0)  # shrinks fitted biases toward 0
+    regularization: Any = parsed("auto", parse_regularization)  # shrinkage toward 0: auto = cross-fitted choice
+    positive_class: str = ""  # binary: the class a threshold is set for ("" = the smaller training class)
+    target: float = bounded(0.9, 0.0, 1.0, closed=False)  # recall_at_precision / precision_at_recall
+    recall_floor: dict = parsed({}, parse_recall_floors)  # {class: minimum recall} the fit must keep
 
 
 @dataclass(frozen=True)
@@ -187,7 +216,7 @@ SECTION_TYPES = {
 }
 COMMAND_SECTIONS = ("score", "compare")  # read by commands, by no stage: never part of a strategy
 
-OPTIONAL_STRINGS = {"score.source"}  # may be empty (= not set)
+OPTIONAL_STRINGS = {"score.source", "threshold.positive_class"}  # may be empty (= not set)
 EMBED_BACKENDS = ("sentence-transformers", "tfidf", "features")
 FIT_ON = ("val", "oof")
 
@@ -296,9 +325,12 @@ def parse_params(raw: Any) -> Params:
             "the rest is the training split"
         )
     if sections["threshold"].metric == "qwk" and not sections["data"].ordinal:
+        from imbalance_lab.strategies.thresholds import BINARY
+
+        others = sorted(n for n, e in choices_of("threshold.metric").items() if n != "qwk" and BINARY not in e.traits)
         raise ConfigError(
             "threshold.metric: qwk (quadratic weighted kappa) needs ordered classes; set data.ordinal: true "
-            "(and data.label_order) or use one of: " + ", ".join(sorted(set(choices_of("threshold.metric")) - {"qwk"}))
+            "(and data.label_order) or use one of: " + ", ".join(others)
         )
     return Params(seed=seed, **sections)
 

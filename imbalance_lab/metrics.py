@@ -36,7 +36,7 @@ def _scalar(x):
     return float(x) if np.ndim(x) == 0 else x
 
 
-def _div(a, b):
+def div(a, b):
     """a / b, 0 where b == 0 (sklearn's zero_division=0)."""
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     return np.divide(a, b, out=np.zeros(np.broadcast_shapes(a.shape, b.shape)), where=b > 0)
@@ -76,19 +76,19 @@ def _parts(cm):
 def accuracy_from_confusion(cm):
     """Accuracy: the share of rows predicted right."""
     tp, t, _ = _parts(cm)
-    return _scalar(_div(tp.sum(-1), t.sum(-1)))
+    return _scalar(div(tp.sum(-1), t.sum(-1)))
 
 
 def macro_f1_from_confusion(cm):
     """Macro F1 over all K labels; summing fold matrices first gives the pooled F1 (Forman & Scholz)."""
     tp, t, p = _parts(cm)
-    return _scalar(_div(2 * tp, t + p).mean(-1))
+    return _scalar(div(2 * tp, t + p).mean(-1))
 
 
 def balanced_accuracy_from_confusion(cm):
     """Mean recall over classes present in y_true (as sklearn)."""
     tp, t, _ = _parts(cm)
-    return _scalar(_div(_div(tp, t).sum(-1), (t > 0).sum(-1)))
+    return _scalar(div(div(tp, t).sum(-1), (t > 0).sum(-1)))
 
 
 def mcc_from_confusion(cm):
@@ -97,7 +97,7 @@ def mcc_from_confusion(cm):
     s = t.sum(-1)
     num = tp.sum(-1) * s - (t * p).sum(-1)
     den = np.sqrt(np.maximum(s * s - (p * p).sum(-1), 0) * np.maximum(s * s - (t * t).sum(-1), 0))
-    return _scalar(_div(num, den))
+    return _scalar(div(num, den))
 
 
 def qwk_from_confusion(cm):
@@ -107,8 +107,8 @@ def qwk_from_confusion(cm):
     k = cm.shape[-1]
     w = (np.arange(k)[:, None] - np.arange(k)[None, :]) ** 2.0
     observed = (w * cm).sum((-2, -1))
-    expected = _div((w * t[..., :, None] * p[..., None, :]).sum((-2, -1)), t.sum(-1))
-    return _scalar(np.where(expected > 0, 1 - _div(observed, expected), 0.0))
+    expected = div((w * t[..., :, None] * p[..., None, :]).sum((-2, -1)), t.sum(-1))
+    return _scalar(np.where(expected > 0, 1 - div(observed, expected), 0.0))
 
 
 CONFUSION_METRICS = {
@@ -159,7 +159,7 @@ def classification_metrics(y_true, proba, classes, *, ordinal: bool = False) -> 
     pred = proba.argmax(axis=1)
     cm = confusion_counts(y, pred, k)
     tp, support, predicted = _parts(cm)
-    precision, recall, f1 = _div(tp, predicted), _div(tp, support), _div(2 * tp, support + predicted)
+    precision, recall, f1 = div(tp, predicted), div(tp, support), div(2 * tp, support + predicted)
     present = support > 0
     minority = int(np.argmin(np.where(present, support, np.inf)))
     p_true = np.clip(proba[np.arange(n), y], np.finfo(np.float64).eps, 1 - np.finfo(np.float64).eps)
@@ -250,5 +250,5 @@ def calibration_rows(y_true, proba, n_bins: int = 10) -> list[dict]:
 def per_class_recall_rows(y_true, y_pred, classes) -> list[dict]:
     """{class, recall, support} per class; recall 0 for classes with no support."""
     tp, support, _ = _parts(confusion_counts(y_true, y_pred, len(classes)))
-    rows = zip(classes, _div(tp, support), support, strict=True)
+    rows = zip(classes, div(tp, support), support, strict=True)
     return [{"class": str(c), "recall": _num(r), "support": int(s)} for c, r, s in rows]

@@ -73,6 +73,13 @@ def stratified_folds(y: np.ndarray, folds: int, seed: int) -> list[tuple[np.ndar
     """(fitting rows, held-out rows) per fold: the folds of scikit-learn's StratifiedKFold(folds, shuffle=True,
     random_state=seed).split(X, y), written out so cross-validate does not import scikit-learn; each class is
     dealt round-robin over the folds, then its fold labels are shuffled. tests/test_splitting.py compares."""
+    fold_of_row = stratified_fold_ids(y, folds, seed)
+    rows = np.arange(len(y))
+    return [(rows[fold_of_row != fold], rows[fold_of_row == fold]) for fold in range(folds)]
+
+
+def stratified_fold_ids(y: np.ndarray, folds: int, seed: int) -> np.ndarray:
+    """The fold number of every row, as stratified_folds deals them."""
     rng = np.random.RandomState(seed)
     _, first_row, codes = np.unique(y, return_index=True, return_inverse=True)
     _, order_of_appearance = np.unique(first_row, return_inverse=True)
@@ -85,8 +92,7 @@ def stratified_folds(y: np.ndarray, folds: int, seed: int) -> list[tuple[np.ndar
         fold_labels = np.arange(folds).repeat(allocation[:, k])
         rng.shuffle(fold_labels)
         fold_of_row[encoded == k] = fold_labels
-    rows = np.arange(len(y))
-    return [(rows[fold_of_row != fold], rows[fold_of_row == fold]) for fold in range(folds)]
+    return fold_of_row
 
 
 def stratified_split(y: np.ndarray, classes: list[str], *, test_size: float, val_size: float, seed: int) -> Split:

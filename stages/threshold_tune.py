@@ -1,6 +1,7 @@
 """Stage threshold-tune: per-class logit biases (or a binary threshold) fitted on validation AND on
-out-of-fold logits, never on test. The configured `threshold.fit_on` result is `after`; both are reported
-(`after_val`, `after_oof`) so their stability across seeds can be compared."""
+out-of-fold logits, never on test. The shrinkage, and whether to keep any biases at all, are chosen by
+cross-fitting on the fitting rows (imbalance_lab/threshold_fit.py): by default tuning never makes the headline
+worse in expectation. The configured `threshold.fit_on` result is `after`; both fits are reported."""
 
 import hashlib
 
@@ -12,20 +13,26 @@ from imbalance_lab.config import FIT_ON, load_params
 from imbalance_lab.guards import check_oof_coverage
 from imbalance_lab.modelfile import check_compatible, ensemble_logits, load_model
 from imbalance_lab.reporting import HEADLINE, test_report, write_test_plots
+from imbalance_lab.splitting import stratified_fold_ids
 from imbalance_lab.stage import log, run_stage
-from imbalance_lab.strategies.thresholds import OBJECTIVES, apply_biases, fit_biases
+from imbalance_lab.strategies.thresholds import decision_objective, positive_class, probability_threshold
+from imbalance_lab.threshold_fit import fit_thresholds, positive_class_report
 from imbalance_lab.workspace import load_workspace
 
 STAGE = "threshold-tune"
+VAL_FOLDS = 5  # cross-fitting folds of the validation rows (out-of-fold rows keep cross-validate's folds)
 
 
-def fitting_sets(ws, members) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Logits and labels biases can be fitted on: the validation split (scored by the final model) and the
-    out-of-fold train+val logits (each row scored by the fold model that never saw it)."""
+def fitting_sets(ws, members, seed: int) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Logits, labels and cross-fitting folds biases can be fitted on: the validation split (scored by the
+    final model) and the out-of-fold train+val logits (each row scored by the fold model that never saw it)."""
     X_val, y_val = ws.part("val")
     oof = read_npz(paths.OOF)
     check_oof_coverage(oof["rows"], oof["fold"], ws.split.train, ws.split.val, ws.split.test)
-    return {"val": (ensemble_logits(members, X_val), y_val), "oof": (oof["logits"], ws.y[oof["rows"]])}
+    return {
+        "val": (ensemble_logits(members, X_val), y_val, stratified_fold_ids(y_val, VAL_FOLDS, seed)),
+        "oof": (oof["logits"], ws.y[oof["rows"]], oof["fold"]),
+    }
 
 
 def main() -> None:
@@ -34,26 +41,31 @@ def main() -> None:
     ws = load_workspace()
     members, meta = load_model(paths.MODEL)
     check_compatible(meta, ws.classes, ws.X.shape[1], paths.MODEL)
-    priors = ws.train_counts() / ws.train_counts().sum()
-    objective = OBJECTIVES[settings.metric]
+    counts = ws.train_counts()
+    priors = counts / counts.sum()
+    positive = positive_class(settings, ws.classes, counts)
+    objective = decision_objective(settings, ws.classes, positive)
+    if positive is not None and settings.method == "per_class_bias":
+        log(STAGE, f"two classes: per_class_bias is one threshold on p({ws.classes[positive]}) (threshold_sweep)")
     X_test, y_test = ws.part("test")
     test_logits = ensemble_logits(members, X_test)
     before = test_report(y_test, test_logits, ws.classes, ordinal=params.data.ordinal, seed=params.seed)
 
-    biases, fitted, reports = {}, {}, {}
-    for fit_on, (fit_logits, fit_y) in fitting_sets(ws, members).items():
-        b = fit_biases(fit_logits, fit_y, settings, priors=priors, seed=params.seed)
-        biases[fit_on] = b
-        fitted[fit_on] = {
-            "rows": int(len(fit_y)),
-            "objective_before": round(objective(fit_y, fit_logits.argmax(1), ws.n_classes), 6),
-            "objective_after": round(objective(fit_y, apply_biases(fit_logits, b), ws.n_classes), 6),
-        }
+    fits, reports = {}, {}
+    for fit_on, (fit_logits, fit_y, folds) in fitting_sets(ws, members, params.seed).items():
+        fit = fit_thresholds(fit_logits, fit_y, folds, settings, objective, priors=priors, positive=positive or 0)
+        fits[fit_on] = fit
         reports[fit_on] = test_report(
-            y_test, test_logits + b, ws.classes, ordinal=params.data.ordinal, seed=params.seed
+            y_test, test_logits + fit.biases, ws.classes, ordinal=params.data.ordinal, seed=params.seed
         )
-    chosen, after = biases[settings.fit_on], reports[settings.fit_on]
-    write_test_plots(paths.THRESHOLD_PLOTS, y_test, test_logits + chosen, ws.classes, curves=False)
+    chosen, after = fits[settings.fit_on], reports[settings.fit_on]
+    write_test_plots(paths.THRESHOLD_PLOTS, y_test, test_logits + chosen.biases, ws.classes, curves=False)
+    decision = {}
+    if positive is not None:
+        decision = {
+            "positive_class": ws.classes[positive],
+            "probability_threshold": round(probability_threshold(chosen.biases, positive), 6),
+        }
     write_json(
         paths.THRESHOLDS,
         {
@@ -61,13 +73,22 @@ def main() -> None:
             "metric": settings.metric,
             "fit_on": settings.fit_on,
             "classes": ws.classes,
-            "biases": [round(float(b), 6) for b in chosen],
-            **{f"biases_{name}": [round(float(b), 6) for b in biases[name]] for name in FIT_ON},
+            "biases": [round(float(b), 6) for b in chosen.biases],
+            **{f"biases_{name}": [round(float(b), 6) for b in fits[name].biases] for name in FIT_ON},
+            "kept": chosen.kept,
+            "regularization": chosen.regularization,
+            **decision,
             # score checks this: thresholds are only valid for the model they were fitted for
             "model_sha256": hashlib.sha256(paths.MODEL.read_bytes()).hexdigest(),
         },
     )
     headline = {name: {k: reports[name][k] for k in HEADLINE if k in reports[name]} for name in FIT_ON}
+    fitted = {name: fits[name].summary() for name in FIT_ON}
+    binary = {}
+    if positive is not None:
+        predictions = (test_logits + chosen.biases).argmax(1)
+        report = positive_class_report(y_test, predictions, positive, seed=params.seed)
+        binary = {**decision, "target": settings.target, "test": report}
     write_json(
         paths.THRESHOLD_METRICS,
         {
@@ -75,23 +96,36 @@ def main() -> None:
             "metric": settings.metric,
             "fit_on": settings.fit_on,
             "seed": params.seed,
+            "kept": chosen.kept,
+            "regularization": chosen.regularization,
             "fit_objective_before": fitted[settings.fit_on]["objective_before"],
             "fit_objective_after": fitted[settings.fit_on]["objective_after"],
+            "fit_objective_cross_fitted": fitted[settings.fit_on]["objective_cross_fitted"],
             "before": {k: before[k] for k in HEADLINE if k in before},
             "after": headline[settings.fit_on],
             "after_ci95": after["ci95"],
             "after_per_class": after["per_class"],
+            **({"binary": binary} if binary else {}),
             **{f"after_{name}": headline[name] for name in FIT_ON},
             **{f"fit_{name}": fitted[name] for name in FIT_ON},
         },
     )
     for name in FIT_ON:
+        fit = fits[name]
         log(
             STAGE,
-            f"{settings.method} fitted on {name} ({fitted[name]['rows']} rows): {settings.metric} "
-            f"{fitted[name]['objective_before']:.4f} -> {fitted[name]['objective_after']:.4f} there; "
-            f"test macro-F1 {before['macro_f1']:.4f} -> {reports[name]['macro_f1']:.4f}"
+            f"{settings.method} fitted on {name}: {settings.metric} {fit.before:.4f} -> {fit.in_sample:.4f} on the "
+            f"fitting rows, cross-fitted {fit.cross_fitted:.4f}; {fit.reason}; test macro-F1 "
+            f"{before['macro_f1']:.4f} -> {reports[name]['macro_f1']:.4f}"
             + ("  (used: threshold.fit_on)" if name == settings.fit_on else ""),
+        )
+    if binary:
+        t = binary["test"]
+        log(
+            STAGE,
+            f"flag {binary['positive_class']} when P({binary['positive_class']}) >= "
+            f"{binary['probability_threshold']:.4f}: test recall {t['recall']:.3f} {t['recall_ci95']}, "
+            f"precision {t['precision']:.3f} {t['precision_ci95']}",
         )
 
 

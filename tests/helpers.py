@@ -135,10 +135,10 @@ FAST_PARAMS = {
 }
 
 
-def fit_biases(method, logits, y, *, priors, seed=0, **settings):
+def fit_biases(method, logits, y, *, priors, seed=0, regularization=0.0, **settings):
     """strategies.thresholds.fit_biases with its threshold section read the way the stages read it."""
     from imbalance_lab.config import parse_section
     from imbalance_lab.strategies import thresholds
 
     section = parse_section("threshold", {"method": method, **settings})
-    return thresholds.fit_biases(logits, y, section, priors=priors, seed=seed)
+    return thresholds.fit_biases(logits, y, section, priors=priors, regularization=regularization, seed=seed)

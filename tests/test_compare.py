@@ -359,3 +359,23 @@ def test_no_val_oof_table_without_both_fits(tmp_path):
     assert lb.threshold_fits == []
     write_markdown(lb, tmp_path / "lb.md")
     assert "fitted on validation vs out-of-fold" not in (tmp_path / "lb.md").read_text()
+
+
+def test_command_never_shrinks_a_report_and_needs_experiments(tmp_path, capsys):
+    out = tmp_path / "reports"
+    assert stage.main(["--exp-show-json", str(FIXTURE), "--out", str(out)]) == 0
+    before = (out / "leaderboard.md").read_bytes()
+    only_commits = [{**node, "experiments": None} for node in json.loads(FIXTURE.read_text())]
+    path = tmp_path / "no_experiments.json"
+    path.write_text(json.dumps(only_commits))
+    assert stage.main(["--exp-show-json", str(path), "--out", str(out)]) == 2
+    assert "no experiments to compare" in capsys.readouterr().err
+    fewer = json.loads(FIXTURE.read_text())
+    for node in fewer:  # keep one seed of each strategy
+        node["experiments"] = [e for e in node["experiments"] or [] if e["name"].endswith("s0")] or None
+    path.write_text(json.dumps(fewer))
+    assert stage.main(["--exp-show-json", str(path), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "not overwritten; pass --force" in err and len(err.strip().splitlines()) == 1
+    assert (out / "leaderboard.md").read_bytes() == before  # the committed report is untouched
+    assert stage.main(["--exp-show-json", str(path), "--out", str(out), "--force"]) == 0

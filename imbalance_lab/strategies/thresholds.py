@@ -35,10 +35,82 @@ class Objective:
 
 
 OBJECTIVES = Registry("threshold.metric")
+BINARY = "binary"  # trait of an objective about one positive class: its entry builds it for (positive, target)
+FLOOR_PENALTY = 10.0  # objective units lost per unit of recall below a threshold.recall_floor
 for _name in metrics.DECISION_METRICS:
     _metric = metrics.CONFUSION_METRICS[_name]
     _summary = _metric.__doc__.split(";")[0].split(" (")[0]
     OBJECTIVES.register(_name, kind="objective", summary=_summary, tasks=(MULTICLASS,))(Objective(_metric))
+
+
+def _positive_rates(cm, positive: int) -> tuple[np.ndarray, np.ndarray]:
+    """(precision, recall) of the positive class from one confusion matrix or a stack (..., K, K)."""
+    cm = np.asarray(cm, dtype=np.float64)
+    tp = cm[..., positive, positive]
+    return metrics.div(tp, cm[..., :, positive].sum(-1)), metrics.div(tp, cm[..., positive, :].sum(-1))
+
+
+@OBJECTIVES.register(
+    "f1", kind="objective", summary="F1 of threshold.positive_class (binary)", traits={BINARY}, tasks=(MULTICLASS,)
+)
+def _positive_f1(positive: int, target: float) -> Objective:
+    def value(cm):
+        precision, recall = _positive_rates(cm, positive)
+        return metrics.div(2 * precision * recall, precision + recall)
+
+    return Objective(value)
+
+
+@OBJECTIVES.register(
+    "recall_at_precision",
+    kind="objective",
+    summary="the best recall of threshold.positive_class with precision >= threshold.target (binary)",
+    reads=("threshold.target", "threshold.positive_class"),
+    traits={BINARY},
+    tasks=(MULTICLASS,),
+)
+def _recall_at_precision(positive: int, target: float) -> Objective:
+    return _best_subject_to(positive, target, floor_on="precision")
+
+
+@OBJECTIVES.register(
+    "precision_at_recall",
+    kind="objective",
+    summary="the best precision of threshold.positive_class with recall >= threshold.target (binary)",
+    reads=("threshold.target", "threshold.positive_class"),
+    traits={BINARY},
+    tasks=(MULTICLASS,),
+)
+def _precision_at_recall(positive: int, target: float) -> Objective:
+    return _best_subject_to(positive, target, floor_on="recall")
+
+
+def _best_subject_to(positive: int, target: float, floor_on: str) -> Objective:
+    """Maximise the positive class's recall (floor_on="precision") or precision (floor_on="recall") while the
+    other stays >= target; infeasible thresholds score below every feasible one, higher the closer they get."""
+
+    def value(cm):
+        precision, recall = _positive_rates(cm, positive)
+        floored, maximised = (precision, recall) if floor_on == "precision" else (recall, precision)
+        return np.where(floored >= target, maximised, floored - 2.0)
+
+    return Objective(value)
+
+
+def with_recall_floors(objective: Objective, floors: dict[int, float]) -> Objective:
+    """The objective minus FLOOR_PENALTY per unit of recall missing below each class's floor."""
+    if not floors:
+        return objective
+
+    def value(cm):
+        cm = np.asarray(cm, dtype=np.float64)
+        recall = metrics.div(np.diagonal(cm, axis1=-2, axis2=-1), cm.sum(-1))
+        shortfall = sum(np.maximum(0.0, floor - recall[..., k]) for k, floor in floors.items())
+        return objective.from_confusion(cm) - FLOOR_PENALTY * shortfall
+
+    return Objective(value)
+
+
 THRESHOLD_METHODS = Registry("threshold.method")
 ADJUSTMENT = "decision adjustment"
 
@@ -50,6 +122,8 @@ class _Fit:
     settings: ThresholdParams
     objective: Objective
     priors: np.ndarray | None
+    regularization: float
+    positive: int  # the class a binary threshold is fitted for
     seed: int
 
 
@@ -150,24 +224,25 @@ def posthoc_logit_adjustment(logits, y, fit: _Fit) -> np.ndarray:
 def per_class_bias(logits, y, fit: _Fit) -> np.ndarray:
     """Maximises objective - regularization * ||b||^2."""
     classes = range(logits.shape[1])
-    return _coordinate_ascent(logits, y, fit.objective, fit.settings.regularization, classes, MAX_ROUNDS)
+    return _coordinate_ascent(logits, y, fit.objective, fit.regularization, classes, MAX_ROUNDS)
 
 
 @THRESHOLD_METHODS.register(
     "threshold_sweep",
     kind=ADJUSTMENT,
-    summary="binary only: the best threshold on p(class 1) over all distinct scores",
-    reads=("threshold.metric", "threshold.regularization"),
+    summary="binary: the best threshold on p(threshold.positive_class) over all distinct scores",
+    reads=("threshold.metric", "threshold.regularization", "threshold.positive_class"),
     tasks=(MULTICLASS,),
 )
 def threshold_sweep(logits, y, fit: _Fit) -> np.ndarray:
-    """Binary: best threshold over all distinct scores (ties -> closest to 0.5), as a bias [0, b1]."""
+    """Binary: best threshold over all distinct scores (ties -> closest to 0.5), as a bias on the positive class
+    only: predict it iff p(positive) > sigmoid(-b) (probability_threshold)."""
     K = logits.shape[1]
     if K != 2:
         raise ConfigError(
             f"threshold.method: threshold_sweep is for binary tasks but this task has {K} classes; use per_class_bias"
         )
-    return _coordinate_ascent(logits, y, fit.objective, fit.settings.regularization, (1,), max_rounds=1)
+    return _coordinate_ascent(logits, y, fit.objective, fit.regularization, (fit.positive,), max_rounds=1)
 
 
 def _check(logits, y) -> tuple[np.ndarray, np.ndarray]:
@@ -184,13 +259,69 @@ def _check(logits, y) -> tuple[np.ndarray, np.ndarray]:
     return logits, y.astype(np.int64)
 
 
-def fit_biases(logits: np.ndarray, y: np.ndarray, settings: ThresholdParams, *, priors, seed: int = 0):
+def decision_objective(settings: ThresholdParams, classes: list[str], positive: int | None) -> Objective:
+    """settings.metric as an Objective over this task's classes, with the recall floors applied."""
+    entry = OBJECTIVES[settings.metric]
+    if BINARY in entry.traits:
+        if positive is None or len(classes) != 2:
+            raise ConfigError(
+                f"threshold.metric: {settings.metric} is about one positive class of a binary task, but this task has "
+                f"{len(classes)} classes; use macro_f1, balanced_accuracy or mcc"
+            )
+        objective = entry.run(positive, settings.target)
+    else:
+        objective = entry.run
+    floors = {}
+    for name, floor in settings.recall_floor.items():
+        if name not in classes:
+            raise ConfigError(f"threshold.recall_floor: unknown class {name!r}; classes are: {', '.join(classes)}")
+        floors[classes.index(name)] = floor
+    return with_recall_floors(objective, floors)
+
+
+def positive_class(settings: ThresholdParams, classes: list[str], train_counts) -> int | None:
+    """The positive class code of a binary task: threshold.positive_class, else the smaller training class."""
+    if len(classes) != 2:
+        return None
+    if settings.positive_class:
+        if settings.positive_class not in classes:
+            raise ConfigError(
+                f"threshold.positive_class: {settings.positive_class!r} is not a class; "
+                f"classes are: {', '.join(classes)}"
+            )
+        return classes.index(settings.positive_class)
+    return int(np.argmin(train_counts))
+
+
+def probability_threshold(biases: np.ndarray, positive: int) -> float:
+    """The p(positive) above which argmax(logits + biases) predicts the positive class (binary)."""
+    margin = float(biases[positive] - biases[1 - positive])
+    return float(1.0 / (1.0 + np.exp(margin)))
+
+
+def fit_biases(
+    logits: np.ndarray,
+    y: np.ndarray,
+    settings: ThresholdParams,
+    *,
+    priors,
+    objective: Objective | None = None,
+    regularization: float = 0.0,
+    positive: int = 1,
+    seed: int = 0,
+) -> np.ndarray:
     """Fit a (K,) float64 bias vector with settings.method; apply it with apply_biases(logits, b).
 
-    Never lowers settings.metric on the fitting set relative to b = 0 (per_class_bias, threshold_sweep).
+    objective: default settings.metric (multiclass metrics only; see decision_objective). Never lowers the
+    objective on the fitting set relative to b = 0 (per_class_bias, threshold_sweep). On two classes
+    per_class_bias is the same single threshold as threshold_sweep, fitted for `positive`.
     `seed` is there for stochastic methods; the current methods are deterministic and ignore it.
     """
-    entry = THRESHOLD_METHODS[settings.method]
+    method = settings.method
     logits, y = _check(logits, y)
-    fit = _Fit(settings, OBJECTIVES[settings.metric].run, priors, seed)
+    if method == "per_class_bias" and logits.shape[1] == 2:
+        method = "threshold_sweep"
+    entry = THRESHOLD_METHODS[method]
+    objective = objective if objective is not None else OBJECTIVES[settings.metric].run
+    fit = _Fit(settings, objective, priors, float(regularization), positive, seed)
     return np.asarray(entry(logits, y, fit), dtype=np.float64) + 0.0  # + 0.0 turns -0.0 into 0.0

@@ -1,0 +1,103 @@
+"""Honest threshold fitting: the shrinkage, and whether to tune at all, are chosen by cross-fitting on the
+fitting rows (fit on some folds, score the held-out fold, pool), so a fit that only looks good on the rows it
+was fitted on is dropped and the untuned model kept. Binary tasks also get their probability threshold and the
+positive class's precision and recall on test with bootstrap intervals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from imbalance_lab.config import ThresholdParams
+from imbalance_lab.metrics import confusion_counts, div
+from imbalance_lab.strategies.thresholds import Objective, apply_biases, fit_biases
+
+REGULARIZATION_GRID = (0.0, 1.0e-3, 3.0e-3, 1.0e-2, 3.0e-2, 1.0e-1)  # threshold.regularization: auto
+TIE = 1e-12
+
+
+@dataclass(frozen=True)
+class ThresholdFit:
+    biases: np.ndarray
+    kept: bool  # False: the cross-fitted gain was not positive, so biases are 0 (the untuned model)
+    regularization: float
+    before: float  # the objective of the untuned model on the fitting rows
+    in_sample: float  # the objective with biases fitted on all fitting rows, scored on the same rows
+    cross_fitted: float  # each fold scored with biases fitted on the other folds, pooled
+    candidates: dict  # regularization -> cross-fitted objective
+    reason: str
+    rows: int
+
+    def summary(self) -> dict:
+        """For metrics/threshold.json: the in-sample and the cross-fitted objective, and what was kept."""
+        return {
+            "rows": self.rows,
+            "objective_before": round(self.before, 6),
+            "objective_after": round(self.in_sample, 6),
+            "objective_cross_fitted": round(self.cross_fitted, 6),
+            "kept": self.kept,
+            "regularization": self.regularization,
+            "cross_fitted_by_regularization": {f"{r:g}": round(v, 6) for r, v in self.candidates.items()},
+        }
+
+
+def cross_fitted_objective(logits, y, folds, settings, objective: Objective, *, priors, regularization, positive):
+    """The objective of pooled held-out decisions, each fold decided by biases fitted on the other folds."""
+    predictions = np.empty(len(y), dtype=np.int64)
+    for fold in np.unique(folds):
+        held = folds == fold
+        b = fit_biases(
+            logits[~held],
+            y[~held],
+            settings,
+            priors=priors,
+            objective=objective,
+            regularization=regularization,
+            positive=positive,
+        )
+        predictions[held] = apply_biases(logits[held], b)
+    return float(objective(y, predictions, logits.shape[1]))
+
+
+def fit_thresholds(
+    logits, y, folds, settings: ThresholdParams, objective: Objective, *, priors, positive: int
+) -> ThresholdFit:
+    K = logits.shape[1]
+    before = float(objective(y, logits.argmax(1), K))
+    grid = REGULARIZATION_GRID if settings.regularization == "auto" else (float(settings.regularization),)
+    options = {"priors": priors, "positive": positive}
+    candidates = {
+        r: cross_fitted_objective(logits, y, folds, settings, objective, regularization=r, **options) for r in grid
+    }
+    chosen = max(grid, key=lambda r: (round(candidates[r], 12), r))  # ties: the stronger shrinkage
+    biases = fit_biases(logits, y, settings, objective=objective, regularization=chosen, **options)
+    in_sample = float(objective(y, apply_biases(logits, biases), K))
+    cross = candidates[chosen]
+    kept = cross > before + TIE and bool(np.any(biases != 0))
+    if kept:
+        reason = f"cross-fitted {cross:.4f} > untuned {before:.4f} (regularization {chosen:g})"
+    else:
+        reason = f"kept the untuned model: cross-fitted {cross:.4f} <= untuned {before:.4f}"
+        biases = np.zeros(K)
+    return ThresholdFit(biases, kept, chosen, before, in_sample, cross, candidates, reason, len(y))
+
+
+def positive_class_report(y, predictions, positive: int, *, seed: int, n_boot: int = 1000, level: float = 0.95):
+    """Precision and recall of the positive class with percentile bootstrap intervals (rows resampled)."""
+    cm = confusion_counts(y, predictions, 2)
+    tp = cm[positive, positive]
+    precision, recall = float(div(tp, cm[:, positive].sum())), float(div(tp, cm[positive].sum()))
+    rng = np.random.default_rng(seed)
+    hit = (predictions == positive).astype(np.int64)
+    actual = (y == positive).astype(np.int64)
+    rows = rng.integers(0, len(y), size=(n_boot, len(y)))
+    tp_b = (hit[rows] & actual[rows]).sum(1)
+    precision_b, recall_b = div(tp_b, hit[rows].sum(1)), div(tp_b, actual[rows].sum(1))
+    q = [(1 - level) / 2, (1 + level) / 2]
+    return {
+        "precision": round(precision, 6),
+        "recall": round(recall, 6),
+        "precision_ci95": [round(float(v), 6) for v in np.quantile(precision_b, q)],
+        "recall_ci95": [round(float(v), 6) for v in np.quantile(recall_b, q)],
+    }
