@@ -13,7 +13,8 @@ from imbalance_lab.config import ThresholdParams
 from imbalance_lab.metrics import confusion_counts, div
 from imbalance_lab.strategies.thresholds import Objective, apply_biases, fit_biases
 
-REGULARIZATION_GRID = (0.0, 1.0e-3, 3.0e-3, 1.0e-2, 3.0e-2, 1.0e-1)  # threshold.regularization: auto
+REGULARIZATION_GRID = (0.0, 3.0e-3, 3.0e-2)  # threshold.regularization: auto
+CROSS_FIT_ROUNDS = 3  # coordinate-ascent sweeps per cross-fitting fit (the final fit uses MAX_ROUNDS)
 TIE = 1e-12
 
 
@@ -55,6 +56,7 @@ def cross_fitted_objective(logits, y, folds, settings, objective: Objective, *, 
             objective=objective,
             regularization=regularization,
             positive=positive,
+            rounds=CROSS_FIT_ROUNDS,
         )
         predictions[held] = apply_biases(logits[held], b)
     return float(objective(y, predictions, logits.shape[1]))

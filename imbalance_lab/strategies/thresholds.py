@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from imbalance_lab.config import ThresholdParams
 
 MAX_ROUNDS = 10  # coordinate-ascent sweeps over the classes for per_class_bias
-CELL_BUDGET = 2**22  # max confusion cells (candidates * K * K) scored at once per class scan
+CELL_BUDGET = 2**20  # max confusion cells (candidates * K * K) scored at once per class scan
 
 
 @dataclass(frozen=True)
@@ -125,6 +125,7 @@ class _Fit:
     regularization: float
     positive: int  # the class a binary threshold is fitted for
     seed: int
+    rounds: int = MAX_ROUNDS  # coordinate-ascent sweeps (cross-fitting uses fewer)
 
 
 def apply_biases(logits, biases) -> np.ndarray:
@@ -224,7 +225,7 @@ def posthoc_logit_adjustment(logits, y, fit: _Fit) -> np.ndarray:
 def per_class_bias(logits, y, fit: _Fit) -> np.ndarray:
     """Maximises objective - regularization * ||b||^2."""
     classes = range(logits.shape[1])
-    return _coordinate_ascent(logits, y, fit.objective, fit.regularization, classes, MAX_ROUNDS)
+    return _coordinate_ascent(logits, y, fit.objective, fit.regularization, classes, fit.rounds)
 
 
 @THRESHOLD_METHODS.register(
@@ -309,6 +310,7 @@ def fit_biases(
     regularization: float = 0.0,
     positive: int = 1,
     seed: int = 0,
+    rounds: int = MAX_ROUNDS,
 ) -> np.ndarray:
     """Fit a (K,) float64 bias vector with settings.method; apply it with apply_biases(logits, b).
 
@@ -323,5 +325,5 @@ def fit_biases(
         method = "threshold_sweep"
     entry = THRESHOLD_METHODS[method]
     objective = objective if objective is not None else OBJECTIVES[settings.metric].run
-    fit = _Fit(settings, objective, priors, float(regularization), positive, seed)
+    fit = _Fit(settings, objective, priors, float(regularization), positive, seed, rounds)
     return np.asarray(entry(logits, y, fit), dtype=np.float64) + 0.0  # + 0.0 turns -0.0 into 0.0
