@@ -121,7 +121,7 @@ def summary_line(lb: Leaderboard) -> str:
     """The recommendation's first sentence and the verdict counts (complete rows only)."""
     counted = [r.vs_baseline["verdict"] for r in lb.rows if r.vs_baseline and not r.partial]
     counts = ", ".join(f"{counted.count(v)} {v}" for v in ("better", "equivalent", "worse", "undecided"))
-    first = recommendation(lb).split(": ")[0].split(". ")[0]
+    first = recommendation(lb).split(". ")[0]
     return f"{first}. Verdicts vs the baseline (ROPE ±{lb.rope}): {counts}; failed experiments: {len(lb.failed)}"
 
 
@@ -155,6 +155,8 @@ def main(argv: list[str] | None = None) -> int:
             records = load_records(path)
         else:
             records = with_cv_files(load_records(run_exp_show(args.all_commits, args.rev)))
+            if args.rev:  # that commit's experiments: the workspace (whatever params.yaml says now) is not one
+                records = [r for r in records if r.kind != "workspace"]
         if not any(r.kind == "experiment" for r in records):
             raise UserError(
                 "no experiments to compare (only the workspace and its commit); run `make sweep` or "

@@ -15,8 +15,18 @@ EMBED_RAN = "Running stage 'embed'"
 DVC = [sys.executable, "-m", "dvc"]
 
 
-def dvc(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-    proc = subprocess.run([*DVC, *args], capture_output=True, text=True)
+EXP_SHOW_TIMEOUT_S = 300  # `dvc exp show` has hung here while workers ran (seen once, 25 min); polls move on
+
+
+class NoAnswer(UserError):
+    """A DVC command did not finish within its timeout."""
+
+
+def dvc(*args: str, check: bool = True, timeout: float | None = None) -> subprocess.CompletedProcess:
+    try:
+        proc = subprocess.run([*DVC, *args], capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise NoAnswer(f"`dvc {' '.join(args)}` did not answer in {timeout:.0f} s") from None
     if check and proc.returncode != 0:
         last = (proc.stderr.strip().splitlines() or proc.stdout.strip().splitlines() or ["(no message)"])[-1]
         raise UserError(f"`dvc {' '.join(args)}` failed: {last}")
@@ -55,7 +65,9 @@ _PRECEDENCE = {"success": 0, "running": 1, "queued": 2}
 def states(rev: str) -> dict[str, str]:
     """Experiment name -> state (queued, running, success, failed) for experiments of commit ``rev``."""
     try:
-        records = load_records(dvc("exp", "show", "--json", "--rev", rev).stdout)
+        records = load_records(dvc("exp", "show", "--json", "--rev", rev, timeout=EXP_SHOW_TIMEOUT_S).stdout)
+    except NoAnswer:
+        raise
     except UserError as exc:  # typically a run whose worker was killed: DVC still lists it as running
         hint = "if `dvc queue status` shows a Running experiment with 0 active workers, `dvc queue remove <name>`"
         raise UserError(f"{exc}; {hint}, then run the sweep again") from None
@@ -93,7 +105,11 @@ def wait(names: list[str], rev: str, poll: float, jobs: int, patience: int = 4) 
     (killed, crashed) while experiments wait are started again (`dvc queue start` starts only missing ones)."""
     last, missing_for = None, 0
     while True:
-        now = states(rev)
+        try:
+            now = states(rev)
+        except NoAnswer as exc:
+            say(f"{exc}; polling again")
+            continue
         state = {n: now.get(n, "missing") for n in names}
         missing_for = missing_for + 1 if "missing" in state.values() else 0
         busy = [

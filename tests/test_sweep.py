@@ -107,3 +107,20 @@ def test_command_reports_failures_by_name(tmp_path, monkeypatch, capsys):
     assert calls[0] == ("repro", "embed") and ("queue", "start", 1) in calls
     queued = [c for c in calls if c[:3] == ("exp", "run", "--queue")]
     assert [c[4] for c in queued] == ["none-s0", "smote-s0"] and "-S" in queued[1] and "seed=0" in queued[1]
+
+
+def test_a_poll_that_gets_no_answer_is_retried(monkeypatch, capsys):
+    from imbalance_lab import queue as client
+
+    answers = iter([client.NoAnswer("`dvc exp show` did not answer in 300 s"), {"a": "success"}])
+
+    def states(rev):
+        answer = next(answers)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    monkeypatch.setattr(client, "states", states)
+    monkeypatch.setattr(client.time, "sleep", lambda s: None)
+    assert client.wait(["a"], "abc", poll=0, jobs=1) == {"a": "success"}
+    assert "did not answer in 300 s; polling again" in capsys.readouterr().out

@@ -164,3 +164,13 @@ def test_other_data_is_left_out_and_one_seed_rows_are_partial(tmp_path):
 def test_command_params_never_split_a_strategy():
     records = [rec(f"b{s}", s, BASE_F1[s], score__source=f"new-{s}.csv", compare__rope=0.02) for s in range(3)]
     assert len(build_leaderboard(records).rows) == 2  # one strategy, untuned and tuned
+
+
+def test_a_one_seed_baseline_with_newer_params_never_becomes_the_reference():
+    """The workspace after a params edit: same baseline strategy, one seed, extra keys. The 5-seed group wins."""
+    records = [rec(f"b{s}", s, BASE_F1[s]) for s in range(5)]
+    records += [rec(f"sm{s}", s, BASE_F1[s] + 0.05, balance__method="smote") for s in range(5)]
+    records += [rec("workspace", 0, 0.5, threshold__positive_class="", threshold__target=0.9)]
+    lb = build_leaderboard(records)
+    base = next(r for r in lb.rows if r.is_baseline and r.view == "untuned")
+    assert len(base.seeds) == 5 and row(lb, "balance.method=smote").vs_baseline["n_paired"] == 5

@@ -50,7 +50,8 @@ def group_by_strategy(records: list[Record]) -> dict[tuple, list[Record]]:
 
 
 def find_baseline(groups: dict, baseline: dict = BASELINE) -> tuple | None:
-    """The group matching ``baseline``; among several, the one agreeing most with the most common values."""
+    """The group matching ``baseline``; among several, the one with the most records, then the one agreeing most
+    with the most common values."""
 
     def matches(key: tuple) -> bool:
         p = dict(key)
@@ -64,7 +65,8 @@ def find_baseline(groups: dict, baseline: dict = BASELINE) -> tuple | None:
         for k, v in key:
             counts[k][v] += len(group)
     mode = {k: c.most_common(1)[0][0] for k, c in counts.items()}
-    return max(cands, key=lambda c: (sum(mode.get(k) == v for k, v in c), len(groups[c]), str(c)))
+    # the one with the most seeds (a one-off run must not become the reference), then the most typical params
+    return max(cands, key=lambda c: (len(groups[c]), sum(mode.get(k) == v for k, v in c), str(c)))
 
 
 def _fmt_value(v: Any) -> str:

@@ -98,7 +98,7 @@ def reading_paragraph(lb: Leaderboard) -> str:
         out.append(f"No row beat the untuned baseline at alpha {a} (Holm-adjusted).")
     if worse:
         out.append(f"Worse than the untuned baseline: {_names(worse)}.")
-    bt = next((r for r in lb.rows if r.is_baseline and r.view == "tuned"), None)
+    bt = next((r for r in lb.rows if r.is_baseline and r.view == "tuned" and not r.partial), None)
     if bt is not None and bt.vs_baseline:
         c = bt.vs_baseline
         out.append(
