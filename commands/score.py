@@ -1,15 +1,18 @@
 """Command score (not a DVC stage: its input is optional and changes per call): the trained model and its
-tuned thresholds on a new file (score.source).
+tuned thresholds on a new file.
 
-    python -m commands.score
+    python -m commands.score [--source FILE] [--prior-correction | --no-prior-correction]
 
+FILE defaults to score.source in params.yaml.
 Embeds the file exactly as the training data was (settings from models/model.pt; tfidf re-applies the
 pipeline fitted in the embed stage), then writes reports/score/predictions.csv and reports/score/shift.json;
 with labels also metrics/score.json and plots/score/. Labels the model never saw are an error.
 """
 
+import argparse
 import json
 import shutil
+import sys
 
 import numpy as np
 
@@ -53,8 +56,21 @@ def shares(classes: list[str], values: np.ndarray) -> dict:
     return by_class(classes, values, digits=DIGITS)
 
 
-def main() -> None:
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(prog="python -m commands.score", description=__doc__.splitlines()[0])
+    ap.add_argument("--source", metavar="FILE", help="the .csv / .parquet / .jsonl to score (default: score.source)")
+    ap.add_argument(
+        "--prior-correction",
+        action=argparse.BooleanOptionalAction,
+        help="also re-weight posteriors to the file's estimated class priors (default: score.prior_correction)",
+    )
+    return ap.parse_args(argv)
+
+
+def main(args: argparse.Namespace) -> None:
     params = load_params()
+    source = args.source or params.score.source
+    prior_correction = params.score.prior_correction if args.prior_correction is None else args.prior_correction
     remove_earlier_results()
     members, meta = load_model(paths.MODEL)
     classes = list(meta["classes"])
@@ -66,7 +82,7 @@ def main() -> None:
     if settings != params.embed:
         log(STAGE, f"note: params.yaml embed differs from the model's; embedding with the model's: {settings}")
     rows = read_new_rows(
-        params.score.source,
+        source,
         params.data,
         backend=settings.backend,
         feature_columns=feature_columns,
@@ -74,8 +90,8 @@ def main() -> None:
     )
     for note in rows.notes:
         log(STAGE, note)
-    y = encode_known_labels(rows.frame["label"], classes, params.score.source) if rows.labelled else None
-    log(STAGE, f"{len(rows.frame)} rows from {params.score.source}; embedding with {settings.backend}")
+    y = encode_known_labels(rows.frame["label"], classes, source) if rows.labelled else None
+    log(STAGE, f"{len(rows.frame)} rows from {source}; embedding with {settings.backend}")
     X = embed_new(rows.frame, settings, feature_columns, meta)
     check_compatible(meta, classes, X.shape[1], paths.MODEL)
     logits = ensemble_logits(members, X)
@@ -87,13 +103,13 @@ def main() -> None:
     src_prior, warnings = source_priors(meta)
     em_prior, em_iterations = em_priors(proba, src_prior)
     shift = {
-        "source": params.score.source,
+        "source": source,
         "rows": int(len(rows.frame)),
         **class_shift(classes, train_prior, predicted, (em_prior, em_iterations), y),
         "em_warnings": warnings,
     }
     corrected = None
-    if params.score.prior_correction:
+    if prior_correction:
         for warning in warnings:
             log(STAGE, f"warning: {warning}")
         corrected = reweight_posteriors(proba, src_prior, em_prior)
@@ -109,7 +125,7 @@ def main() -> None:
     before = test_report(y, logits, classes, ordinal=ordinal, seed=params.seed)
     after = test_report(y, logits + biases, classes, ordinal=ordinal, seed=params.seed)
     report = {
-        "source": params.score.source,
+        "source": source,
         "rows": int(len(y)),
         "thresholds": {"method": thresholds["method"], "fit_on": thresholds["fit_on"]},
         "before": {k: before[k] for k in HEADLINE if k in before},
@@ -152,4 +168,5 @@ def headline(y, proba, classes, ordinal) -> dict:
 
 
 if __name__ == "__main__":
-    run_stage(STAGE, main, outputs=OUTPUTS)
+    arguments = parse_args(sys.argv[1:])  # -h / --help print and exit here, before anything is read or removed
+    run_stage(STAGE, lambda: main(arguments), outputs=OUTPUTS)

@@ -41,8 +41,8 @@ def read_new_rows(
     """The rows of score.source. The label column is optional: without it the file is scored unlabelled."""
     if not source:
         raise ConfigError(
-            "score.source is not set; set it in params.yaml to a .csv/.parquet/.jsonl file with the same columns "
-            "as data.source"
+            "no file to score: pass --source FILE or set score.source in params.yaml (a .csv/.parquet/.jsonl file "
+            "with the same columns as data.source)"
         )
     path = Path(source)
     if path.suffix.lower() not in USER_FORMATS:

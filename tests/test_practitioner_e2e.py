@@ -144,3 +144,16 @@ def test_score_new_files(ages):
 
     status = run(["dvc", "status"], ages)  # score is a command: the pipeline stays up to date
     assert "up to date" in status.stdout
+
+
+def test_score_takes_its_file_as_an_argument_and_h_prints_help(ages):
+    shifted = age_texts({"toddler": 20, "preschool": 30, "elementary": 50, "teen": 100}, seed=6)
+    shifted.to_csv(ages / "other.csv", index=False)
+    set_params(ages, score={"source": "", "prior_correction": True})
+    before = (ages / "params.yaml").read_text()
+    helped = run(["python", "-m", "commands.score", "-h"], ages)
+    assert "--source FILE" in helped.stdout and helped.returncode == 0
+    run(["python", "-m", "commands.score", "--source", "other.csv", "--no-prior-correction"], ages)
+    report = read(ages, "metrics/score.json")
+    assert report["source"] == "other.csv" and report["rows"] == 200 and "prior_correction" not in report
+    assert (ages / "params.yaml").read_text() == before  # the argument does not edit params.yaml

@@ -98,7 +98,7 @@ def test_read_new_rows_with_and_without_labels(tmp_path):
 
 def test_score_source_must_be_set_and_a_user_file():
     data = DataParams()
-    with pytest.raises(ConfigError, match="score.source is not set"):
+    with pytest.raises(ConfigError, match="no file to score: pass --source FILE or set score.source"):
         read_new_rows("", data, backend="tfidf", feature_columns=[], label_column="label")
     with pytest.raises(ConfigError, match="not one of .csv, .parquet, .jsonl"):
         read_new_rows("datasets/trec6.yaml", data, backend="tfidf", feature_columns=[], label_column="label")
