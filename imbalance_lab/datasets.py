@@ -72,7 +72,9 @@ def read_user_table(path: Path) -> pd.DataFrame:
         raise DataError(f"{path}: unsupported file type '{suffix}'; use one of {', '.join(USER_FORMATS)}")
     try:
         if suffix == ".csv":
-            return pd.read_csv(path, encoding="utf-8")
+            _refuse_repeated_columns(path)
+            # only an empty cell is missing: a class called NA, None or null is a class, not a gap
+            return pd.read_csv(path, encoding="utf-8", keep_default_na=False, na_values=[""])
         if suffix == ".parquet":
             return pd.read_parquet(path)
         return pd.read_json(path, lines=True, encoding="utf-8")
@@ -81,6 +83,18 @@ def read_user_table(path: Path) -> pd.DataFrame:
     except Exception as exc:  # pandas/pyarrow raise many types for a corrupt file
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DataError(f"{path}: cannot be read as {suffix[1:]} ({first_line})") from None
+
+
+def _refuse_repeated_columns(path: Path) -> None:
+    """pandas renames a second `label` column to `label.1` and reads the first silently: refuse instead."""
+    import csv
+
+    with path.open(encoding="utf-8", newline="") as handle:
+        header = next(csv.reader(handle), [])
+    repeated = sorted({name for name in header if header.count(name) > 1})
+    if repeated:
+        names = ", ".join(f"'{name}' ({header.count(name)}x)" for name in repeated)
+        raise DataError(f"{path}: repeated column names {names}; rename them so each column has its own name")
 
 
 def _first_bad_byte(path: Path) -> str:
@@ -122,6 +136,11 @@ def load_table(params: DataParams, *, needs_text: bool) -> LabelledTable:
     else:
         frame = read_user_table(path)
         text_column, label_column = params.text_column, params.label_column
+        if needs_text and text_column == label_column:
+            raise DataError(
+                f"data.text_column and data.label_column are both '{text_column}'; point them at two different "
+                f"columns (the file has: {', '.join(map(str, frame.columns))})"
+            )
         keys = {params.text_column: "data.text_column", params.label_column: "data.label_column"}
         _require_columns(frame, [label_column] + ([text_column] if needs_text else []), path, keys)
         if not needs_text:
@@ -132,7 +151,7 @@ def load_table(params: DataParams, *, needs_text: bool) -> LabelledTable:
         invalid = frame["label"].isna() | frame["text"].isna() | (frame["text"].astype(str).str.strip() == "")
         what = "empty text or missing label"
     else:
-        feature_columns = list(params.feature_columns) or [c for c in frame.columns if c != label_column]
+        feature_columns = list(params.feature_columns) or _default_features(frame, label_column, notes)
         frame = frame[[label_column, *feature_columns]].rename(columns={label_column: "label"})
         _check_numeric(frame, feature_columns, path)
         invalid = frame["label"].isna()
@@ -140,7 +159,35 @@ def load_table(params: DataParams, *, needs_text: bool) -> LabelledTable:
     frame = drop_invalid_rows(frame, invalid, what, params.drop_invalid, path, notes)
     if frame.empty:
         raise DataError(f"{path}: no usable rows (every row has {what})")
+    frame = frame.assign(label=strip_labels(frame["label"], notes))
     return LabelledTable(frame=frame, notes=tuple(notes))
+
+
+def strip_labels(labels: pd.Series, notes: list[str]) -> pd.Series:
+    """Labels without surrounding whitespace ('fraud ' is 'fraud'), with a note saying which classes merged."""
+    if not (labels.dtype == object or pd.api.types.is_string_dtype(labels)):
+        return labels  # numeric labels have no whitespace
+    stripped = labels.map(lambda v: v.strip() if isinstance(v, str) else v)
+    changed = stripped != labels
+    if changed.any():
+        merged = sorted({repr(v) for v in labels[changed]})
+        into = sorted(set(stripped[changed]) & set(labels[~changed]))
+        notes.append(
+            f"stripped surrounding whitespace from {int(changed.sum())} labels ({', '.join(merged)})"
+            + (f"; merged into existing classes {', '.join(map(repr, into))}" if into else "")
+        )
+    return stripped
+
+
+def _default_features(frame: pd.DataFrame, label_column: str, notes: list[str]) -> list[str]:
+    """Every column but the label, except a saved pandas index ('Unnamed: 0'), which is not a feature."""
+    index_like = [c for c in frame.columns if str(c).startswith("Unnamed: ")]
+    if index_like:
+        notes.append(
+            f"left out {', '.join(map(str, index_like))} (a saved row index, not a feature); list "
+            "data.feature_columns to use it"
+        )
+    return [c for c in frame.columns if c != label_column and c not in index_like]
 
 
 def drop_invalid_rows(

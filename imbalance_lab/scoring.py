@@ -19,7 +19,7 @@ import pandas as pd
 from imbalance_lab import paths
 from imbalance_lab.artifacts import read_json
 from imbalance_lab.config import DataParams, EmbedParams
-from imbalance_lab.datasets import USER_FORMATS, drop_invalid_rows, label_names, read_user_table
+from imbalance_lab.datasets import USER_FORMATS, drop_invalid_rows, label_names, read_user_table, strip_labels
 from imbalance_lab.embedding import load_fitted, reembed_table
 from imbalance_lab.errors import ConfigError, DataError
 from imbalance_lab.strategies.samplers import SAMPLERS, UNIFORM_PRIOR
@@ -76,6 +76,8 @@ def read_new_rows(
     frame = drop_invalid_rows(frame, invalid, what, data.drop_invalid, path, notes)
     if frame.empty:
         raise DataError(f"{path}: no usable rows")
+    if labelled:  # the same normalisation as training labels, so 'fraud ' is scored as 'fraud'
+        frame = frame.assign(label=strip_labels(frame["label"], notes))
     return NewRows(frame=frame, labelled=labelled, notes=tuple(notes))
 
 

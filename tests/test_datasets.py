@@ -82,3 +82,46 @@ def test_missing_file_and_unknown_format(tmp_path):
     (tmp_path / "t.xlsx").write_text("x")
     with pytest.raises(DataError, match="unsupported file type '.xlsx'"):
         load_table(DataParams(source=str(tmp_path / "t.xlsx")), needs_text=True)
+
+
+def test_classes_named_na_or_none_are_classes_not_missing_values(tmp_path):
+    path = tmp_path / "t.csv"
+    rows = [("NA", f"not applicable {i}") for i in range(4)] + [("None", f"nothing {i}") for i in range(4)]
+    rows += [("null", f"zero {i}") for i in range(4)] + [("", "no label here")]
+    pd.DataFrame(rows, columns=["label", "text"]).to_csv(path, index=False)
+    table = load_table(DataParams(source=str(path)), needs_text=True)
+    assert sorted(set(table.frame["label"])) == ["NA", "None", "null"]
+    assert "dropped 1 rows with empty text or missing label" in table.notes  # only the truly empty cell
+
+
+def test_surrounding_whitespace_in_labels_is_stripped_and_the_merge_is_said(tmp_path):
+    path = tmp_path / "t.csv"
+    rows = [("fraud", "a"), ("fraud ", "b"), (" fraud", "c"), ("ok", "d"), ("ok", "e")]
+    pd.DataFrame(rows, columns=["label", "text"]).to_csv(path, index=False)
+    table = load_table(DataParams(source=str(path)), needs_text=True)
+    assert sorted(table.frame["label"]) == ["fraud", "fraud", "fraud", "ok", "ok"]
+    note = next(n for n in table.notes if n.startswith("stripped"))
+    assert "2 labels" in note and "merged into existing classes 'fraud'" in note
+
+
+def test_repeated_column_names_are_refused(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("label,text,label\na,hello,b\n")
+    with pytest.raises(DataError, match=r"repeated column names 'label' \(2x\); rename them") as err:
+        load_table(DataParams(source=str(path)), needs_text=True)
+    assert "\n" not in str(err.value)
+
+
+def test_a_saved_index_column_is_not_a_feature(tmp_path):
+    path = tmp_path / "f.csv"
+    pd.DataFrame({"f1": [0.1, 0.2, 0.3], "f2": [1.0, 2.0, 3.0], "label": ["a", "b", "a"]}).to_csv(path)  # index saved
+    table = load_table(DataParams(source=str(path)), needs_text=False)
+    assert list(table.frame.columns) == ["label", "f1", "f2"]
+    assert any("left out Unnamed: 0 (a saved row index" in n for n in table.notes)
+
+
+def test_text_column_equal_to_label_column_is_one_line(tmp_path):
+    path = tmp_path / "t.csv"
+    pd.DataFrame({"label": ["a", "b"], "text": ["x", "y"]}).to_csv(path, index=False)
+    with pytest.raises(DataError, match="data.text_column and data.label_column are both 'label'"):
+        load_table(DataParams(source=str(path), text_column="label"), needs_text=True)
