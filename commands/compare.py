@@ -31,7 +31,7 @@ from imbalance_lab.compare import (
 from imbalance_lab.compare.recommend import recommendation
 from imbalance_lab.config import PARAMS_FILE, CompareParams, load_params, parse_section
 from imbalance_lab.errors import ConfigError, UserError
-from imbalance_lab.stage import EXIT_USER_ERROR
+from imbalance_lab.stage import EXIT_USER_ERROR, user_error_line
 
 
 def run_exp_show(all_commits: bool = False, rev: str | None = None) -> list:
@@ -176,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
             refuse_to_shrink(lb, Path(args.out))
         targets = write_reports(lb, Path(args.out))
     except UserError as exc:
-        print(f"error: compare: {' '.join(str(exc).split())}", file=sys.stderr, flush=True)
+        print(user_error_line("compare", exc), file=sys.stderr, flush=True)
         return EXIT_USER_ERROR
     print(targets["md"])
     print(summary_line(lb))

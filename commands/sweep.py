@@ -29,7 +29,7 @@ import yaml
 
 from imbalance_lab.errors import UserError
 from imbalance_lab.queue import EMBED_RAN, baseline_commit, dvc, log_text, queue, say, start_workers, states, wait
-from imbalance_lab.stage import EXIT_USER_ERROR
+from imbalance_lab.stage import EXIT_USER_ERROR, user_error_line
 from imbalance_lab.sweep import DEFAULT_SEEDS, DEFAULT_STRATEGIES, parse_seeds, parse_strategies, plan
 
 EXIT_FAILED_EXPERIMENTS = 1
@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
             say(f"queued {len(queued)}; follow one with `dvc queue logs -f <name>`, all with `dvc queue status`")
         final = wait([e.name for e in grid], rev, args.poll, jobs)
     except UserError as exc:
-        print(f"error: sweep: {' '.join(str(exc).split())}", file=sys.stderr, flush=True)
+        print(user_error_line("sweep", exc), file=sys.stderr, flush=True)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         say("stopped waiting; queued experiments keep running (`dvc queue status`, `dvc queue kill <name>`)")

@@ -80,14 +80,29 @@ def read_npz(path: str | Path) -> dict[str, np.ndarray]:
         return {key: archive[key] for key in archive.files}
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula (=HYPERLINK(...), +cmd, @SUM) gets a leading quote;
+    numbers written as text ('-1') stay as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        try:
+            float(value)
+        except ValueError:
+            return "'" + value
+    return value
+
+
 def write_csv(path: str | Path, rows: list[dict[str, Any]]) -> None:
-    """Rows of a DVC plot. Floats are rounded so reruns give byte-identical files."""
+    """Rows of a DVC plot or report. Floats are rounded so reruns give byte-identical files; text cells are
+    formula-safe (safe_cell)."""
     buffer = io.StringIO()
     columns = list(rows[0]) if rows else []
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: round(v, 6) if isinstance(v, float) else v for k, v in row.items()})
+        writer.writerow({k: round(v, 6) if isinstance(v, float) else safe_cell(v) for k, v in row.items()})
     _atomic_write_bytes(path, buffer.getvalue().encode())
 
 

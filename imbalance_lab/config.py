@@ -58,6 +58,16 @@ def _positive_ints(key: str, value: Any) -> tuple[int, ...]:
     return tuple(value)
 
 
+def _distinct_names(key: str, value: Any) -> tuple[str, ...]:
+    names = tuple(str(v) for v in (value or ()))
+    if not isinstance(value, (list, tuple)) and value is not None:
+        raise ConfigError(f"{key}: expected a list of class names, got {value!r}")
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ConfigError(f"{key}: {', '.join(map(repr, repeated))} listed more than once; list each class once")
+    return names
+
+
 def parse_sampling_strategy(key: str, value: Any) -> Any:
     """'auto', a minority/majority ratio in (0, 1] (binary data), or {class name: target count >= 1}."""
     if value == "auto":
@@ -105,7 +115,7 @@ class DataParams:
     label_column: str = "label"
     feature_columns: tuple[str, ...] = ()  # features backend; empty = every column except the label
     drop_invalid: bool = True  # drop rows with empty text / missing label (logged), else fail
-    label_order: tuple[str, ...] = ()  # explicit class order; empty = sorted label values
+    label_order: tuple[str, ...] = parsed((), lambda key, value: _distinct_names(key, value))  # [] = sorted labels
     ordinal: bool = False
 
 

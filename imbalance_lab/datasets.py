@@ -66,31 +66,61 @@ def load_builtin(manifest_path: Path) -> tuple[pd.DataFrame, dict]:
     return BUILTIN_FORMATS[manifest["format"]](path, manifest["encoding"]), manifest
 
 
+COMPRESSED = {b"\x1f\x8b": "gzip", b"PK": "zip", b"BZ": "bzip2", b"\xfd7": "xz", b"(\xb5": "zstd"}
+DELIMITERS = ",;\t|"
+
+
 def read_user_table(path: Path) -> pd.DataFrame:
+    """A user's .csv / .parquet / .jsonl, read the same way for training and for score."""
     suffix = path.suffix.lower()
+    if path.is_dir():
+        raise DataError(f"{path}: is a folder; give the .csv / .parquet / .jsonl file inside it")
     if suffix not in USER_FORMATS:
         raise DataError(f"{path}: unsupported file type '{suffix}'; use one of {', '.join(USER_FORMATS)}")
+    with path.open("rb") as handle:
+        head = handle.read(4096)
+    if not head.strip():
+        raise DataError(f"{path}: the file is empty; export the data again (a header line, then one row per example)")
+    packed = next((kind for magic, kind in COMPRESSED.items() if head.startswith(magic)), None)
+    if packed and suffix != ".parquet":
+        raise DataError(f"{path}: is {packed}-compressed; decompress it first (the name ends in {suffix})")
     try:
         if suffix == ".csv":
-            _refuse_repeated_columns(path)
+            sep = _delimiter(head)
+            _refuse_repeated_columns(path, sep)
             # only an empty cell is missing: a class called NA, None or null is a class, not a gap
-            return pd.read_csv(path, encoding="utf-8", keep_default_na=False, na_values=[""])
-        if suffix == ".parquet":
-            return pd.read_parquet(path)
-        return pd.read_json(path, lines=True, encoding="utf-8")
+            frame = pd.read_csv(path, encoding="utf-8", keep_default_na=False, na_values=[""], sep=sep)
+        elif suffix == ".parquet":
+            frame = pd.read_parquet(path)
+        else:  # a JSON array saved as .jsonl is read as what it is
+            lines = not head.lstrip().startswith(b"[")
+            frame = pd.read_json(path, lines=lines, encoding="utf-8")
     except UnicodeDecodeError:
         raise DataError(f"{path}: not UTF-8 text ({_first_bad_byte(path)}); re-save it as UTF-8") from None
     except Exception as exc:  # pandas/pyarrow raise many types for a corrupt file
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DataError(f"{path}: cannot be read as {suffix[1:]} ({first_line})") from None
+    if frame.empty:
+        raise DataError(f"{path}: has column names ({', '.join(map(str, frame.columns))}) but no rows; add the data")
+    return frame
 
 
-def _refuse_repeated_columns(path: Path) -> None:
+def _delimiter(head: bytes) -> str:
+    """',' unless the header line is plainly split by ';', tab or '|' and holds no comma (Excel's ; exports)."""
+    first = head.decode("utf-8", errors="replace").splitlines()[0] if head else ""
+    if "," in first:
+        return ","
+    counts = {d: first.count(d) for d in DELIMITERS[1:]}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else ","
+
+
+def _refuse_repeated_columns(path: Path, sep: str) -> None:
     """pandas renames a second `label` column to `label.1` and reads the first silently: refuse instead."""
     import csv
 
     with path.open(encoding="utf-8", newline="") as handle:
-        header = next(csv.reader(handle), [])
+        header = next(csv.reader(handle, delimiter=sep), [])
     repeated = sorted({name for name in header if header.count(name) > 1})
     if repeated:
         names = ", ".join(f"'{name}' ({header.count(name)}x)" for name in repeated)
@@ -148,6 +178,7 @@ def load_table(params: DataParams, *, needs_text: bool) -> LabelledTable:
             _require_columns(frame, list(params.feature_columns), path, keys)
     if needs_text:
         frame = frame[[label_column, text_column]].rename(columns={label_column: "label", text_column: "text"})
+        _warn_if_texts_look_like_numbers(frame["text"], text_column, notes)
         invalid = frame["label"].isna() | frame["text"].isna() | (frame["text"].astype(str).str.strip() == "")
         what = "empty text or missing label"
     else:
@@ -161,6 +192,19 @@ def load_table(params: DataParams, *, needs_text: bool) -> LabelledTable:
         raise DataError(f"{path}: no usable rows (every row has {what})")
     frame = frame.assign(label=strip_labels(frame["label"], notes))
     return LabelledTable(frame=frame, notes=tuple(notes))
+
+
+NUMERIC_TEXT_SHARE = 0.9  # texts that are numbers (ids, codes) in at least this share of rows get a warning
+
+
+def _warn_if_texts_look_like_numbers(texts: pd.Series, column: str, notes: list[str]) -> None:
+    present = texts.dropna().astype(str).str.strip()
+    numeric = present.map(is_number).mean() if len(present) else 0.0
+    if numeric >= NUMERIC_TEXT_SHARE:
+        notes.append(
+            f"warning: data.text_column '{column}' holds numbers in {numeric:.0%} of rows (ids or codes?); a model "
+            "trained on them learns nothing about the texts: point data.text_column at the column with the texts"
+        )
 
 
 def strip_labels(labels: pd.Series, notes: list[str]) -> pd.Series:

@@ -13,6 +13,11 @@ EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130
 
 
+def user_error_line(name: str, exc: BaseException) -> str:
+    """The one line a user error prints, whatever its message holds (a label with a newline stays escaped)."""
+    return f"error: {name}: " + str(exc).replace("\r", "\\r").replace("\n", "\\n")
+
+
 def log(stage: str, message: str) -> None:
     print(f"[{stage}] {message}", file=sys.stderr, flush=True)
 
@@ -46,7 +51,7 @@ def run_stage(name: str, main: Callable[[], None], outputs: Iterable[str | Path]
         main()
     except UserError as exc:
         _remove(outputs + declared_outputs(name))
-        print(f"error: {name}: {exc}", file=sys.stderr, flush=True)
+        print(user_error_line(name, exc), file=sys.stderr, flush=True)
         sys.exit(EXIT_USER_ERROR)
     except KeyboardInterrupt:
         _remove(outputs + declared_outputs(name))

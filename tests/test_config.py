@@ -98,3 +98,8 @@ def test_missing_keys_take_defaults_and_ints_are_accepted_as_floats():
 def test_missing_params_file_is_a_clear_error(tmp_path):
     with pytest.raises(ConfigError, match="not found; run from the project root"):
         load_params(tmp_path / "params.yaml")
+
+
+def test_a_class_listed_twice_in_label_order_is_refused():
+    with pytest.raises(ConfigError, match=r"data.label_order: 'b' listed more than once; list each class once"):
+        parse_params(with_value("data", "label_order", ["a", "b", "b"]))

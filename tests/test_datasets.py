@@ -125,3 +125,41 @@ def test_text_column_equal_to_label_column_is_one_line(tmp_path):
     pd.DataFrame({"label": ["a", "b"], "text": ["x", "y"]}).to_csv(path, index=False)
     with pytest.raises(DataError, match="data.text_column and data.label_column are both 'label'"):
         load_table(DataParams(source=str(path), text_column="label"), needs_text=True)
+
+
+@pytest.mark.parametrize("sep", [";", "\t", "|"])
+def test_other_delimiters_in_a_csv_are_read(tmp_path, sep):
+    path = tmp_path / "t.csv"
+    path.write_text(f"label{sep}text\na{sep}first text\nb{sep}second text\n")
+    table = load_table(DataParams(source=str(path)), needs_text=True)
+    assert list(table.frame["text"]) == ["first text", "second text"]
+
+
+def test_a_json_array_saved_as_jsonl_is_read(tmp_path):
+    path = tmp_path / "t.jsonl"
+    path.write_text('[{"label": "a", "text": "one"}, {"label": "b", "text": "two"}]')
+    assert list(load_table(DataParams(source=str(path)), needs_text=True).frame["label"]) == ["a", "b"]
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda p: p.write_bytes(__import__("gzip").compress(b"label,text\na,b\n")), "is gzip-compressed; decompress"),
+        (lambda p: p.write_text(""), "the file is empty; export the data again"),
+        (lambda p: p.write_text("label,text\n"), r"has column names \(label, text\) but no rows; add the data"),
+        (lambda p: p.mkdir(), "is a folder; give the .csv / .parquet / .jsonl file inside it"),
+    ],
+    ids=["gzip", "empty", "header only", "folder"],
+)
+def test_unreadable_files_say_what_they_are(tmp_path, make, message):
+    path = tmp_path / "t.csv"
+    make(path)
+    with pytest.raises(DataError, match=message):
+        load_table(DataParams(source=str(path)), needs_text=True)
+
+
+def test_a_text_column_of_numbers_gets_a_warning(tmp_path):
+    path = tmp_path / "t.csv"
+    pd.DataFrame({"label": ["a", "b"] * 10, "text": [str(1000 + i) for i in range(20)]}).to_csv(path, index=False)
+    notes = load_table(DataParams(source=str(path)), needs_text=True).notes
+    assert any(n.startswith("warning: data.text_column 'text' holds numbers in 100% of rows") for n in notes)
