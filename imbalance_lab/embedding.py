@@ -114,7 +114,19 @@ def reembed_table(frame: pd.DataFrame, params: EmbedParams, fitted: Any, feature
     return embed_sentence_transformers(texts, params)
 
 
-def save_fitted(path: Path, fitted: Any) -> None:
+def fingerprint(description: str, fitted: bytes | None) -> str:
+    """Identifies the exact embedder: its description (model name and version, or tfidf settings, or feature
+    columns) plus the bytes of what was fitted on the training texts. The model file records it; evaluate,
+    threshold-tune and score refuse embeddings made by another embedder."""
+    import hashlib
+
+    digest = hashlib.sha256(description.encode())
+    if fitted is not None:
+        digest.update(fitted)
+    return digest.hexdigest()[:16]
+
+
+def fitted_bytes(fitted: Any) -> bytes:
     """joblib (pickle) of the fitted pipeline: load it only from your own data/embeddings (pickle runs code)."""
     import joblib
 
@@ -125,7 +137,11 @@ def save_fitted(path: Path, fitted: Any) -> None:
             del step._stop_words_id
     buffer = io.BytesIO()
     joblib.dump(fitted, buffer)
-    write_bytes(path, buffer.getvalue())
+    return buffer.getvalue()
+
+
+def save_fitted(path: Path, fitted: Any) -> None:
+    write_bytes(path, fitted_bytes(fitted))
 
 
 def load_fitted(path: Path) -> Any:

@@ -40,8 +40,17 @@ def load_model(path: str | Path) -> tuple[list[torch.nn.Module], dict]:
     return members, meta
 
 
-def check_compatible(meta: dict, classes: list[str], input_dim: int, model_path: str | Path) -> None:
-    """Refuse to score data whose label order or feature width differs from what the model learned."""
+def check_compatible(
+    meta: dict, classes: list[str], input_dim: int, model_path: str | Path, embedder: str | None = None
+) -> None:
+    """Refuse to score data whose label order, feature width or embedder differs from what the model learned."""
+    trained_on = (meta.get("embedding") or {}).get("embedder")
+    if embedder and trained_on and embedder != trained_on:
+        raise DataError(
+            f"{model_path} was trained on features from another embedder (fingerprint {trained_on}; these are "
+            f"{embedder}): re-run train on them (dvc repro), or restore the embeddings it was trained with "
+            "(dvc checkout)"
+        )
     if list(meta["classes"]) != list(classes):
         raise DataError(
             f"{model_path} was trained on classes {meta['classes']} but the data has {classes}; "

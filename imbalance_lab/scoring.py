@@ -209,8 +209,13 @@ def embed_new(frame, settings: EmbedParams, feature_columns: list[str], meta: di
     fitted = None
     if settings.backend == "tfidf":
         embedded_meta = read_json(paths.EMBED_META)
-        if embedded_meta["model"] != meta["embedding"]["model"]:
-            raise DataError(f"data/embeddings were rebuilt since {paths.MODEL} was trained; run dvc repro first")
+        trained_on = meta["embedding"].get("embedder") or meta["embedding"]["model"]
+        if (embedded_meta.get("embedder") or embedded_meta["model"]) != trained_on:
+            raise DataError(
+                f"data/embeddings/tfidf.joblib was refitted since {paths.MODEL} was trained (another embedder): "
+                "run dvc repro so the model is trained on it, or restore the embeddings it was trained with "
+                "(dvc checkout)"
+            )
         fitted = load_fitted(paths.TFIDF_PIPELINE)
     embedded = reembed_table(frame, settings, fitted, feature_columns)
     if embedded.description and embedded.description != meta["embedding"]["model"]:

@@ -5,10 +5,10 @@ import hashlib
 import numpy as np
 
 from imbalance_lab import paths
-from imbalance_lab.artifacts import by_class, write_json, write_npy
+from imbalance_lab.artifacts import by_class, write_bytes, write_json, write_npy
 from imbalance_lab.config import load_params
 from imbalance_lab.datasets import check_distinct_rows, encode_labels, is_number, load_table
-from imbalance_lab.embedding import embed_table, save_fitted
+from imbalance_lab.embedding import embed_table, fingerprint, fitted_bytes
 from imbalance_lab.stage import log, run_stage
 
 STAGE = "embed"
@@ -46,10 +46,12 @@ def main() -> None:
         fix = "check data.feature_columns"
         check_distinct_rows(len(np.unique(hashes)), len(hashes), n_classes, source, "feature row", fix)
     counts = np.bincount(labels, minlength=len(classes))
+    fitted = fitted_bytes(embedded.fitted) if embedded.fitted is not None else None
     meta = {
         "source": params.data.source,
         "backend": params.embed.backend,
         "model": embedded.description,
+        "embedder": fingerprint(embedded.description, fitted),
         "embed_params": vars(params.embed),  # what score re-applies to new files
         "feature_columns": [c for c in frame.columns if c not in ("label", "text")],
         "dim": int(features.shape[1]),
@@ -64,8 +66,8 @@ def main() -> None:
     write_npy(paths.LABELS, labels)
     write_npy(paths.ROW_IDS, frame.index.to_numpy(dtype=np.int64))
     write_npy(paths.TEXT_HASHES, hashes)
-    if embedded.fitted is not None:
-        save_fitted(paths.TFIDF_PIPELINE, embedded.fitted)
+    if fitted is not None:
+        write_bytes(paths.TFIDF_PIPELINE, fitted)
     write_json(paths.EMBED_META, meta)
     log(STAGE, f"wrote {features.shape[0]}x{features.shape[1]} features; class counts {meta['class_counts']}")
 

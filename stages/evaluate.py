@@ -15,7 +15,7 @@ def main() -> None:
     params = load_params()
     ws = load_workspace()
     members, meta = load_model(paths.MODEL)
-    check_compatible(meta, ws.classes, ws.X.shape[1], paths.MODEL)
+    check_compatible(meta, ws.classes, ws.X.shape[1], paths.MODEL, ws.meta.get("embedder"))
     X_test, y_test = ws.part("test")
     logits = ensemble_logits(members, X_test)
     report = test_report(y_test, logits, ws.classes, ordinal=params.data.ordinal, seed=params.seed)

@@ -40,7 +40,7 @@ def main() -> None:
     settings = params.threshold
     ws = load_workspace()
     members, meta = load_model(paths.MODEL)
-    check_compatible(meta, ws.classes, ws.X.shape[1], paths.MODEL)
+    check_compatible(meta, ws.classes, ws.X.shape[1], paths.MODEL, ws.meta.get("embedder"))
     counts = ws.train_counts()
     priors = counts / counts.sum()
     positive = positive_class(settings, ws.classes, counts)

@@ -58,7 +58,10 @@ def main() -> None:
         "train_class_counts": counts.tolist(),
         # what the model was fitted on after resampling: the source prior for score's prior-shift correction
         "fit_class_counts": np.bincount(balanced["y"], minlength=ws.n_classes).tolist(),
-        "embedding": {k: ws.meta[k] for k in ("source", "backend", "model", "dim", "embed_params", "feature_columns")},
+        "embedding": {
+            k: ws.meta.get(k)
+            for k in ("source", "backend", "model", "embedder", "dim", "embed_params", "feature_columns")
+        },
         "params": {
             "balance": vars(params.balance),
             "train": {**vars(params.train), "hidden_dims": list(params.train.hidden_dims)},

@@ -157,3 +157,21 @@ def test_score_takes_its_file_as_an_argument_and_h_prints_help(ages):
     report = read(ages, "metrics/score.json")
     assert report["source"] == "other.csv" and report["rows"] == 200 and "prior_correction" not in report
     assert (ages / "params.yaml").read_text() == before  # the argument does not edit params.yaml
+
+
+def test_score_and_evaluate_refuse_features_from_another_embedder(ages, tmp_path):
+    """embed re-run on other texts refits tfidf: the trained model must not be fed its features."""
+    import shutil
+
+    project = tmp_path / "refit"
+    shutil.copytree(ages, project, symlinks=True)
+    other = age_texts({"toddler": 170, "preschool": 110, "elementary": 60, "teen": 30}, seed=11)
+    other.to_csv(project / "other.csv", index=False)
+    set_params(project, data={"source": "other.csv"})
+    run(["python", "-m", "stages.embed"], project)  # same settings, other texts: another fitted tfidf
+    scored = run(["python", "-m", "commands.score", "--source", "other.csv"], project, check=False)
+    assert scored.returncode == 2
+    assert "data/embeddings/tfidf.joblib was refitted since models/model.pt was trained" in scored.stderr
+    evaluated = run(["python", "-m", "stages.evaluate"], project, check=False)
+    assert evaluated.returncode == 2 and "was trained on features from another embedder" in evaluated.stderr
+    assert "Traceback" not in scored.stderr + evaluated.stderr
