@@ -16,6 +16,7 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from imbalance_lab.compare import (
@@ -76,6 +77,20 @@ def with_cv_files(records: list[Record]) -> list[Record]:
                 r = attach_cv_file(r, data)
         out.append(r)
     return out
+
+
+def workspace_is_reproduced() -> bool:
+    """True when `dvc status` finds nothing to re-run: the metrics on disk are those of params.yaml as it is."""
+    proc = subprocess.run([sys.executable, "-m", "dvc", "status", "--json"], capture_output=True, text=True)
+    try:
+        return proc.returncode == 0 and json.loads(proc.stdout or "{}") == {}
+    except json.JSONDecodeError:
+        return False
+
+
+def mark_stale(record: Record) -> Record:
+    why = "params or data changed since the last dvc repro (dvc status): its metrics are not for its params"
+    return replace(record, state="stale", error=why) if record.state == "success" else record
 
 
 def experiments_compared(rows) -> int:
@@ -157,6 +172,8 @@ def main(argv: list[str] | None = None) -> int:
             records = with_cv_files(load_records(run_exp_show(args.all_commits, args.rev)))
             if args.rev:  # that commit's experiments: the workspace (whatever params.yaml says now) is not one
                 records = [r for r in records if r.kind != "workspace"]
+            elif not workspace_is_reproduced():
+                records = [mark_stale(r) if r.kind == "workspace" else r for r in records]
         if not any(r.kind == "experiment" for r in records):
             raise UserError(
                 "no experiments to compare (only the workspace and its commit); run `make sweep` or "

@@ -379,3 +379,16 @@ def test_command_never_shrinks_a_report_and_needs_experiments(tmp_path, capsys):
     assert "not overwritten; pass --force" in err and len(err.strip().splitlines()) == 1
     assert (out / "leaderboard.md").read_bytes() == before  # the committed report is untouched
     assert stage.main(["--exp-show-json", str(path), "--out", str(out), "--force"]) == 0
+
+
+def test_an_unreproduced_workspace_is_not_ranked(tmp_path, monkeypatch):
+    data = json.loads(FIXTURE.read_text())
+    workspace = next(node for node in data if node["rev"] == "workspace")
+    workspace["data"]["params"]["params.yaml"]["data"]["train"]["lr"] = 0.5  # edited, not reproduced
+    monkeypatch.setattr(stage, "run_exp_show", lambda all_commits=False, rev=None: data)
+    monkeypatch.setattr(stage, "with_cv_files", lambda records: records)
+    monkeypatch.setattr(stage, "workspace_is_reproduced", lambda: False)
+    out = tmp_path / "reports"
+    assert stage.main(["--out", str(out)]) == 0
+    md = (out / "leaderboard.md").read_text()
+    assert "workspace (stale: params or data changed since the last dvc repro" in md
