@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -114,6 +115,10 @@ def reembed_table(frame: pd.DataFrame, params: EmbedParams, fitted: Any, feature
     return embed_sentence_transformers(texts, params)
 
 
+# what TfidfVectorizer.transform depends on besides the vocabulary and idf (embed_tfidf sets the first two)
+TFIDF_SETTINGS = ("ngram_range", "sublinear_tf", "lowercase", "norm", "smooth_idf", "use_idf", "token_pattern")
+
+
 def fingerprint(description: str, fitted: bytes | None) -> str:
     """Identifies the exact embedder: its description (model name and version, or tfidf settings, or feature
     columns) plus the bytes of what was fitted on the training texts. The model file records it; evaluate,
@@ -127,16 +132,19 @@ def fingerprint(description: str, fitted: bytes | None) -> str:
 
 
 def fitted_bytes(fitted: Any) -> bytes:
-    """joblib (pickle) of the fitted pipeline: load it only from your own data/embeddings (pickle runs code)."""
-    import joblib
-
-    # TfidfVectorizer keeps id(stop_words), a memory address, as a cache key (it recomputes it when missing):
-    # left in, the pickle differs between two identical runs and DVC sees a changed output.
-    for step in getattr(fitted, "named_steps", {}).values():
-        if hasattr(step, "_stop_words_id"):
-            del step._stop_words_id
+    """The fitted TF-IDF -> SVD -> L2 pipeline as plain arrays and JSON in an .npz (loaded with allow_pickle=False):
+    a file a shared DVC remote serves cannot run code when score loads it, as a pickle could."""
+    tfidf, svd = fitted.named_steps["tfidf"], fitted.named_steps["svd"]
+    terms = sorted(tfidf.vocabulary_, key=tfidf.vocabulary_.get)
+    settings = {name: getattr(tfidf, name) for name in TFIDF_SETTINGS}
     buffer = io.BytesIO()
-    joblib.dump(fitted, buffer)
+    np.savez(
+        buffer,
+        terms=np.array(terms, dtype=str),
+        idf=np.asarray(tfidf.idf_, dtype=np.float64),
+        components=np.asarray(svd.components_),
+        settings=np.array(json.dumps(settings, sort_keys=True)),
+    )
     return buffer.getvalue()
 
 
@@ -145,8 +153,22 @@ def save_fitted(path: Path, fitted: Any) -> None:
 
 
 def load_fitted(path: Path) -> Any:
-    import joblib
+    """The pipeline fitted_bytes saved, rebuilt from its arrays: the same transform, no unpickling."""
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import Normalizer
+
+    from imbalance_lab.artifacts import read_npz
 
     if not path.exists():
         raise DataError(f"{path}: not found; the tfidf backend saves it in the embed stage: run dvc repro embed")
-    return joblib.load(path)
+    saved = read_npz(path)
+    settings = json.loads(str(saved["settings"]))
+    settings["ngram_range"] = tuple(settings["ngram_range"])
+    vocabulary = {term: index for index, term in enumerate(saved["terms"].tolist())}
+    tfidf = TfidfVectorizer(vocabulary=vocabulary, **settings)
+    tfidf.idf_ = saved["idf"]
+    svd = TruncatedSVD(n_components=len(saved["components"]))
+    svd.components_ = saved["components"]
+    return Pipeline([("tfidf", tfidf), ("svd", svd), ("l2", Normalizer())])

@@ -8,7 +8,7 @@ LABELS = EMBEDDINGS / "labels.npy"  # int64 class codes
 ROW_IDS = EMBEDDINGS / "row_ids.npy"  # int64 row number in the source file
 TEXT_HASHES = EMBEDDINGS / "text_hashes.npy"  # uint64, to find repeated texts
 EMBED_META = EMBEDDINGS / "meta.json"
-TFIDF_PIPELINE = EMBEDDINGS / "tfidf.joblib"  # tfidf backend only: fitted TF-IDF -> SVD -> L2, reused by score
+TFIDF_PIPELINE = EMBEDDINGS / "tfidf.npz"  # tfidf backend only: fitted TF-IDF -> SVD -> L2, reused by score
 
 SPLIT = Path("data/split")
 SPLIT_INDICES = SPLIT / "indices.npz"  # train / val / test row positions

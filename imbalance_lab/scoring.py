@@ -212,7 +212,7 @@ def embed_new(frame, settings: EmbedParams, feature_columns: list[str], meta: di
         trained_on = meta["embedding"].get("embedder") or meta["embedding"]["model"]
         if (embedded_meta.get("embedder") or embedded_meta["model"]) != trained_on:
             raise DataError(
-                f"data/embeddings/tfidf.joblib was refitted since {paths.MODEL} was trained (another embedder): "
+                f"data/embeddings/tfidf.npz was refitted since {paths.MODEL} was trained (another embedder): "
                 "run dvc repro so the model is trained on it, or restore the embeddings it was trained with "
                 "(dvc checkout)"
             )

@@ -171,7 +171,7 @@ def test_score_and_evaluate_refuse_features_from_another_embedder(ages, tmp_path
     run(["python", "-m", "stages.embed"], project)  # same settings, other texts: another fitted tfidf
     scored = run(["python", "-m", "commands.score", "--source", "other.csv"], project, check=False)
     assert scored.returncode == 2
-    assert "data/embeddings/tfidf.joblib was refitted since models/model.pt was trained" in scored.stderr
+    assert "data/embeddings/tfidf.npz was refitted since models/model.pt was trained" in scored.stderr
     evaluated = run(["python", "-m", "stages.evaluate"], project, check=False)
     assert evaluated.returncode == 2 and "was trained on features from another embedder" in evaluated.stderr
     assert "Traceback" not in scored.stderr + evaluated.stderr

@@ -112,8 +112,8 @@ def test_tfidf_pipeline_is_persisted_and_reapplied_without_refitting(tmp_path):
     train = make_texts({"weather": 60, "sports": 30}, seed=0)
     settings = EmbedParams(backend="tfidf", dim=16)
     embedded = embed_table(train, settings)
-    save_fitted(tmp_path / "tfidf.joblib", embedded.fitted)
-    fitted = load_fitted(tmp_path / "tfidf.joblib")
+    save_fitted(tmp_path / "tfidf.npz", embedded.fitted)
+    fitted = load_fitted(tmp_path / "tfidf.npz")
     again = reembed_table(train, settings, fitted, [])
     np.testing.assert_allclose(again.features, embedded.features, atol=1e-6)  # same function on training rows
     new = make_texts({"weather": 5, "finance": 5}, seed=9)  # new rows, some unseen words
