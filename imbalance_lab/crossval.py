@@ -42,19 +42,25 @@ def rows_needed(folds: int) -> int:
 
 
 def check_folds(y: np.ndarray, classes: list[str], folds: int) -> None:
+    """Every class needs a row in each held-out fold and 2 in each training fold; all offenders in one line."""
     counts = np.bincount(y, minlength=len(classes))
     need = rows_needed(folds)
-    for code, count in enumerate(counts):
-        if count < need:
-            most = max((k for k in range(2, count + 1) if rows_needed(k) <= count), default=None)
-            if most is None:
-                lower = "cross-validation needs more rows of it"
-            else:
-                lower = f"lower cv.folds to at most {most}" if folds > most else f"use cv.folds={most}"
-            raise DataError(
-                f"class '{classes[code]}' has {count} rows in train+val; cv.folds={folds} needs at least {need} "
-                f"(one per held-out fold, 2 left to train on): {lower} or add rows"
-            )
+    short = [code for code, count in enumerate(counts) if count < need]
+    if not short:
+        return
+    smallest = int(counts[short].min())
+    most = max((k for k in range(2, smallest + 1) if rows_needed(k) <= smallest), default=None)
+    if most is None:
+        fix = "cross-validation needs more rows of them: add rows, or merge or drop these classes"
+    else:
+        fix = f"lower cv.folds to at most {most}" if folds > most else f"use cv.folds={most}"
+        fix += ", or add rows"
+    listed = ", ".join(f"'{classes[code]}' ({counts[code]})" for code in short[:20])
+    more = f" and {len(short) - 20} more" if len(short) > 20 else ""
+    raise DataError(
+        f"{len(short)} class(es) have fewer than {need} rows in train+val, which cv.folds={folds} needs (one per "
+        f"held-out fold, 2 left to train on): {listed}{more}; {fix}"
+    )
 
 
 def _disjoint_or_fail(fold: int, held_idx: np.ndarray, *fitting: np.ndarray) -> None:
@@ -81,7 +87,13 @@ def cross_validate(X: np.ndarray, y: np.ndarray, classes: list[str], params: Par
         try:
             fit_idx, stop_idx = stratified_holdout(fit_idx, y[fit_idx], inner_val, params.seed + fold)
         except ValueError as exc:  # too few rows for a stratified early-stopping carve-out
-            raise DataError(f"cv fold {fold + 1}/{folds}: {' '.join(str(exc).split())}; lower cv.folds") from None
+            if "cannot hold all" in str(exc):  # more classes than carve-out rows: fewer folds cannot help
+                fix = (
+                    "raise split.val_size (the share each training fold keeps for early stopping) or merge rare classes"
+                )
+            else:
+                fix = "lower cv.folds or add rows of the smallest class"
+            raise DataError(f"cv fold {fold + 1}/{folds}: early-stopping carve-out: {exc}; {fix}") from None
         _disjoint_or_fail(fold, held_idx, fit_idx, stop_idx)
         counts = np.bincount(y[fit_idx], minlength=K)
         try:

@@ -182,8 +182,8 @@ CASES = [
         "class too small for cv.folds",
         "cross-validate",
         params(cv={"folds": 30}),
-        "class 'finance' has 19 rows in train+val; cv.folds=30 needs at least 30 (one per held-out fold, 2 left to "
-        "train on): lower cv.folds to at most 19 or add rows",
+        "1 class(es) have fewer than 30 rows in train+val, which cv.folds=30 needs (one per held-out fold, 2 left to "
+        "train on): 'finance' (19); lower cv.folds to at most 19, or add rows",
     ),
     Case(
         "model label order differs from the data",

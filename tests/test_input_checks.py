@@ -68,7 +68,7 @@ def test_fold_check_names_the_class_its_count_and_a_fold_count_that_works():
     y = np.repeat([0, 1], [50, 7])
     with pytest.raises(
         DataError,
-        match=r"class 'rare' has 7 rows in train\+val; cv.folds=10 needs at least 10 .* "
+        match=r"1 class\(es\) have fewer than 10 rows in train\+val, which cv.folds=10 needs .*'rare' \(7\); "
         r"lower cv.folds to at most 7",
     ):
         check_folds(y, ["common", "rare"], 10)
@@ -77,6 +77,18 @@ def test_fold_check_names_the_class_its_count_and_a_fold_count_that_works():
     with pytest.raises(DataError, match="use cv.folds=3"):
         check_folds(np.repeat([0, 1], [50, 3]), ["common", "rare"], 2)
     assert [rows_needed(k) for k in (2, 3, 5)] == [4, 3, 5]
+
+
+def test_fold_check_lists_every_short_class_in_one_line():
+    y = np.concatenate([np.zeros(100, dtype=int), np.repeat(np.arange(1, 31), 3)])  # 30 classes of 3 rows
+    names = ["big", *(f"c{i}" for i in range(1, 31))]
+    with pytest.raises(
+        DataError,
+        match=r"30 class\(es\) have fewer than 5 rows .*'c1' \(3\), 'c2' \(3\).* and 10 more; "
+        r"use cv.folds=3, or add rows",
+    ) as err:
+        check_folds(y, names, 5)
+    assert "\n" not in str(err.value)
 
 
 def test_resampler_failure_inside_a_fold_names_the_fold(monkeypatch):
