@@ -188,3 +188,18 @@ def test_balanced_rows_must_come_from_the_training_split():
         check_balanced_rows(
             np.concatenate([X_balanced, X_val[:2]]), np.r_[synthetic, False, False], X_train, "train.npz"
         )
+
+
+def test_many_classes_are_told_to_raise_the_early_stopping_share_not_to_lower_folds():
+    from dataclasses import replace
+
+    from imbalance_lab import crossval
+    from imbalance_lab.config import PARAMS_FILE, load_params
+    from tests.helpers import ROOT
+
+    base = load_params(ROOT / PARAMS_FILE)
+    params = replace(base, cv=replace(base.cv, folds=2))
+    y = np.repeat(np.arange(30), 6)  # 30 classes: a fold's early-stopping share (12.5%) holds 11 rows
+    X = np.random.default_rng(0).normal(size=(len(y), 4)).astype(np.float32)
+    with pytest.raises(DataError, match=r"cannot hold all 30 classes; raise split.val_size .* or merge rare classes"):
+        crossval.cross_validate(X, y, [f"c{i}" for i in range(30)], params)
