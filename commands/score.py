@@ -17,7 +17,7 @@ import sys
 import numpy as np
 
 from imbalance_lab import paths
-from imbalance_lab.artifacts import by_class, write_csv, write_json
+from imbalance_lab.artifacts import by_class, write_csv, write_json, write_metrics
 from imbalance_lab.config import load_params
 from imbalance_lab.metrics import classification_metrics, softmax
 from imbalance_lab.modelfile import check_compatible, ensemble_logits, load_model
@@ -147,7 +147,7 @@ def main(args: argparse.Namespace) -> None:
             "labels": headline(y, oracle, classes, ordinal),
         }
     write_test_plots(paths.SCORE_PLOTS, y, logits + biases, classes, curves=False)
-    write_json(paths.SCORE_METRICS, report)
+    write_metrics(paths.SCORE_METRICS, report)
     log(
         STAGE,
         f"macro-F1 {before['macro_f1']:.4f} (argmax) -> {after['macro_f1']:.4f} (tuned thresholds); "

@@ -3,7 +3,7 @@
 import numpy as np
 
 from imbalance_lab import paths
-from imbalance_lab.artifacts import write_json, write_npz
+from imbalance_lab.artifacts import write_metrics, write_npz
 from imbalance_lab.config import load_params
 from imbalance_lab.crossval import cross_validate, summarize_cv
 from imbalance_lab.guards import check_oof_coverage
@@ -29,7 +29,7 @@ def main() -> None:
     summary["ensemble_size"] = params.train.ensemble_size  # members trained per fold
     check_oof_coverage(rows, result.fold_of_row, ws.split.train, ws.split.val, ws.split.test)
     write_npz(paths.OOF, rows=rows, logits=result.oof_logits, fold=result.fold_of_row)
-    write_json(paths.CV_METRICS, summary)
+    write_metrics(paths.CV_METRICS, summary)
     log(
         STAGE,
         f"macro-F1 {summary['macro_f1_mean']:.4f} ± {summary['macro_f1_std']:.4f} over folds; "

@@ -1,7 +1,7 @@
 """Stage evaluate: the trained model on the test split at its natural class distribution."""
 
 from imbalance_lab import paths
-from imbalance_lab.artifacts import write_json
+from imbalance_lab.artifacts import write_metrics
 from imbalance_lab.config import load_params
 from imbalance_lab.modelfile import check_compatible, ensemble_logits, load_model
 from imbalance_lab.reporting import test_report, write_test_plots
@@ -20,7 +20,7 @@ def main() -> None:
     logits = ensemble_logits(members, X_test)
     report = test_report(y_test, logits, ws.classes, ordinal=params.data.ordinal, seed=params.seed)
     write_test_plots(paths.TEST_PLOTS, y_test, logits, ws.classes)
-    write_json(paths.TEST_METRICS, report)
+    write_metrics(paths.TEST_METRICS, report)
     log(
         STAGE,
         f"test macro-F1 {report['macro_f1']:.4f}, balanced accuracy {report['balanced_accuracy']:.4f}, "

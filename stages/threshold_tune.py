@@ -8,7 +8,7 @@ import hashlib
 import numpy as np
 
 from imbalance_lab import paths
-from imbalance_lab.artifacts import read_npz, write_json
+from imbalance_lab.artifacts import read_npz, write_json, write_metrics
 from imbalance_lab.config import FIT_ON, load_params
 from imbalance_lab.guards import check_oof_coverage
 from imbalance_lab.modelfile import check_compatible, ensemble_logits, load_model
@@ -89,7 +89,7 @@ def main() -> None:
         predictions = (test_logits + chosen.biases).argmax(1)
         report = positive_class_report(y_test, predictions, positive, seed=params.seed)
         binary = {**decision, "target": settings.target, "test": report}
-    write_json(
+    write_metrics(
         paths.THRESHOLD_METRICS,
         {
             "method": settings.method,

@@ -4,7 +4,7 @@ import numpy as np
 from tqdm import tqdm
 
 from imbalance_lab import paths
-from imbalance_lab.artifacts import by_class, read_npz, write_csv, write_json
+from imbalance_lab.artifacts import by_class, read_npz, write_csv, write_metrics
 from imbalance_lab.config import load_params
 from imbalance_lab.guards import check_balanced_rows
 from imbalance_lab.modelfile import save_model
@@ -70,7 +70,7 @@ def main() -> None:
     weights = results[0].class_weights
     write_csv(paths.TRAIN_CURVES, results[0].history)
     save_model(paths.MODEL, members, meta)
-    write_json(
+    write_metrics(
         paths.TRAIN_METRICS,
         {
             "seed": params.seed,
