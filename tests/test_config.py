@@ -121,3 +121,15 @@ def test_check_command_is_one_line_before_dvc_reads_params(tmp_path, monkeypatch
         assert err.startswith("error: check: ") and message in err and err.count("\n") == 1
     (tmp_path / "params.yaml").write_text("seed: 0\ndata:\n  source: x.csv\n")
     assert check.main() == 0 and capsys.readouterr().out == "params.yaml: OK\n"
+
+
+def test_sampling_strategy_takes_what_the_readme_documents():
+    for value, parsed in [("auto", "auto"), (0.5, 0.5), (1, 1.0), ({"fraud": 300, 7: 20}, {"fraud": 300, "7": 20})]:
+        assert parse_params(with_value("balance", "sampling_strategy", value)).balance.sampling_strategy == parsed
+    for value, message in [
+        (1.5, r"ratio 1.5 is out of range; allowed \(0.0, 1.0\]"),
+        ({"fraud": 0}, "target for class 'fraud' must be an integer >= 1"),
+        ("minority", "use auto, a ratio like 0.5"),
+    ]:
+        with pytest.raises(ConfigError, match=message):
+            parse_params(with_value("balance", "sampling_strategy", value))
