@@ -17,7 +17,7 @@ import sys
 import numpy as np
 
 from imbalance_lab import paths
-from imbalance_lab.artifacts import by_class, write_csv, write_json, write_metrics
+from imbalance_lab.artifacts import REPORT_DECIMALS, by_class, write_csv, write_json, write_metrics
 from imbalance_lab.config import load_params
 from imbalance_lab.metrics import classification_metrics, softmax
 from imbalance_lab.modelfile import check_compatible, ensemble_logits, load_model
@@ -113,7 +113,8 @@ def main(args: argparse.Namespace) -> None:
         for warning in warnings:
             log(STAGE, f"warning: {warning}")
         corrected = reweight_posteriors(proba, src_prior, em_prior)
-    write_csv(paths.SCORE_PREDICTIONS, prediction_rows(rows.frame.index, classes, predicted, proba, y, corrected))
+    predictions = prediction_rows(rows.frame.index, classes, predicted, proba, y, corrected)
+    write_csv(paths.SCORE_PREDICTIONS, predictions, decimals=REPORT_DECIMALS)
     write_json(paths.SCORE_SHIFT, shift)
     log(STAGE, f"class shares: training {shift['training_split']}")
     log(STAGE, f"              EM estimate for the new file {shift['em_estimate']} (TV {shift['tv_em_vs_training']})")

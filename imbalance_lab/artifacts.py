@@ -132,9 +132,12 @@ def safe_cell(value: Any) -> Any:
     return value
 
 
-def write_csv(path: str | Path, rows: list[dict[str, Any]]) -> None:
-    """Rows of a DVC plot or report. Floats at PLOT_DECIMALS, so reruns (on any CPU) give byte-identical files;
-    text cells are formula-safe (safe_cell)."""
+REPORT_DECIMALS = 6  # CSV reports for people and tools (score's predictions), not committed plot data
+
+
+def write_csv(path: str | Path, rows: list[dict[str, Any]], decimals: int = PLOT_DECIMALS) -> None:
+    """Rows of a DVC plot (floats at PLOT_DECIMALS, so reruns on any CPU give byte-identical files) or of a report
+    (pass decimals=REPORT_DECIMALS); text cells are formula-safe (safe_cell)."""
     buffer = io.StringIO()
     columns = list(rows[0]) if rows else []
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
