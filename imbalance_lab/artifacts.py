@@ -143,9 +143,7 @@ def write_csv(path: str | Path, rows: list[dict[str, Any]], decimals: int = PLOT
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow(
-            {k: _rounded(v, PLOT_DECIMALS) if isinstance(v, float) else safe_cell(v) for k, v in row.items()}
-        )
+        writer.writerow({k: _rounded(v, decimals) if isinstance(v, float) else safe_cell(v) for k, v in row.items()})
     _atomic_write_bytes(path, buffer.getvalue().encode())
 
 
