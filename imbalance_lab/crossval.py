@@ -14,7 +14,7 @@ from imbalance_lab.config import Params
 from imbalance_lab.errors import DataError
 from imbalance_lab.metrics import confusion_counts, decisions_metrics, macro_f1_from_confusion
 from imbalance_lab.modelfile import mean_probability_logits
-from imbalance_lab.splitting import stratified_folds, stratified_holdout
+from imbalance_lab.splitting import check_folds, stratified_folds, stratified_holdout
 from imbalance_lab.strategies.resampling import resample
 from imbalance_lab.training import member_seed, predict_logits, train_mlp
 
@@ -30,37 +30,6 @@ class CvResult:
     pooled_confusion: np.ndarray
     n_train: int  # rows used to fit per fold (before resampling), for the Nadeau-Bengio correction
     n_test: int
-
-
-def rows_needed(folds: int) -> int:
-    """Fewest rows a class needs: one in every held-out fold, and at least 2 left in every training fold
-    (early stopping carves its rows out of the training fold, stratified, so each class needs 2 there)."""
-    n = folds
-    while n - -(-n // folds) < 2:  # n minus the largest held-out share ceil(n / folds)
-        n += 1
-    return n
-
-
-def check_folds(y: np.ndarray, classes: list[str], folds: int) -> None:
-    """Every class needs a row in each held-out fold and 2 in each training fold; all offenders in one line."""
-    counts = np.bincount(y, minlength=len(classes))
-    need = rows_needed(folds)
-    short = [code for code, count in enumerate(counts) if count < need]
-    if not short:
-        return
-    smallest = int(counts[short].min())
-    most = max((k for k in range(2, smallest + 1) if rows_needed(k) <= smallest), default=None)
-    if most is None:
-        fix = "cross-validation needs more rows of them: add rows, or merge or drop these classes"
-    else:
-        fix = f"lower cv.folds to at most {most}" if folds > most else f"use cv.folds={most}"
-        fix += ", or add rows"
-    listed = ", ".join(f"'{classes[code]}' ({counts[code]})" for code in short[:20])
-    more = f" and {len(short) - 20} more" if len(short) > 20 else ""
-    raise DataError(
-        f"{len(short)} class(es) have fewer than {need} rows in train+val, which cv.folds={folds} needs (one per "
-        f"held-out fold, 2 left to train on): {listed}{more}; {fix}"
-    )
 
 
 def _disjoint_or_fail(fold: int, held_idx: np.ndarray, *fitting: np.ndarray) -> None:

@@ -17,16 +17,62 @@ class Split:
 
 
 def check_class_sizes(y: np.ndarray, classes: list[str], test_size: float, val_size: float) -> None:
-    """Every class needs at least one row in each split (stratification rounds small classes away)."""
+    """Every class needs at least one row in each split (stratification rounds small classes away); every class
+    that is too small is named, in one line."""
     counts = np.bincount(y, minlength=len(classes))
     smallest = min(test_size, val_size, 1 - test_size - val_size)
-    for code, count in enumerate(counts):
-        if count * smallest < 1 or count < 3:
-            need = int(np.ceil(max(3, 1 / smallest)))
-            raise DataError(
-                f"class '{classes[code]}' has {count} rows; it needs at least {need} to appear in train, val and "
-                f"test with split.test_size={test_size}, split.val_size={val_size}: add rows, merge or drop the class"
-            )
+    need = int(np.ceil(max(3, 1 / smallest)))
+    short = [code for code, count in enumerate(counts) if count * smallest < 1 or count < 3]
+    sizes = f"split.test_size={test_size}, split.val_size={val_size}"
+    if len(short) == 1:
+        code = short[0]
+        raise DataError(
+            f"class '{classes[code]}' has {counts[code]} rows; it needs at least {need} to appear in train, val and "
+            f"test with {sizes}: add rows, merge or drop the class"
+        )
+    if short:
+        listed = ", ".join(f"'{classes[code]}' ({counts[code]})" for code in short[:20])
+        more = f" and {len(short) - 20} more" if len(short) > 20 else ""
+        raise DataError(
+            f"{len(short)} classes are too small to appear in train, val and test (each needs at least {need} rows "
+            f"with {sizes}): {listed}{more}; add rows, merge or drop them"
+        )
+
+
+def rows_needed(folds: int) -> int:
+    """Fewest rows a class needs: one in every held-out fold, and at least 2 left in every training fold
+    (early stopping carves its rows out of the training fold, stratified, so each class needs 2 there)."""
+    n = folds
+    while n - -(-n // folds) < 2:  # n minus the largest held-out share ceil(n / folds)
+        n += 1
+    return n
+
+
+def check_folds(y: np.ndarray, classes: list[str], folds: int) -> None:
+    """Every class needs a row in each held-out fold and 2 in each training fold; all offenders in one line."""
+    counts = np.bincount(y, minlength=len(classes))
+    check_fold_counts(counts, classes, folds)
+
+
+def check_fold_counts(counts: np.ndarray, classes: list[str], folds: int, estimated: bool = False) -> None:
+    need = rows_needed(folds)
+    short = [code for code, count in enumerate(counts) if count < need]
+    if not short:
+        return
+    smallest = int(counts[short].min())
+    most = max((k for k in range(2, smallest + 1) if rows_needed(k) <= smallest), default=None)
+    if most is None:
+        fix = "cross-validation needs more rows of them: add rows, or merge or drop these classes"
+    else:
+        fix = f"lower cv.folds to at most {most}" if folds > most else f"use cv.folds={most}"
+        fix += ", or add rows"
+    listed = ", ".join(f"'{classes[code]}' ({counts[code]})" for code in short[:20])
+    more = f" and {len(short) - 20} more" if len(short) > 20 else ""
+    where = "in train+val (at most, before the split)" if estimated else "in train+val"
+    raise DataError(
+        f"{len(short)} class(es) have fewer than {need} rows {where}, which cv.folds={folds} needs (one per "
+        f"held-out fold, 2 left to train on): {listed}{more}; {fix}"
+    )
 
 
 def stratified_holdout(positions: np.ndarray, y: np.ndarray, test_size: float, seed: int):

@@ -9,6 +9,7 @@ from imbalance_lab.artifacts import by_class, write_bytes, write_json, write_npy
 from imbalance_lab.config import load_params
 from imbalance_lab.datasets import check_distinct_rows, encode_labels, is_number, load_table
 from imbalance_lab.embedding import embed_table, fingerprint, fitted_bytes
+from imbalance_lab.splitting import check_class_sizes, check_fold_counts
 from imbalance_lab.stage import log, run_stage
 
 STAGE = "embed"
@@ -23,6 +24,14 @@ def text_hashes(values) -> np.ndarray:
     return np.fromiter((int.from_bytes(d, "little") for d in digests), dtype=np.uint64, count=len(values))
 
 
+def check_counts_before_embedding(labels: np.ndarray, classes: list[str], params) -> None:
+    """Label-only checks that split and cross-validate repeat: failing here costs seconds, not an embedding pass.
+    Train+val counts are bounded from above, so this never refuses what cross-validate would accept."""
+    check_class_sizes(labels, classes, params.split.test_size, params.split.val_size)
+    counts = np.bincount(labels, minlength=len(classes))
+    check_fold_counts(counts - np.floor(counts * params.split.test_size).astype(int), classes, params.cv.folds, True)
+
+
 def main() -> None:
     params = load_params()
     needs_text = params.embed.backend != "features"
@@ -31,6 +40,7 @@ def main() -> None:
         log(STAGE, note)
     frame = table.frame
     labels, classes = encode_labels(frame["label"], params.data.label_order)
+    check_counts_before_embedding(labels, classes, params)
     log(STAGE, f"{len(frame)} rows, {len(classes)} classes; embedding with {params.embed.backend}")
     if params.data.ordinal and not params.data.label_order and not all(is_number(c) for c in classes):
         log(STAGE, f"warning: data.ordinal with alphabetical class order {classes}; set data.label_order if wrong")

@@ -12,11 +12,11 @@ import yaml
 
 from imbalance_lab import artifacts
 from imbalance_lab.config import PARAMS_FILE, load_params, parse_params
-from imbalance_lab.crossval import check_folds, rows_needed
 from imbalance_lab.datasets import check_distinct_rows, read_user_table
 from imbalance_lab.errors import ConfigError, DataError
 from imbalance_lab.guards import check_balanced_rows
 from imbalance_lab.modelfile import check_compatible, load_model
+from imbalance_lab.splitting import check_folds, rows_needed
 from imbalance_lab.stage import EXIT_INTERRUPTED, EXIT_USER_ERROR, declared_outputs, run_stage
 from tests.helpers import ROOT
 

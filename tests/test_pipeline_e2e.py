@@ -3,6 +3,7 @@
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from tests.helpers import run
@@ -57,3 +58,19 @@ def test_repro_then_smote_experiment(text_project):
     assert "smote" in json.dumps(shown)
     diff = run(["dvc", "metrics", "diff", "main", "--md"], text_project)
     assert "macro_f1" in diff.stdout
+
+
+def test_label_counts_are_checked_before_embedding(tmp_path):
+    """A file whose small classes cannot be split fails in seconds at embed, naming every such class."""
+    from tests.helpers import copy_project, run, set_params
+
+    project = copy_project(tmp_path / "project")
+    rows = [("big", f"plenty of text number {i}") for i in range(120)]
+    rows += [(f"tiny{k}", f"rare text {k} {i}") for k in range(3) for i in range(2 + k)]
+    pd.DataFrame(rows, columns=["label", "text"]).to_csv(project / "small.csv", index=False)
+    set_params(project, data={"source": "small.csv"}, embed={"backend": "tfidf", "dim": 8})
+    result = run(["python", "-m", "stages.embed"], project, check=False)
+    assert result.returncode == 2
+    assert "error: embed: 3 classes are too small to appear in train, val and test" in result.stderr
+    assert "'tiny0' (2), 'tiny1' (3), 'tiny2' (4)" in result.stderr
+    assert "embedding with" not in result.stderr  # refused before any embedding work
