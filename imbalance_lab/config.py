@@ -59,9 +59,9 @@ def _positive_ints(key: str, value: Any) -> tuple[int, ...]:
 
 
 def _distinct_names(key: str, value: Any) -> tuple[str, ...]:
-    names = tuple(str(v) for v in (value or ()))
     if not isinstance(value, (list, tuple)) and value is not None:
         raise ConfigError(f"{key}: expected a list of class names, got {value!r}")
+    names = tuple(str(v) for v in (value or ()))
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
         raise ConfigError(f"{key}: {', '.join(map(repr, repeated))} listed more than once; list each class once")

@@ -16,6 +16,16 @@ class Split:
     test: np.ndarray
 
 
+NAMED_AT_MOST = 20  # classes a one-line error names before it only counts the rest
+
+
+def named_counts(classes: list[str], counts: np.ndarray, codes: list[int]) -> str:
+    """ "'a' (2), 'b' (3) and 4 more": the classes of an error message with their row counts."""
+    listed = ", ".join(f"'{classes[code]}' ({counts[code]})" for code in codes[:NAMED_AT_MOST])
+    more = len(codes) - NAMED_AT_MOST
+    return listed + (f" and {more} more" if more > 0 else "")
+
+
 def check_class_sizes(y: np.ndarray, classes: list[str], test_size: float, val_size: float) -> None:
     """Every class needs at least one row in each split (stratification rounds small classes away); every class
     that is too small is named, in one line."""
@@ -31,11 +41,9 @@ def check_class_sizes(y: np.ndarray, classes: list[str], test_size: float, val_s
             f"test with {sizes}: add rows, merge or drop the class"
         )
     if short:
-        listed = ", ".join(f"'{classes[code]}' ({counts[code]})" for code in short[:20])
-        more = f" and {len(short) - 20} more" if len(short) > 20 else ""
         raise DataError(
             f"{len(short)} classes are too small to appear in train, val and test (each needs at least {need} rows "
-            f"with {sizes}): {listed}{more}; add rows, merge or drop them"
+            f"with {sizes}): {named_counts(classes, counts, short)}; add rows, merge or drop them"
         )
 
 
@@ -66,12 +74,10 @@ def check_fold_counts(counts: np.ndarray, classes: list[str], folds: int, estima
     else:
         fix = f"lower cv.folds to at most {most}" if folds > most else f"use cv.folds={most}"
         fix += ", or add rows"
-    listed = ", ".join(f"'{classes[code]}' ({counts[code]})" for code in short[:20])
-    more = f" and {len(short) - 20} more" if len(short) > 20 else ""
     where = "in train+val (at most, before the split)" if estimated else "in train+val"
     raise DataError(
         f"{len(short)} class(es) have fewer than {need} rows {where}, which cv.folds={folds} needs (one per "
-        f"held-out fold, 2 left to train on): {listed}{more}; {fix}"
+        f"held-out fold, 2 left to train on): {named_counts(classes, counts, short)}; {fix}"
     )
 
 

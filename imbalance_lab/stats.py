@@ -135,13 +135,8 @@ def rope_probabilities(diffs: Sequence[float], rope: float, *, rho: float = 0.0)
     j = int(x.size)
     if j < 2:
         return {"p_worse": math.nan, "p_equivalent": math.nan, "p_better": math.nan, "n": j, "rho": rho}
-    mean = float(x.mean())
     scale = math.sqrt((1.0 / j + rho / (1.0 - rho)) * float(x.var(ddof=1)))
-    if scale <= _ZERO:
-        worse, better = float(mean < -rope), float(mean > rope)
-    else:
-        posterior = stats.t(j - 1, loc=mean, scale=scale)
-        worse, better = float(posterior.cdf(-rope)), float(posterior.sf(rope))
+    worse, better = _outside_rope(float(x.mean()), scale, j - 1, rope)
     return {"p_worse": worse, "p_equivalent": max(0.0, 1.0 - worse - better), "p_better": better, "n": j, "rho": rho}
 
 
@@ -165,11 +160,15 @@ def seeds_needed(diffs: Sequence[float], rope: float, decision_probability: floa
         return None
     mean, sd = float(x.mean()), float(x.std(ddof=1))
     for n in range(int(x.size), MAX_SEEDS_PROJECTED + 1):
-        scale = sd / math.sqrt(n)
-        if scale <= _ZERO:
-            return n
-        posterior = stats.t(n - 1, loc=mean, scale=scale)
-        worse, better = posterior.cdf(-rope), posterior.sf(rope)
+        worse, better = _outside_rope(mean, sd / math.sqrt(n), n - 1, rope)
         if max(worse, better, 1.0 - worse - better) >= decision_probability:
             return n
     return None
+
+
+def _outside_rope(mean: float, scale: float, df: int, rope: float) -> tuple[float, float]:
+    """(P below -rope, P above +rope) under a Student t posterior; zero scale puts all mass on the mean."""
+    if scale <= _ZERO:
+        return float(mean < -rope), float(mean > rope)
+    posterior = stats.t(df, loc=mean, scale=scale)
+    return float(posterior.cdf(-rope)), float(posterior.sf(rope))

@@ -151,6 +151,7 @@ def _paired(vals: dict, ref: dict, lower: bool, rope: float, decide: float) -> d
         "n_paired": len(seeds),
         "seeds": seeds,
         "mean_diff": d["mean"],
+        "diff_std": d["std"],
         "diff_ci_low": d["ci_low"],
         "diff_ci_high": d["ci_high"],
         "test": t["test"],

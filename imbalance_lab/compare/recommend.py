@@ -54,12 +54,11 @@ def _trade_offs(lb: Leaderboard, rows: list[Row], baseline: Row) -> list[str]:
 def detectable_difference(lb: Leaderboard) -> float | None:
     """About how much better than the baseline a fix must truly be for this sweep to call it better: ROPE plus
     the one-sided 95% t margin of a mean of n paired differences at the median spread observed."""
-    spreads = []
-    for row in lb.rows:
-        c = row.vs_baseline
-        if c and not row.partial and c["n_paired"] >= 2 and not math.isnan(c["diff_ci_high"]):
-            half = c["diff_ci_high"] - c["mean_diff"]
-            spreads.append(half * math.sqrt(c["n_paired"]) / sps.t.ppf(0.975, c["n_paired"] - 1))
+    spreads = [
+        row.vs_baseline["diff_std"]
+        for row in lb.rows
+        if row.vs_baseline and not row.partial and not math.isnan(row.vs_baseline["diff_std"])
+    ]
     n = lb.full_seeds
     if not spreads or n < 2:
         return None
