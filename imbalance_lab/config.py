@@ -126,6 +126,7 @@ class EmbedParams:
     batch_size: int = bounded(64, 1)
     dim: int = bounded(256, 2)  # tfidf: TruncatedSVD components
     max_features: int = bounded(20000, 2)  # tfidf vocabulary size
+    max_seq_length: int = bounded(0, 0)  # sentence-transformers: tokens read per text (0 = the model's own limit)
 
 
 @dataclass(frozen=True)

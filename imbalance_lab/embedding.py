@@ -5,7 +5,8 @@ from __future__ import annotations
 import io
 import json
 import os
-from dataclasses import dataclass
+import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ import pandas as pd
 
 from imbalance_lab.artifacts import write_bytes
 from imbalance_lab.config import PACKAGED_MODEL, EmbedParams
+from imbalance_lab.embed_cache import VectorStore, text_digests
 from imbalance_lab.errors import DataError
 
 PACKAGED_ALIASES = (PACKAGED_MODEL, f"sentence-transformers/{PACKAGED_MODEL}")
@@ -56,12 +58,98 @@ class Embedding:
     features: np.ndarray  # float32 (n, d)
     description: str  # how it was made (model name and version, or tfidf settings)
     fitted: Any = None  # tfidf: the fitted TF-IDF -> SVD -> L2 pipeline, re-applied to new texts by score
+    stats: dict = field(default_factory=dict)  # sentence-transformers: cache hits, truncated texts
+
+
+def model_settings(params: EmbedParams) -> tuple[str, dict]:
+    """What a sentence vector depends on (batch size only moves float noise): the cache key, known before loading."""
+    target, description = resolve_model(params.model)
+    settings = {"model": description, "max_seq_length": params.max_seq_length or default_length(target)}
+    if name_is_folder(params.model, target):  # its files: retrained weights under the same path are not mixed up
+        files = sorted(p for p in Path(target).rglob("*") if p.is_file())
+        settings["files"] = [[str(p.relative_to(target)), p.stat().st_size, p.stat().st_mtime_ns] for p in files]
+    return description, settings
+
+
+def name_is_folder(name: str, target: str) -> bool:
+    return name not in PACKAGED_ALIASES and Path(target).is_dir()
+
+
+def default_length(target: str) -> int | None:
+    """The model's own token limit, from its sentence-transformers config (None when not a local folder)."""
+    config = Path(target) / "sentence_bert_config.json"
+    try:
+        return int(json.loads(config.read_text())["max_seq_length"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def encode_texts(model, texts: list[str], batch_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Vectors and token counts (before the model's cut), with a progress bar in texts/s and an ETA.
+
+    Each batch holds texts of one token length, so nothing is padded: then a text's vector does not depend on the
+    other texts in its batch (measured: bit-identical for batches of 2-64; a batch of one takes another kernel
+    path, so a lone text is sent twice). A file's vectors are then the same whichever texts came from the cache.
+    No padding is also faster on CPU (TREC-6: 3.3 s instead of 4.2 s for 1,500 texts)."""
+    from tqdm import tqdm
+
+    ids = model.tokenizer(texts, add_special_tokens=True, truncation=False, verbose=False)["input_ids"]
+    tokens = np.array([len(i) for i in ids], dtype=np.int64)
+    lengths = np.minimum(tokens, model.max_seq_length)
+    order = np.lexsort((np.arange(len(texts)), lengths))
+    vectors = None
+    with tqdm(total=len(texts), unit="text", desc="embed", mininterval=2.0, file=sys.stderr) as bar:
+        for length in np.unique(lengths):
+            members = order[lengths[order] == length]
+            for start in range(0, len(members), batch_size):
+                batch = members[start : start + batch_size]
+                part = [texts[i] for i in batch] * (2 if len(batch) == 1 else 1)
+                encoded = model.encode(part, batch_size=len(part), show_progress_bar=False, convert_to_numpy=True)
+                if vectors is None:
+                    vectors = np.zeros((len(texts), encoded.shape[1]), dtype=np.float32)
+                vectors[batch] = encoded[: len(batch)]
+                bar.update(len(batch))
+    return vectors, tokens
+
+
+def load_with_length(params: EmbedParams):
+    model, _ = load_sentence_model(params.model)
+    limit = model.max_seq_length
+    positions = getattr(getattr(model[0], "auto_model", None), "config", None)
+    positions = getattr(positions, "max_position_embeddings", None)
+    if params.max_seq_length:
+        if positions and params.max_seq_length > positions:
+            raise DataError(
+                f"embed.max_seq_length: {params.max_seq_length} is more than {params.model} can read ({positions} "
+                f"tokens); use at most {positions}, or 0 for the model's default ({limit})"
+            )
+        model.max_seq_length = params.max_seq_length
+    return model
 
 
 def embed_sentence_transformers(texts: list[str], params: EmbedParams) -> Embedding:
-    model, description = load_sentence_model(params.model)
-    vectors = model.encode(texts, batch_size=params.batch_size, show_progress_bar=True, convert_to_numpy=True)
-    return Embedding(np.asarray(vectors, dtype=np.float32), description)
+    """Texts already in the embedding cache are read from it; only the others load the model and are encoded."""
+    description, settings = model_settings(params)
+    if params.max_seq_length:  # part of what made the vectors: score and the model file's fingerprint see it
+        description += f", max_seq_length={params.max_seq_length}"
+    store = VectorStore.open(settings)
+    digests = text_digests(texts)
+    new = store.missing(digests)
+    limit = settings["max_seq_length"]
+    if len(new):
+        model = load_with_length(params)
+        limit = model.max_seq_length
+        vectors, tokens = encode_texts(model, [texts[i] for i in new], params.batch_size)
+        store.add(digests[new], vectors, tokens)
+    features, tokens = store.lookup(digests) if texts else (np.zeros((0, 0), np.float32), np.zeros(0, np.int64))
+    stats = {
+        "new": len(new),
+        "from_cache": len(texts) - len(new),
+        "cache": str(store.folder or "off"),
+        "max_seq_length": limit,
+        "truncated": int((tokens > limit).sum()) if limit else None,
+    }
+    return Embedding(features, description, stats=stats)
 
 
 def embed_tfidf(texts: list[str], params: EmbedParams) -> Embedding:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -47,8 +48,10 @@ def run_stage(name: str, main: Callable[[], None], outputs: Iterable[str | Path]
     """Run a stage's main(). On failure remove its outputs (the given ones and every one dvc.yaml declares for
     the stage) so nothing half-written or stale is left behind, also when the stage is run without DVC."""
     outputs = list(outputs)
+    started = time.perf_counter()
     try:
         main()
+        log(name, f"done in {time.perf_counter() - started:.1f} s")
     except UserError as exc:
         _remove(outputs + declared_outputs(name))
         print(user_error_line(name, exc), file=sys.stderr, flush=True)

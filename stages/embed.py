@@ -32,6 +32,14 @@ def check_counts_before_embedding(labels: np.ndarray, classes: list[str], params
     check_fold_counts(counts - np.floor(counts * params.split.test_size).astype(int), classes, params.cv.folds, True)
 
 
+def cache_line(stats: dict) -> str:
+    line = f"{stats['from_cache']} texts from the embedding cache ({stats['cache']}), {stats['new']} embedded"
+    if stats["truncated"]:
+        limit = stats["max_seq_length"]
+        line += f"; {stats['truncated']} texts longer than {limit} tokens were cut (embed.max_seq_length)"
+    return line
+
+
 def main() -> None:
     params = load_params()
     needs_text = params.embed.backend != "features"
@@ -51,6 +59,8 @@ def main() -> None:
         check_distinct_rows(len(np.unique(hashes)), len(hashes), n_classes, source, "text", fix)
     embedded = embed_table(frame, params.embed)
     features = embedded.features
+    if embedded.stats:
+        log(STAGE, cache_line(embedded.stats))
     if not needs_text:
         hashes = text_hashes([row.tobytes() for row in features])
         fix = "check data.feature_columns"
@@ -71,6 +81,7 @@ def main() -> None:
         "imbalance_ratio": round(float(counts.max() / counts.min()), 3),
         "repeated_texts": int(len(hashes) - len(np.unique(hashes))),
         "notes": list(table.notes),
+        "truncated_texts": embedded.stats.get("truncated"),
     }
     write_npy(paths.FEATURES, features)
     write_npy(paths.LABELS, labels)

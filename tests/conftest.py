@@ -1,5 +1,6 @@
 import pytest
 
+from imbalance_lab.embed_cache import CACHE_ENV
 from tests.helpers import FAST_PARAMS, copy_project, make_texts, run, set_params
 
 
@@ -26,3 +27,10 @@ def ran_project(tmp_path_factory):
     run(["git", "add", "-A"], project)
     run(["git", "commit", "-qm", "baseline run"], project)
     return project
+
+
+@pytest.fixture(autouse=True)
+def embedding_cache(tmp_path, monkeypatch):
+    """In-process embedding writes its cache under the test's tmp_path, never in the checkout."""
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "embedding-cache"))
+    return tmp_path / "embedding-cache"

@@ -59,6 +59,7 @@ def copy_project(dest: Path) -> Path:
         "dvc.lock",
         "benchmarks",
         ".dvc",
+        ".cache",
     }
     dest.mkdir(parents=True, exist_ok=True)
     for item in ROOT.iterdir():
@@ -102,8 +103,9 @@ def set_params(project: Path, **sections) -> None:
 
 
 def env() -> dict[str, str]:
+    """A command's environment: the project's tools first; its embedding cache is the project's own .cache."""
     return {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "IMBALANCE_LAB_EMBED_CACHE"},
         "PATH": f"{VENV_BIN}:{os.environ['PATH']}",
         "DVC_NO_ANALYTICS": "1",
         "HF_HUB_OFFLINE": "1",
