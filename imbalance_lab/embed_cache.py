@@ -3,8 +3,8 @@
 Layout: <root>/<settings key>/settings.json (what the key stands for, for people) and one <content hash>.npz shard per
 run that embedded something (text digests, vectors, token counts). Shards are written atomically and never
 modified; the first shard (by name) holding a text wins, so the vectors a run gets depend only on the cache's files.
-The root is .cache/embeddings in the project (DVC_ROOT when DVC runs the stage: a queued experiment runs in a
-temporary copy but shares the project's cache), or $IMBALANCE_LAB_EMBED_CACHE (a folder, or "off").
+The root is .cache/embeddings in the project (paths.project_cache: queued experiments share it), or
+$IMBALANCE_LAB_EMBED_CACHE (a folder, or "off").
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from imbalance_lab.artifacts import read_npz, write_bytes, write_json
+from imbalance_lab.paths import project_cache
 
 CACHE_ENV = "IMBALANCE_LAB_EMBED_CACHE"
 DIGEST = np.dtype("S16")
@@ -30,7 +31,7 @@ def cache_root() -> Path | None:
         return None
     if configured:
         return Path(configured)
-    return Path(os.environ.get("DVC_ROOT") or ".") / ".cache" / "embeddings"
+    return project_cache() / "embeddings"
 
 
 def text_digests(texts: list[str]) -> np.ndarray:

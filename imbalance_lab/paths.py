@@ -1,5 +1,6 @@
 """Where each stage reads and writes. dvc.yaml lists the same paths."""
 
+import os
 from pathlib import Path
 
 EMBEDDINGS = Path("data/embeddings")
@@ -39,3 +40,12 @@ SCORE_PLOTS = PLOTS / "score"
 SCORE_REPORTS = Path("reports/score")
 SCORE_PREDICTIONS = SCORE_REPORTS / "predictions.csv"
 SCORE_SHIFT = SCORE_REPORTS / "shift.json"
+
+
+def project_cache() -> Path:
+    """.cache in the project: DVC_ROOT when DVC runs a stage (a queued experiment runs in a temporary copy of the
+    project, and DVC points DVC_ROOT at the project itself), else the working directory. Never in git."""
+    return Path(os.environ.get("DVC_ROOT") or ".") / ".cache"
+
+
+DATASET_PACKAGES = "datasets"  # under project_cache(): npm tarballs of built-in datasets (make setup fetches them)

