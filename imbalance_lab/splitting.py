@@ -16,14 +16,11 @@ class Split:
     test: np.ndarray
 
 
-NAMED_AT_MOST = 20  # classes a one-line error names before it only counts the rest
 
 
 def named_counts(classes: list[str], counts: np.ndarray, codes: list[int]) -> str:
-    """ "'a' (2), 'b' (3) and 4 more": the classes of an error message with their row counts."""
-    listed = ", ".join(f"'{classes[code]}' ({counts[code]})" for code in codes[:NAMED_AT_MOST])
-    more = len(codes) - NAMED_AT_MOST
-    return listed + (f" and {more} more" if more > 0 else "")
+    """ "'a' (2), 'b' (3)": every class of an error message with its row count, so one run shows all to fix."""
+    return ", ".join(f"'{classes[code]}' ({counts[code]})" for code in codes)
 
 
 def check_class_sizes(y: np.ndarray, classes: list[str], test_size: float, val_size: float) -> None:

@@ -84,7 +84,7 @@ def test_fold_check_lists_every_short_class_in_one_line():
     names = ["big", *(f"c{i}" for i in range(1, 31))]
     with pytest.raises(
         DataError,
-        match=r"30 class\(es\) have fewer than 5 rows .*'c1' \(3\), 'c2' \(3\).* and 10 more; "
+        match=r"30 class\(es\) have fewer than 5 rows .*'c1' \(3\), 'c2' \(3\).*'c30' \(3\); "
         r"lower cv.folds to at most 3, or add rows",
     ) as err:
         check_folds(y, names, 5)
