@@ -134,6 +134,7 @@ def embed_sentence_transformers(texts: list[str], params: EmbedParams) -> Embedd
         description += f", max_seq_length={params.max_seq_length}"
     store = VectorStore.open(settings)
     digests = text_digests(texts)
+    cached = sum(digest in store.rows for digest in digests.tolist())
     new = store.missing(digests)
     limit = settings["max_seq_length"]
     if len(new):
@@ -144,7 +145,8 @@ def embed_sentence_transformers(texts: list[str], params: EmbedParams) -> Embedd
     features, tokens = store.lookup(digests) if texts else (np.zeros((0, 0), np.float32), np.zeros(0, np.int64))
     stats = {
         "new": len(new),
-        "from_cache": len(texts) - len(new),
+        "from_cache": cached,
+        "repeats": len(texts) - cached - len(new),  # rows whose text an earlier row of this file has
         "cache": str(store.folder or "off"),
         "max_seq_length": limit,
         "truncated": int((tokens > limit).sum()) if limit else None,

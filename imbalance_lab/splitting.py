@@ -16,8 +16,6 @@ class Split:
     test: np.ndarray
 
 
-
-
 def named_counts(classes: list[str], counts: np.ndarray, codes: list[int]) -> str:
     """ "'a' (2), 'b' (3)": every class of an error message with its row count, so one run shows all to fix."""
     return ", ".join(f"'{classes[code]}' ({counts[code]})" for code in codes)

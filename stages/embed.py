@@ -34,6 +34,8 @@ def check_counts_before_embedding(labels: np.ndarray, classes: list[str], params
 
 def cache_line(stats: dict) -> str:
     line = f"{stats['from_cache']} texts from the embedding cache ({stats['cache']}), {stats['new']} embedded"
+    if stats["repeats"]:
+        line += f" ({stats['repeats']} rows repeat the text of another row)"
     if stats["truncated"]:
         limit = stats["max_seq_length"]
         line += f"; {stats['truncated']} texts longer than {limit} tokens were cut (embed.max_seq_length)"
