@@ -52,10 +52,23 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _positive_ints(key: str, value: Any) -> tuple[int, ...]:
-    if not isinstance(value, (list, tuple)) or not value or not all(_is_int(v) and v > 0 for v in value):
-        raise ConfigError(f"{key}: expected a non-empty list of positive integers, e.g. [256, 128]; got {value!r}")
+def _layer_widths(key: str, value: Any) -> tuple[int, ...]:
+    if not isinstance(value, (list, tuple)) or not all(_is_int(v) and v > 0 for v in value):
+        raise ConfigError(
+            f"{key}: expected a list of positive integers, e.g. [256, 128], or [] for a linear head; got {value!r}"
+        )
     return tuple(value)
+
+
+def _augment_operations(key: str, value: Any) -> tuple[str, ...]:
+    from imbalance_lab.strategies.text_augment import OPERATIONS
+
+    names = tuple(value) if isinstance(value, (list, tuple)) else ()
+    if not names or any(n not in OPERATIONS for n in names) or len(set(names)) != len(names):
+        raise ConfigError(
+            f"{key}: expected a non-empty list of distinct operations from {list(OPERATIONS)}; got {value!r}"
+        )
+    return names
 
 
 def _distinct_names(key: str, value: Any) -> tuple[str, ...]:
@@ -134,6 +147,8 @@ class SplitParams:
     test_size: float = bounded(0.2, 0.0, 1.0, closed=False)
     val_size: float = bounded(0.1, 0.0, 1.0, closed=False)
     dedupe: bool = False  # drop repeated texts before splitting, so none crosses splits
+    min_class_count: int = bounded(0, 0)  # classes with fewer rows: rare_class_action (0 = keep all)
+    rare_class_action: str = choice("drop", lambda: RARE_CLASS_ACTIONS)
 
 
 @dataclass(frozen=True)
@@ -142,17 +157,21 @@ class BalanceParams:
     k_neighbors: int = bounded(5, 1)
     sampling_strategy: Any = parsed("auto", parse_sampling_strategy)
     mixup_alpha: float = bounded(0.4, 0.0, closed=False)
+    augment_operations: tuple[str, ...] = parsed(("dropout", "swap", "insert"), _augment_operations)
+    augment_rate: float = bounded(0.1, 0.0, 1.0, closed=False)  # text_augment: share of a text's words changed
 
 
 @dataclass(frozen=True)
 class TrainParams:
-    hidden_dims: tuple[int, ...] = parsed((256,), _positive_ints)
+    hidden_dims: tuple[int, ...] = parsed((256,), _layer_widths)  # [] = linear head (multinomial logistic)
     dropout: float = bounded(0.2, 0.0, 1.0)
     lr: float = bounded(1.0e-3, 0.0, closed=False)
     weight_decay: float = bounded(1.0e-4, 0.0)
     batch_size: int = bounded(64, 1)
     max_epochs: int = bounded(60, 1)
     patience: int = bounded(8, 1)  # early stopping on validation macro-F1
+    schedule: str = choice("plateau", lambda: LR_SCHEDULES)
+    warmup_fraction: float = bounded(0.1, 0.0, 1.0, closed=False)  # warmup_linear: share of all steps warming up
     lr_factor: float = bounded(0.5, 0.0, 1.0, closed=False)  # ReduceLROnPlateau
     lr_patience: int = bounded(3, 0)
     grad_clip: float = bounded(1.0, 0.0)
@@ -229,6 +248,9 @@ COMMAND_SECTIONS = ("score", "compare")  # read by commands, by no stage: never 
 
 OPTIONAL_STRINGS = {"score.source", "threshold.positive_class"}  # may be empty (= not set)
 EMBED_BACKENDS = ("sentence-transformers", "tfidf", "features")
+RARE_CLASS_ACTIONS = ("drop", "merge_into_other")
+# plateau: ReduceLROnPlateau on val macro-F1; warmup_linear: linear warmup then linear decay to 0 at max_epochs
+LR_SCHEDULES = ("plateau", "warmup_linear", "constant")
 FIT_ON = ("val", "oof")
 
 
@@ -335,6 +357,7 @@ def parse_params(raw: Any) -> Params:
             f"split.test_size + split.val_size must be below 1 (got {split.test_size} + {split.val_size}); "
             "the rest is the training split"
         )
+    _check_text_methods(sections)
     if sections["threshold"].metric == "qwk" and not sections["data"].ordinal:
         from imbalance_lab.strategies.thresholds import BINARY
 
@@ -344,6 +367,17 @@ def parse_params(raw: Any) -> Params:
             "(and data.label_order) or use one of: " + ", ".join(others)
         )
     return Params(seed=seed, **sections)
+
+
+def _check_text_methods(sections: dict) -> None:
+    from imbalance_lab.strategies.resampling import NEEDS_TEXT, RESAMPLERS
+
+    method = sections["balance"].method
+    if NEEDS_TEXT in RESAMPLERS[method].traits and sections["embed"].backend == "features":
+        raise ConfigError(
+            f"balance.method: {method} makes new texts, but embed.backend is features (numeric columns, no texts); "
+            "use a text backend (sentence-transformers, tfidf) or another balance.method"
+        )
 
 
 def load_params(path: str | Path = PARAMS_FILE) -> Params:

@@ -16,6 +16,7 @@ from imbalance_lab.metrics import confusion_counts, decisions_metrics, macro_f1_
 from imbalance_lab.modelfile import mean_probability_logits
 from imbalance_lab.splitting import check_folds, stratified_folds, stratified_holdout
 from imbalance_lab.strategies.resampling import resample
+from imbalance_lab.strategies.text_augment import Texts
 from imbalance_lab.training import member_seed, predict_logits, train_mlp
 
 FOLD_METRICS = ("macro_f1", "balanced_accuracy", "mcc")
@@ -39,7 +40,10 @@ def _disjoint_or_fail(fold: int, held_idx: np.ndarray, *fitting: np.ndarray) -> 
             raise RuntimeError(f"cross-validation fold {fold + 1}: held-out rows reached fitting (a bug)")
 
 
-def cross_validate(X: np.ndarray, y: np.ndarray, classes: list[str], params: Params, progress=None) -> CvResult:
+def cross_validate(
+    X: np.ndarray, y: np.ndarray, classes: list[str], params: Params, progress=None, texts: Texts | None = None
+) -> CvResult:
+    """texts: the rows' texts and embedder, for balance methods that make new texts (each fold uses its own)."""
     K, folds = len(classes), params.cv.folds
     check_folds(y, classes, folds)
     oof = np.zeros((len(y), K))
@@ -66,7 +70,10 @@ def cross_validate(X: np.ndarray, y: np.ndarray, classes: list[str], params: Par
         _disjoint_or_fail(fold, held_idx, fit_idx, stop_idx)
         counts = np.bincount(y[fit_idx], minlength=K)
         try:
-            balanced = resample(X[fit_idx], y[fit_idx], params.balance, seed=params.seed + fold, class_names=classes)
+            fold_texts = texts.subset(fit_idx) if texts is not None else None
+            balanced = resample(
+                X[fit_idx], y[fit_idx], params.balance, seed=params.seed + fold, class_names=classes, texts=fold_texts
+            )
         except DataError as exc:
             raise DataError(f"cv fold {fold + 1}/{folds}: {exc}") from None
         member_logits = []

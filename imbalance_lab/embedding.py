@@ -6,6 +6,7 @@ import io
 import json
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -96,10 +97,10 @@ def encode_texts(model, texts: list[str], batch_size: int) -> tuple[np.ndarray, 
     ids = model.tokenizer(texts, add_special_tokens=True, truncation=False, verbose=False)["input_ids"]
     tokens = np.array([len(i) for i in ids], dtype=np.int64)
     lengths = np.minimum(tokens, model.max_seq_length)
-    order = np.lexsort((np.arange(len(texts)), lengths))
+    order = np.lexsort((np.arange(len(texts)), -lengths))  # longest first: the ETA errs long, then improves
     vectors = None
     with tqdm(total=len(texts), unit="text", desc="embed", mininterval=2.0, file=sys.stderr) as bar:
-        for length in np.unique(lengths):
+        for length in np.unique(lengths)[::-1]:
             members = order[lengths[order] == length]
             for start in range(0, len(members), batch_size):
                 batch = members[start : start + batch_size]
@@ -203,6 +204,16 @@ def reembed_table(frame: pd.DataFrame, params: EmbedParams, fitted: Any, feature
             raise DataError("tfidf: the fitted TF-IDF/SVD pipeline is missing; run dvc repro embed")
         return Embedding(np.asarray(fitted.transform(texts), dtype=np.float32), "", fitted)
     return embed_sentence_transformers(texts, params)
+
+
+def stage_embedder(meta: dict, fitted_path: Path) -> Callable[[list[str]], np.ndarray]:
+    """New texts embedded exactly as the embed stage embedded its rows: its recorded settings, and for tfidf the
+    pipeline it fitted (never refitted)."""
+    settings = EmbedParams(**meta["embed_params"])
+    if settings.backend == "tfidf":
+        fitted = load_fitted(fitted_path)
+        return lambda texts: np.asarray(fitted.transform(texts), dtype=np.float32)
+    return lambda texts: embed_sentence_transformers(texts, settings).features
 
 
 # what TfidfVectorizer.transform depends on besides the vocabulary and idf (embed_tfidf sets the first two)

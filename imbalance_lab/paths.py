@@ -8,6 +8,7 @@ FEATURES = EMBEDDINGS / "features.npy"  # float32 (n, d)
 LABELS = EMBEDDINGS / "labels.npy"  # int64 class codes
 ROW_IDS = EMBEDDINGS / "row_ids.npy"  # int64 row number in the source file
 TEXT_HASHES = EMBEDDINGS / "text_hashes.npy"  # uint64, to find repeated texts
+TEXTS = EMBEDDINGS / "texts.json"  # text backends: the texts in row order (text_augment makes new ones from them)
 EMBED_META = EMBEDDINGS / "meta.json"
 TFIDF_PIPELINE = EMBEDDINGS / "tfidf.npz"  # tfidf backend only: fitted TF-IDF -> SVD -> L2, reused by score
 

@@ -29,17 +29,69 @@ def check_class_sizes(y: np.ndarray, classes: list[str], test_size: float, val_s
     need = int(np.ceil(max(3, 1 / smallest)))
     short = [code for code, count in enumerate(counts) if count * smallest < 1 or count < 3]
     sizes = f"split.test_size={test_size}, split.val_size={val_size}"
+    fix = f"set split.min_class_count: {need} (drops them after embedding, or merges them: rare_class_action)"
     if len(short) == 1:
         code = short[0]
         raise DataError(
             f"class '{classes[code]}' has {counts[code]} rows; it needs at least {need} to appear in train, val and "
-            f"test with {sizes}: add rows, merge or drop the class"
+            f"test with {sizes}: add rows, or {fix}"
         )
     if short:
         raise DataError(
             f"{len(short)} classes are too small to appear in train, val and test (each needs at least {need} rows "
-            f"with {sizes}): {named_counts(classes, counts, short)}; add rows, merge or drop them"
+            f"with {sizes}): {named_counts(classes, counts, short)}; add rows, or {fix}"
         )
+
+
+OTHER = "other"
+
+
+@dataclass(frozen=True)
+class Relabelled:
+    labels: np.ndarray  # codes into classes; -1 = a row of a dropped class
+    classes: list[str]
+    rare: dict[str, int]  # the classes below split.min_class_count, with their row counts
+    note: str  # for the log and the split summary ("" when nothing changed)
+
+
+def handle_rare_classes(labels: np.ndarray, classes: list[str], split, ordinal: bool) -> Relabelled:
+    """split.min_class_count: classes with fewer rows are dropped, or merged into one class 'other' (joining a
+    class of that name if the data has one). Runs after embedding, so changing it never re-embeds."""
+    counts = np.bincount(labels, minlength=len(classes))
+    rare = [code for code, count in enumerate(counts) if count < split.min_class_count]
+    if not rare:
+        return Relabelled(labels, list(classes), {}, "")
+    merge = split.rare_class_action == "merge_into_other"
+    if merge and ordinal:
+        raise DataError(
+            "split.rare_class_action: merge_into_other on ordinal classes (data.ordinal) would put far-apart "
+            "levels in one class; use drop"
+        )
+    kept = [code for code in range(len(classes)) if code not in rare]
+    new_classes = [classes[code] for code in kept]
+    mapping = np.full(len(classes), -1, dtype=np.int64)
+    mapping[kept] = np.arange(len(kept))
+    joined = ""
+    if merge:
+        if OTHER in new_classes:
+            joined = f" (the data already has a class '{OTHER}': they join it)"
+        else:
+            new_classes.append(OTHER)
+        mapping[rare] = new_classes.index(OTHER)
+    if len(new_classes) < 2:
+        raise DataError(f"split.min_class_count: {split.min_class_count} leaves fewer than 2 classes; lower it")
+    rows = int(counts[rare].sum())
+    if merge and np.sum(counts[rare]) + (counts[classes.index(OTHER)] if joined else 0) < split.min_class_count:
+        raise DataError(
+            f"split.rare_class_action: the {len(rare)} classes below split.min_class_count {split.min_class_count} "
+            f"hold {rows} rows together, too few for one class '{OTHER}'; use split.rare_class_action: drop"
+        )
+    verb = f"merged into '{OTHER}'{joined}" if merge else "dropped"
+    note = (
+        f"split.min_class_count {split.min_class_count}: {len(rare)} classes with {rows} rows {verb}: "
+        f"{named_counts(classes, counts, rare)}"
+    )
+    return Relabelled(mapping[labels], new_classes, {classes[c]: int(counts[c]) for c in rare}, note)
 
 
 def rows_needed(folds: int) -> int:

@@ -38,6 +38,37 @@ def build_mlp(input_dim: int, hidden_dims: tuple[int, ...], n_classes: int, drop
     return nn.Sequential(*layers)
 
 
+class LrSchedule:
+    """train.schedule: `plateau` (ReduceLROnPlateau on val macro-F1, after each epoch), `warmup_linear` (per step:
+    linear from 0 to train.lr over warmup_fraction of max_epochs' steps, then linear to 0 at the last step;
+    early stopping may end before it reaches 0) or `constant`."""
+
+    def __init__(self, optimizer, params: TrainParams, steps_per_epoch: int):
+        self.plateau = self.per_step = None
+        if params.schedule == "plateau":
+            self.plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(
+                optimizer, mode="max", factor=params.lr_factor, patience=params.lr_patience
+            )
+        elif params.schedule == "warmup_linear":
+            total = max(1, steps_per_epoch * params.max_epochs)
+            warmup = max(1, round(total * params.warmup_fraction))
+
+            def factor(step: int) -> float:  # step = optimizer steps taken so far
+                if step < warmup:
+                    return (step + 1) / warmup
+                return max(0.0, (total - step) / max(1, total - warmup))
+
+            self.per_step = torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+
+    def after_step(self) -> None:
+        if self.per_step is not None:
+            self.per_step.step()
+
+    def after_epoch(self, val_macro_f1: float) -> None:
+        if self.plateau is not None:
+            self.plateau.step(val_macro_f1)
+
+
 @dataclass
 class TrainResult:
     model: nn.Sequential
@@ -85,9 +116,8 @@ def train_mlp(
     loss_fn = make_loss(params, class_counts=original_counts, class_weights=weights)
     model = build_mlp(X_train.shape[1], params.hidden_dims, n_classes, params.dropout)
     optimizer = torch.optim.AdamW(model.parameters(), lr=params.lr, weight_decay=params.weight_decay)
-    scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
-        optimizer, mode="max", factor=params.lr_factor, patience=params.lr_patience
-    )
+    steps_per_epoch = len(epoch_batches(y_train, params, torch.Generator().manual_seed(seed)))
+    scheduler = LrSchedule(optimizer, params, steps_per_epoch)
     X_t, y_t = torch.from_numpy(np.ascontiguousarray(X_train, dtype=np.float32)), torch.from_numpy(y_train)
     X_v, y_v = torch.from_numpy(np.ascontiguousarray(X_val, dtype=np.float32)), torch.from_numpy(y_val)
 
@@ -104,6 +134,7 @@ def train_mlp(
             if params.grad_clip > 0:
                 nn.utils.clip_grad_norm_(model.parameters(), params.grad_clip)
             optimizer.step()
+            scheduler.after_step()
             loss_sum += loss.detach()
         val_loss, val_f1 = _val_scores(model, loss_fn, X_v, y_v, n_classes)
         lr = optimizer.param_groups[0]["lr"]
@@ -116,7 +147,7 @@ def train_mlp(
                 "lr": lr,
             }
         )
-        scheduler.step(val_f1)
+        scheduler.after_epoch(val_f1)
         if progress is not None:
             progress(history[-1])
         if val_f1 > best_f1:

@@ -33,10 +33,13 @@ class Workspace:
 
 
 def load_workspace() -> Workspace:
+    """Labels and classes come from split, which applies split.min_class_count (a dropped row is -1 and in no
+    split); features and the embedding meta from embed."""
     meta = read_json(paths.EMBED_META)
     indices = read_npz(paths.SPLIT_INDICES)
     split = Split(train=indices["train"], val=indices["val"], test=indices["test"])
     assert_disjoint(split)
+    classes = read_json(paths.SPLIT_SUMMARY)["classes"]
     return Workspace(
-        X=read_npy(paths.FEATURES, mmap=True), y=read_npy(paths.LABELS), classes=meta["classes"], split=split, meta=meta
+        X=read_npy(paths.FEATURES, mmap=True), y=indices["labels"], classes=classes, split=split, meta=meta
     )

@@ -6,6 +6,7 @@ from imbalance_lab import paths
 from imbalance_lab.artifacts import by_class, write_json, write_npz
 from imbalance_lab.config import load_params
 from imbalance_lab.stage import log, run_stage
+from imbalance_lab.stage_texts import texts_for
 from imbalance_lab.strategies.resampling import resample
 from imbalance_lab.workspace import load_workspace
 
@@ -16,7 +17,8 @@ def main() -> None:
     params = load_params()
     ws = load_workspace()
     X_train, y_train = ws.part("train")
-    result = resample(X_train, y_train, params.balance, seed=params.seed, class_names=ws.classes)
+    texts = texts_for(params.balance.method, ws, ws.split.train)
+    result = resample(X_train, y_train, params.balance, seed=params.seed, class_names=ws.classes, texts=texts)
     for note in result.notes:
         log(STAGE, note)
     before, after = ws.train_counts(), np.bincount(result.y, minlength=ws.n_classes)

@@ -8,6 +8,7 @@ from imbalance_lab.config import load_params
 from imbalance_lab.crossval import cross_validate, summarize_cv
 from imbalance_lab.guards import check_oof_coverage
 from imbalance_lab.stage import log, run_stage
+from imbalance_lab.stage_texts import texts_for
 from imbalance_lab.training import set_threads
 from imbalance_lab.workspace import load_workspace
 
@@ -24,7 +25,8 @@ def main() -> None:
     def show(fold, scores):
         log(STAGE, f"fold {fold + 1}/{params.cv.folds}: macro-F1 {scores['macro_f1']:.4f}")
 
-    result = cross_validate(X, y, ws.classes, params, progress=show)
+    texts = texts_for(params.balance.method, ws, rows)
+    result = cross_validate(X, y, ws.classes, params, progress=show, texts=texts)
     summary = summarize_cv(result, params.cv.folds, params.seed)
     summary["ensemble_size"] = params.train.ensemble_size  # members trained per fold
     check_oof_coverage(rows, result.fold_of_row, ws.split.train, ws.split.val, ws.split.test)

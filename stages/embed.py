@@ -9,7 +9,7 @@ from imbalance_lab.artifacts import by_class, write_bytes, write_json, write_npy
 from imbalance_lab.config import load_params
 from imbalance_lab.datasets import check_distinct_rows, encode_labels, is_number, load_table
 from imbalance_lab.embedding import embed_table, fingerprint, fitted_bytes
-from imbalance_lab.splitting import check_class_sizes, check_fold_counts
+from imbalance_lab.splitting import check_class_sizes, check_fold_counts, handle_rare_classes
 from imbalance_lab.stage import log, run_stage
 
 STAGE = "embed"
@@ -25,8 +25,11 @@ def text_hashes(values) -> np.ndarray:
 
 
 def check_counts_before_embedding(labels: np.ndarray, classes: list[str], params) -> None:
-    """Label-only checks that split and cross-validate repeat: failing here costs seconds, not an embedding pass.
-    Train+val counts are bounded from above, so this never refuses what cross-validate would accept."""
+    """Label-only checks that split and cross-validate repeat (after split.min_class_count, as split applies it):
+    failing here costs seconds, not an embedding pass. Train+val counts are bounded from above, so this never
+    refuses what cross-validate would accept."""
+    relabelled = handle_rare_classes(labels, classes, params.split, params.data.ordinal)
+    labels, classes = relabelled.labels[relabelled.labels >= 0], relabelled.classes
     check_class_sizes(labels, classes, params.split.test_size, params.split.val_size)
     counts = np.bincount(labels, minlength=len(classes))
     check_fold_counts(counts - np.floor(counts * params.split.test_size).astype(int), classes, params.cv.folds, True)
@@ -89,6 +92,8 @@ def main() -> None:
     write_npy(paths.LABELS, labels)
     write_npy(paths.ROW_IDS, frame.index.to_numpy(dtype=np.int64))
     write_npy(paths.TEXT_HASHES, hashes)
+    if needs_text:
+        write_json(paths.TEXTS, frame["text"].astype(str).tolist())
     if fitted is not None:
         write_bytes(paths.TFIDF_PIPELINE, fitted)
     write_json(paths.EMBED_META, meta)

@@ -10,6 +10,7 @@ from imbalance_lab.splitting import (
     assert_disjoint,
     cross_split_duplicates,
     duplicate_groups,
+    handle_rare_classes,
     split_summary,
     stratified_split,
 )
@@ -20,20 +21,25 @@ STAGE = "split"
 
 def main() -> None:
     params = load_params()
-    labels = read_npy(paths.LABELS)
     hashes = read_npy(paths.TEXT_HASHES)
-    classes = read_json(paths.EMBED_META)["classes"]
-    eligible = np.arange(len(labels))
+    relabelled = handle_rare_classes(
+        read_npy(paths.LABELS), read_json(paths.EMBED_META)["classes"], params.split, params.data.ordinal
+    )
+    labels, classes = relabelled.labels, relabelled.classes
+    if relabelled.note:
+        log(STAGE, relabelled.note)
+    eligible = np.flatnonzero(labels >= 0)
     if params.split.dedupe:
-        eligible = np.flatnonzero(duplicate_groups(hashes))
-        log(STAGE, f"split.dedupe: dropped {len(labels) - len(eligible)} rows repeating an earlier text")
+        before = len(eligible)
+        eligible = eligible[duplicate_groups(hashes[eligible])]
+        log(STAGE, f"split.dedupe: dropped {before - len(eligible)} rows repeating an earlier text")
     try:
         sizes = {"test_size": params.split.test_size, "val_size": params.split.val_size}
         local = stratified_split(labels[eligible], classes, **sizes, seed=params.seed)
     except DataError as exc:
         if not params.split.dedupe:
             raise
-        raise DataError(f"{exc} (counted after split.dedupe dropped {len(labels) - len(eligible)} repeats)") from None
+        raise DataError(f"{exc} (counted after split.dedupe dropped {before - len(eligible)} repeats)") from None
     split = type(local)(train=eligible[local.train], val=eligible[local.val], test=eligible[local.test])
     assert_disjoint(split)
     leaked = cross_split_duplicates(hashes, split)
@@ -43,8 +49,16 @@ def main() -> None:
             f"warning: {leaked} val/test rows repeat a text from an earlier split; "
             "set split.dedupe: true to drop repeats before splitting",
         )
-    summary = {"seed": params.seed, "rows": split_summary(labels, classes, split), "cross_split_duplicates": leaked}
-    write_npz(paths.SPLIT_INDICES, train=split.train, val=split.val, test=split.test)
+    summary = {
+        "seed": params.seed,
+        "classes": classes,
+        "rows": split_summary(labels, classes, split),
+        "cross_split_duplicates": leaked,
+        "rare_classes": {"action": params.split.rare_class_action, "classes": relabelled.rare}
+        if relabelled.rare
+        else {},
+    }
+    write_npz(paths.SPLIT_INDICES, train=split.train, val=split.val, test=split.test, labels=labels)
     write_json(paths.SPLIT_SUMMARY, summary)
     log(STAGE, f"train {len(split.train)}, val {len(split.val)}, test {len(split.test)} rows")
 

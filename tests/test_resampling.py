@@ -1,3 +1,5 @@
+import zlib
+
 import numpy as np
 import pytest
 
@@ -8,6 +10,7 @@ from imbalance_lab.strategies import resampling
 from imbalance_lab.strategies.resampling import (
     APPROXIMATE,
     INTERPOLATES,
+    NEEDS_TEXT,
     OVER,
     OVER_CLEAN,
     RESAMPLERS,
@@ -15,6 +18,7 @@ from imbalance_lab.strategies.resampling import (
     UNDER,
     Resampled,
 )
+from imbalance_lab.strategies.text_augment import Texts
 
 NAMES = ["big", "mid", "ABBR"]
 COUNTS = [60, 20, 8]
@@ -33,9 +37,23 @@ NEEDS_NEIGHBOURS = sorted(name for name, entry in RESAMPLERS.items() if "balance
 
 
 def resample(X, y, method, *, seed, class_names=None, **balance):
-    """resampling.resample with its params section read the way the stages read it (config validates)."""
+    """resampling.resample with its params section read the way the stages read it (config validates); methods
+    that make texts get one short text per row and a deterministic word-hashing embedder of X's width."""
     section = parse_section("balance", {"method": method, **balance})
-    return resampling.resample(X, y, section, seed=seed, class_names=class_names)
+    texts = word_texts(y, X.shape[1]) if NEEDS_TEXT in RESAMPLERS[method].traits else None
+    return resampling.resample(X, y, section, seed=seed, class_names=class_names, texts=texts)
+
+
+def word_texts(y, width: int) -> Texts:
+    def embed(texts):
+        vectors = [[sum(hash_word(w, j) for w in t.split()) / len(t.split()) for j in range(width)] for t in texts]
+        return np.asarray(vectors, dtype=np.float32)
+
+    return Texts([f"class{code} word{i % 7} word{i % 5} row{i}" for i, code in enumerate(y)], embed)
+
+
+def hash_word(word: str, j: int) -> float:
+    return zlib.crc32(f"{j}:{word}".encode()) % 1000 / 1000
 
 
 def blobs(counts, centers, seed=0, scale=1.0):
@@ -295,13 +313,15 @@ def test_adasyn_grows_the_minority_even_when_another_class_rounds_to_zero_new_ro
     assert "adasyn: class 'mid' needs 5 more rows but its per-row quotas round to 0" in " ".join(out.notes)
 
 
-def test_kmeans_smote_without_any_usable_cluster_is_a_data_error():
-    # the 4 minority rows sit in two distant majority blobs, so no cluster holds k+1 = 4 of them
+def test_kmeans_smote_without_any_usable_cluster_degrades_to_smote_and_says_so():
+    # the 4 minority rows sit in two distant majority blobs, so no cluster of 2 or more holds k+1 = 4 of them (a
+    # small CV fold looks like this); one cluster is plain SMOTE, with k lowered to the class size like smote
     X, blob = blobs([30, 30, 2, 2], [(0, 0), (50, 50), (0, 0), (50, 50)], scale=0.5)
     y = (blob >= 2).astype(np.int64)
-    with pytest.raises(DataError, match="kmeans_smote: no k-means cluster.*use smote") as err:
-        resample(X, y, "kmeans_smote", seed=0)
-    assert_one_line(err)
+    out = resample(X, y, "kmeans_smote", seed=0)
+    assert counts_of(out, 2) == [60, 60] and out.synthetic.sum() == 56
+    notes = " ".join(out.notes)
+    assert "k_neighbors lowered 5 -> 3" in notes and "used 1 cluster (plain SMOTE)" in notes
 
 
 @pytest.mark.parametrize(

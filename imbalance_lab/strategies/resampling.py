@@ -16,6 +16,7 @@ from imbalance_lab.config import BalanceParams
 from imbalance_lab.errors import ConfigError, DataError
 from imbalance_lab.rows import rows_not_in
 from imbalance_lab.strategies.registry import MULTICLASS, Registry
+from imbalance_lab.strategies.text_augment import Texts, augment_class
 
 STRATEGY = "balance.sampling_strategy"  # param names, for error messages
 K = "balance.k_neighbors"
@@ -24,6 +25,7 @@ K = "balance.k_neighbors"
 INTERPOLATES = "interpolates"  # every new row lies on a segment between two real rows of its class
 SELECTS_ROWS = "selects_rows"  # the output is copies of input rows only: nothing synthetic
 APPROXIMATE = "approximate"  # may end off its target counts (said in the log)
+NEEDS_TEXT = "needs_text"  # makes new texts: needs the rows' texts and the embed stage's embedder
 
 RESAMPLERS = Registry("balance.method")
 OVER, UNDER, CLEAN, OVER_CLEAN = "over-sampling", "under-sampling", "cleaning", "over-sampling + cleaning"
@@ -48,6 +50,7 @@ class _Job:
     seed: int
     balance: BalanceParams
     class_names: list[str]
+    texts: Texts | None = None  # NEEDS_TEXT methods only
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -359,10 +362,11 @@ def _kmeans_smote(job: _Job):
     if not targets:
         return _unchanged(job)
     k = _safe_k(job, targets)
-    # "No clusters found" is common on small or overlapping data: retry with fewer clusters, then with
-    # no balance threshold (then any cluster holding more than k rows of the class qualifies)
+    # "No clusters found" is common on small or overlapping data (a CV fold of a few hundred rows): retry with
+    # fewer clusters, then with no balance threshold (any cluster holding more than k rows of the class
+    # qualifies), and last with one cluster, which is SMOTE itself (k already lowered for small classes)
     first = max(2, min(8, len(job.y) // 10))
-    for n_clusters, threshold in [(first, "auto"), (max(2, first // 2), "auto"), (2, 0.0)]:
+    for n_clusters, threshold in [(first, "auto"), (max(2, first // 2), "auto"), (2, 0.0), (1, 0.0)]:
         kmeans = MiniBatchKMeans(n_clusters=n_clusters, n_init=3, random_state=job.seed)
         sampler = KMeansSMOTE(
             sampling_strategy=targets,
@@ -376,15 +380,49 @@ def _kmeans_smote(job: _Job):
         except RuntimeError:
             continue
         if (n_clusters, threshold) != (first, "auto"):
+            used = "1 cluster (plain SMOTE)" if n_clusters == 1 else f"{n_clusters} clusters"
             job.notes.append(
-                f"kmeans_smote: no usable cluster among {first}; used {n_clusters} clusters "
-                f"and cluster_balance_threshold {threshold}"
+                f"kmeans_smote: no usable cluster among {first}; used {used} and cluster_balance_threshold {threshold}"
             )
         return X, y
     raise DataError(
         f"kmeans_smote: no k-means cluster holds more than k_neighbors={k} rows of each over-sampled class, "
         f"even with 2 clusters and no balance threshold; use smote, or lower {K}"
     )
+
+
+@RESAMPLERS.register(
+    "text_augment",
+    kind=OVER,
+    summary="new minority TEXTS by word dropout, swap and insertion (EDA without WordNet), embedded like the rest",
+    reads=("balance.augment_operations", "balance.augment_rate", TARGETS),
+    traits={NEEDS_TEXT},
+    reference="Wei & Zou 2019",
+    tasks=(MULTICLASS,),
+)
+def _text_augment(job: _Job):
+    targets = _targets(job, "over")
+    if not targets:
+        return _unchanged(job)
+    rng = np.random.default_rng(job.seed)
+    new_texts, new_y = [], []
+    for code, target in sorted(targets.items()):
+        rows = np.flatnonzero(job.y == code)
+        made, sources = augment_class(
+            job.texts.subset(rows).texts,
+            target - len(rows),
+            job.balance.augment_operations,
+            job.balance.augment_rate,
+            rng,
+        )
+        new_texts += made
+        new_y += [code] * len(made)
+        example = job.texts.texts[rows[sources[0]]]
+        job.notes.append(
+            f"text_augment: class {job.name(code)} +{len(made)} texts, e.g. {example[:80]!r} -> {made[0][:80]!r}"
+        )
+    vectors = np.asarray(job.texts.embed(new_texts), dtype=np.float32)
+    return np.concatenate([job.X, vectors]), np.concatenate([job.y, np.asarray(new_y, dtype=np.int64)])
 
 
 def _smote_then_clean(job: _Job, build_cleaner):
@@ -471,15 +509,20 @@ def _mixup(job: _Job):
     return np.concatenate(parts_X), np.concatenate(parts_y)
 
 
-def resample(X, y, balance: BalanceParams, *, seed: int, class_names: list[str] | None = None) -> Resampled:
+def resample(
+    X, y, balance: BalanceParams, *, seed: int, class_names: list[str] | None = None, texts: Texts | None = None
+) -> Resampled:
     """Resample training rows X (n, d), y (n,) int codes with balance.method; deterministic for a given seed.
-    class_names: one per code (default: the codes as text), as sampling_strategy keys and in log lines."""
+    class_names: one per code (default: the codes as text), as sampling_strategy keys and in log lines.
+    texts: the rows' texts and embedder, which NEEDS_TEXT methods require (callers build it only for them)."""
     entry = RESAMPLERS[balance.method]
     X, y = _checked_data(X, y)
+    if NEEDS_TEXT in entry.traits and (texts is None or len(texts.texts) != len(y)):
+        raise DataError(f"{balance.method}: needs the texts of the {len(y)} rows; they were not passed")
     names = list(class_names) if class_names is not None else [str(code) for code in range(int(y.max()) + 1)]
     if y.max() >= len(names):
         raise DataError(f"resample: class code {y.max()} has no name; only {len(names)} names given")
-    job = _Job(balance.method, X, y, int(seed), balance, names)
+    job = _Job(balance.method, X, y, int(seed), balance, names, texts)
     X_out, y_out = entry(job)
     X_out, y_out = np.asarray(X_out, dtype=np.float32), np.asarray(y_out, dtype=np.int64)
     if APPROXIMATE in entry.traits:
