@@ -117,7 +117,7 @@ def check_fold_counts(counts: np.ndarray, classes: list[str], folds: int, estima
     smallest = int(counts[short].min())
     most = max((k for k in range(2, smallest + 1) if rows_needed(k) <= smallest), default=None)
     if most is None:
-        fix = "cross-validation needs more rows of them: add rows, or merge or drop these classes"
+        fix = f"cross-validation needs more rows of them: add rows, or set split.min_class_count: {need}"
     else:
         fix = f"lower cv.folds to at most {most}" if folds > most else f"use cv.folds={most}"
         fix += ", or add rows"

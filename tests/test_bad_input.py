@@ -169,7 +169,8 @@ CASES = [
         "split",
         params(split={"test_size": 0.02}),
         "class 'finance' has 24 rows; it needs at least 50 to appear in train, val and test with "
-        "split.test_size=0.02, split.val_size=0.1: add rows, merge or drop the class",
+        "split.test_size=0.02, split.val_size=0.1: add rows, or set split.min_class_count: 50 (drops them after "
+        "embedding, or merges them: rare_class_action)",
     ),
     Case(
         "class too small for the resampler",
