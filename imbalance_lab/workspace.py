@@ -8,6 +8,7 @@ import numpy as np
 
 from imbalance_lab import paths
 from imbalance_lab.artifacts import read_json, read_npy, read_npz
+from imbalance_lab.errors import DataError
 from imbalance_lab.splitting import Split, assert_disjoint
 
 
@@ -37,6 +38,8 @@ def load_workspace() -> Workspace:
     split); features and the embedding meta from embed."""
     meta = read_json(paths.EMBED_META)
     indices = read_npz(paths.SPLIT_INDICES)
+    if "labels" not in indices:
+        raise DataError(f"{paths.SPLIT_INDICES}: written by an older split stage (it holds no labels); run dvc repro")
     split = Split(train=indices["train"], val=indices["val"], test=indices["test"])
     assert_disjoint(split)
     classes = read_json(paths.SPLIT_SUMMARY)["classes"]

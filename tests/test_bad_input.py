@@ -67,7 +67,7 @@ def one_minority_training_row(project):
     labels = np.load(project / "data/embeddings/labels.npy")
     split = stratified_split(labels, ["finance", "sports", "weather"], test_size=0.45, val_size=0.5, seed=0)
     assert np.bincount(labels[split.train])[0] == 1
-    np.savez(project / "data/split/indices.npz", train=split.train, val=split.val, test=split.test)
+    np.savez(project / "data/split/indices.npz", train=split.train, val=split.val, test=split.test, labels=labels)
 
 
 def model_with_other_label_order(project):

@@ -35,11 +35,11 @@ def raw_params(**sections) -> dict:
         ({"split": {"test_size": 0.7, "val_size": 0.5}}, "(got 0.7 + 0.5); the rest is the training split"),
         (
             {"train": {"hidden_dims": "64,32"}},
-            "train.hidden_dims: expected a non-empty list of positive integers, e.g. [256, 128]; got '64,32'",
+            "train.hidden_dims: expected a list of positive integers, e.g. [256, 128], or [] for a linear head; "
+            "got '64,32'",
         ),
-        ({"train": {"hidden_dims": []}}, "train.hidden_dims: expected a non-empty list of positive integers"),
-        ({"train": {"hidden_dims": [64, 1.5]}}, "expected a non-empty list of positive integers, e.g. [256, 128]"),
-        ({"train": {"hidden_dims": [True]}}, "expected a non-empty list of positive integers"),
+        ({"train": {"hidden_dims": [64, 1.5]}}, "expected a list of positive integers, e.g. [256, 128]"),
+        ({"train": {"hidden_dims": [True]}}, "expected a list of positive integers"),
         ({"train": {"lr": -0.1}}, "train.lr: -0.1 is out of range; allowed (0.0, inf)"),
         ({"split": {"test_size": 0}}, "split.test_size: 0.0 is out of range; allowed (0.0, 1.0)"),
     ],
