@@ -128,12 +128,13 @@ def load_with_length(params: EmbedParams):
     return model
 
 
-def embed_sentence_transformers(texts: list[str], params: EmbedParams) -> Embedding:
-    """Texts already in the embedding cache are read from it; only the others load the model and are encoded."""
+def embed_sentence_transformers(texts: list[str], params: EmbedParams, *, cached: bool = True) -> Embedding:
+    """Texts already in the embedding cache are read from it; only the others load the model and are encoded.
+    cached=False: neither read nor write the cache (synthetic texts, which no later file will hold)."""
     description, settings = model_settings(params)
     if params.max_seq_length:  # part of what made the vectors: score and the model file's fingerprint see it
         description += f", max_seq_length={params.max_seq_length}"
-    store = VectorStore.open(settings)
+    store = VectorStore.open(settings) if cached else VectorStore(None)
     digests = text_digests(texts)
     cached = sum(digest in store.rows for digest in digests.tolist())
     new = store.missing(digests)
@@ -207,13 +208,14 @@ def reembed_table(frame: pd.DataFrame, params: EmbedParams, fitted: Any, feature
 
 
 def stage_embedder(meta: dict, fitted_path: Path) -> Callable[[list[str]], np.ndarray]:
-    """New texts embedded exactly as the embed stage embedded its rows: its recorded settings, and for tfidf the
-    pipeline it fitted (never refitted)."""
+    """New (synthetic) texts embedded exactly as the embed stage embedded its rows: its recorded settings, and for
+    tfidf the pipeline it fitted (never refitted). Not through the embedding cache: a sweep would fill it with texts
+    no file holds."""
     settings = EmbedParams(**meta["embed_params"])
     if settings.backend == "tfidf":
         fitted = load_fitted(fitted_path)
         return lambda texts: np.asarray(fitted.transform(texts), dtype=np.float32)
-    return lambda texts: embed_sentence_transformers(texts, settings).features
+    return lambda texts: embed_sentence_transformers(texts, settings, cached=False).features
 
 
 # what TfidfVectorizer.transform depends on besides the vocabulary and idf (embed_tfidf sets the first two)

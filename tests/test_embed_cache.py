@@ -95,3 +95,12 @@ def test_dvc_repro_after_filtering_the_file_embeds_nothing_and_logs_the_cache(tm
     assert "[embed] done in" in second
     np.testing.assert_array_equal(np.load(project / "data/embeddings/features.npy"), features[19:])
     assert (project / ".cache/embeddings").is_dir()
+
+
+def test_synthetic_texts_from_the_stage_embedder_stay_out_of_the_cache(texts, embedding_cache):
+    from imbalance_lab.embedding import stage_embedder
+
+    embed = stage_embedder({"embed_params": {"backend": "sentence-transformers"}}, embedding_cache / "unused.npz")
+    vectors = embed(texts[:5])
+    assert vectors.shape == (5, 384) and not list(embedding_cache.rglob("*.npz"))
+    np.testing.assert_allclose(vectors, embed_sentence_transformers(texts[:5], EmbedParams()).features, atol=1e-6)
