@@ -36,6 +36,9 @@ def repro_killed_mid_train(project, sig: signal.Signals) -> tuple[int, str]:
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
+        # a terminal's Ctrl-C: SIGINT at its default even when this run inherited it ignored (a shell's
+        # background job does), else the stages ignore it too and the test cannot interrupt anything
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     lines = []
     try:
@@ -54,8 +57,8 @@ def repro_killed_mid_train(project, sig: signal.Signals) -> tuple[int, str]:
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
 def test_killed_during_train_then_rerun_gives_the_uninterrupted_results(ran_project, tmp_path, sig):
     project = copy_ran_project(ran_project, tmp_path / "project")
-    # members slow enough (no early stop, small batches) that the signal lands while train runs, on any machine:
-    # with the fixture's 0.1 s members it once arrived after all three had finished
+    # members slow enough (no early stop, small batches: ~1.5 s each instead of the fixture's 0.1 s) that the
+    # signal lands while train runs even on a busy machine
     set_params(project, train={"max_epochs": SLOW_EPOCHS, "patience": SLOW_EPOCHS, "batch_size": 4})
     dvc(project, "repro")
     uninterrupted = read_bytes(project, RESULTS)
