@@ -90,7 +90,11 @@ def main(args: argparse.Namespace) -> None:
     )
     for note in rows.notes:
         log(STAGE, note)
-    y = encode_known_labels(rows.frame["label"], classes, source) if rows.labelled else None
+    y = None
+    if rows.labelled:
+        y, label_notes = encode_known_labels(rows.frame["label"], classes, source, meta.get("rare_classes"))
+        for note in label_notes:
+            log(STAGE, note)
     log(STAGE, f"{len(rows.frame)} rows from {source}; embedding with {settings.backend}")
     X = embed_new(rows.frame, settings, feature_columns, meta)
     check_compatible(meta, classes, X.shape[1], paths.MODEL)

@@ -22,6 +22,7 @@ from imbalance_lab.config import DataParams, EmbedParams
 from imbalance_lab.datasets import USER_FORMATS, drop_invalid_rows, label_names, read_user_table, strip_labels
 from imbalance_lab.embedding import load_fitted, reembed_table
 from imbalance_lab.errors import ConfigError, DataError
+from imbalance_lab.splitting import OTHER
 from imbalance_lab.strategies.samplers import SAMPLERS, UNIFORM_PRIOR
 
 EM_TOLERANCE = 1e-8  # stop when no prior moves by more than this
@@ -81,11 +82,30 @@ def read_new_rows(
     return NewRows(frame=frame, labelled=labelled, notes=tuple(notes))
 
 
-def encode_known_labels(labels: pd.Series, classes: list[str], source: str) -> np.ndarray:
-    """Class codes in the model's order; a label the model never saw is an error naming it (it cannot be
-    predicted, so every metric would silently count it as a miss)."""
+def encode_known_labels(
+    labels: pd.Series, classes: list[str], source: str, rare_classes: dict | None = None
+) -> tuple[np.ndarray, list[str]]:
+    """Class codes in the model's order, and notes for the log. Labels of classes that split.min_class_count merged
+    into 'other' when the model was trained become 'other' (said); any other label the model never saw is an
+    error naming it (it cannot be predicted, so every metric would silently count it as a miss), and says when
+    split.min_class_count dropped it."""
     names = label_names(labels)
+    rare = (rare_classes or {}).get("classes") or {}
+    notes = []
+    if (rare_classes or {}).get("action") == "merge_into_other":
+        merged = [n for n in names if n in rare]
+        if merged:
+            names = np.array([OTHER if n in rare else n for n in names], dtype=object)
+            notes.append(f"{len(merged)} rows of classes merged into '{OTHER}' at training (split.min_class_count)")
     unseen = sorted(set(names) - set(classes))
+    dropped = [n for n in unseen if n in rare]
+    if dropped:
+        counts = pd.Series(names).value_counts()
+        listed = ", ".join(f"{name!r} ({counts[name]} rows)" for name in dropped[:10])
+        raise DataError(
+            f"{source}: the model was trained without classes split.min_class_count dropped: {listed}; drop those "
+            "rows, or retrain with split.rare_class_action: merge_into_other"
+        )
     if unseen:
         counts = pd.Series(names).value_counts()
         listed = ", ".join(f"{name!r} ({counts[name]} rows)" for name in unseen[:10])
@@ -94,7 +114,7 @@ def encode_known_labels(labels: pd.Series, classes: list[str], source: str) -> n
             "drop or map those rows, or retrain with them in data.source"
         )
     index = {name: code for code, name in enumerate(classes)}
-    return np.array([index[n] for n in names], dtype=np.int64)
+    return np.array([index[n] for n in names], dtype=np.int64), notes
 
 
 def source_priors(meta: dict) -> tuple[np.ndarray, list[str]]:

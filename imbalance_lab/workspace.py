@@ -19,6 +19,7 @@ class Workspace:
     classes: list[str]
     split: Split
     meta: dict
+    rare_classes: dict  # split.min_class_count: {"action": ..., "classes": {name: rows}}, or {}
 
     @property
     def n_classes(self) -> int:
@@ -42,7 +43,13 @@ def load_workspace() -> Workspace:
         raise DataError(f"{paths.SPLIT_INDICES}: written by an older split stage (it holds no labels); run dvc repro")
     split = Split(train=indices["train"], val=indices["val"], test=indices["test"])
     assert_disjoint(split)
-    classes = read_json(paths.SPLIT_SUMMARY)["classes"]
+    summary = read_json(paths.SPLIT_SUMMARY)
+    classes, rare = summary["classes"], summary.get("rare_classes") or {}
     return Workspace(
-        X=read_npy(paths.FEATURES, mmap=True), y=indices["labels"], classes=classes, split=split, meta=meta
+        X=read_npy(paths.FEATURES, mmap=True),
+        y=indices["labels"],
+        classes=classes,
+        split=split,
+        meta=meta,
+        rare_classes=rare,
     )

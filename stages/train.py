@@ -50,6 +50,7 @@ def main() -> None:
         results.append(result)
     meta = {
         "classes": ws.classes,
+        "rare_classes": ws.rare_classes,  # what split.min_class_count dropped or merged: score maps new labels alike
         "input_dim": int(balanced["X"].shape[1]),
         "hidden_dims": list(params.train.hidden_dims),
         "dropout": params.train.dropout,

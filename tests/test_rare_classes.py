@@ -8,6 +8,7 @@ import pytest
 
 from imbalance_lab.config import parse_section
 from imbalance_lab.errors import DataError
+from imbalance_lab.modelfile import load_model
 from imbalance_lab.splitting import handle_rare_classes
 from tests.helpers import copy_project, make_texts, run, set_params
 
@@ -76,3 +77,8 @@ def test_a_tiny_class_is_refused_before_embedding_then_dropped_without_re_embedd
     assert "Stage 'embed' didn't change, skipping" in again.stdout
     assert "3 classes with 12 rows merged into 'other'" in again.stderr
     assert "other" in json.loads((project / "metrics/test.json").read_text())["per_class"]
+    _, meta = load_model(project / "models/model.pt")
+    assert meta["rare_classes"] == {
+        "action": "merge_into_other",
+        "classes": {"health-a": 4, "health-b": 4, "health-c": 4},
+    }

@@ -76,8 +76,23 @@ def test_unseen_labels_are_refused_by_name():
     message = str(error.value)
     assert "labels the model never saw: 'y' (1 rows), 'z' (2 rows)" in message
     assert "the model knows a, b, c" in message and "\n" not in message
-    codes = encode_known_labels(pd.Series([2, 0, 2]), ["0", "1", "2"], "new.csv")  # int labels match names
-    assert codes.tolist() == [2, 0, 2]
+    codes, notes = encode_known_labels(pd.Series([2, 0, 2]), ["0", "1", "2"], "new.csv")  # int labels match names
+    assert codes.tolist() == [2, 0, 2] and notes == []
+
+
+def test_labels_of_rare_classes_follow_what_split_did_at_training():
+    labels = pd.Series(["a", "tiny", "b", "tiny", "rare2"])
+    merged = {"action": "merge_into_other", "classes": {"tiny": 4, "rare2": 3}}
+    codes, notes = encode_known_labels(labels, ["a", "b", "other"], "new.csv", merged)
+    assert codes.tolist() == [0, 2, 1, 2, 2]
+    assert notes == ["3 rows of classes merged into 'other' at training (split.min_class_count)"]
+    dropped = {"action": "drop", "classes": {"tiny": 4, "rare2": 3}}
+    with pytest.raises(
+        DataError,
+        match=r"trained without classes split.min_class_count dropped: 'rare2' \(1 rows\), "
+        r"'tiny' \(2 rows\); drop those rows",
+    ):
+        encode_known_labels(labels, ["a", "b"], "new.csv", dropped)
 
 
 def test_read_new_rows_with_and_without_labels(tmp_path):
