@@ -52,6 +52,9 @@ def test_plot_templates_fill(project):
     (pr,) = plots["Precision-recall, one-vs-rest (test)"]
     assert pr["content"]["encoding"]["color"]["field"] == "class"  # one line per class, not one scatter
     assert {row["class"] for row in pr["content"]["data"]["values"]} == {"finance", "sports", "weather"}
+    for title in ("Confusion matrix, normalised (test)", "Confusion matrix after threshold tuning, normalised (test)"):
+        (matrix,) = plots[title]
+        assert len(matrix["content"]["data"]["values"]) > 0, title
     (rel,) = plots["Reliability diagram (test)"]
     diagonal = rel["content"]["layer"][0]["data"]["values"]
     assert diagonal == [{"confidence": 0, "accuracy": 0}, {"confidence": 1, "accuracy": 1}]
