@@ -136,7 +136,7 @@ def embed_sentence_transformers(texts: list[str], params: EmbedParams, *, cached
         description += f", max_seq_length={params.max_seq_length}"
     store = VectorStore.open(settings) if cached else VectorStore(None)
     digests = text_digests(texts)
-    cached = sum(digest in store.rows for digest in digests.tolist())
+    hits = sum(digest in store.rows for digest in digests.tolist())
     new = store.missing(digests)
     limit = settings["max_seq_length"]
     if len(new):
@@ -147,8 +147,8 @@ def embed_sentence_transformers(texts: list[str], params: EmbedParams, *, cached
     features, tokens = store.lookup(digests) if texts else (np.zeros((0, 0), np.float32), np.zeros(0, np.int64))
     stats = {
         "new": len(new),
-        "from_cache": cached,
-        "repeats": len(texts) - cached - len(new),  # rows whose text an earlier row of this file has
+        "from_cache": hits,
+        "repeats": len(texts) - hits - len(new),  # rows whose text an earlier row of this file has
         "cache": str(store.folder or "off"),
         "max_seq_length": limit,
         "truncated": int((tokens > limit).sum()) if limit else None,

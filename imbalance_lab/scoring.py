@@ -90,9 +90,10 @@ def encode_known_labels(
     error naming it (it cannot be predicted, so every metric would silently count it as a miss), and says when
     split.min_class_count dropped it."""
     names = label_names(labels)
-    rare = (rare_classes or {}).get("classes") or {}
+    rare_classes = rare_classes or {}
+    rare = rare_classes.get("classes") or {}
     notes = []
-    if (rare_classes or {}).get("action") == "merge_into_other":
+    if rare_classes.get("action") == "merge_into_other":
         merged = [n for n in names if n in rare]
         if merged:
             names = np.array([OTHER if n in rare else n for n in names], dtype=object)
@@ -100,21 +101,24 @@ def encode_known_labels(
     unseen = sorted(set(names) - set(classes))
     dropped = [n for n in unseen if n in rare]
     if dropped:
-        counts = pd.Series(names).value_counts()
-        listed = ", ".join(f"{name!r} ({counts[name]} rows)" for name in dropped[:10])
         raise DataError(
-            f"{source}: the model was trained without classes split.min_class_count dropped: {listed}; drop those "
-            "rows, or retrain with split.rare_class_action: merge_into_other"
+            f"{source}: the model was trained without classes split.min_class_count dropped: "
+            f"{_with_row_counts(names, dropped)}; drop those rows, or retrain with split.rare_class_action: "
+            "merge_into_other"
         )
     if unseen:
-        counts = pd.Series(names).value_counts()
-        listed = ", ".join(f"{name!r} ({counts[name]} rows)" for name in unseen[:10])
         raise DataError(
-            f"{source}: labels the model never saw: {listed}; the model knows {', '.join(classes)}; "
-            "drop or map those rows, or retrain with them in data.source"
+            f"{source}: labels the model never saw: {_with_row_counts(names, unseen)}; the model knows "
+            f"{', '.join(classes)}; drop or map those rows, or retrain with them in data.source"
         )
     index = {name: code for code, name in enumerate(classes)}
     return np.array([index[n] for n in names], dtype=np.int64), notes
+
+
+def _with_row_counts(names: np.ndarray, listed: list[str]) -> str:
+    """ "'y' (1 rows), 'z' (2 rows)": the first 10 of these labels with their row counts among names."""
+    counts = pd.Series(names).value_counts()
+    return ", ".join(f"{name!r} ({counts[name]} rows)" for name in listed[:10])
 
 
 def source_priors(meta: dict) -> tuple[np.ndarray, list[str]]:

@@ -71,21 +71,20 @@ def handle_rare_classes(labels: np.ndarray, classes: list[str], split, ordinal: 
     new_classes = [classes[code] for code in kept]
     mapping = np.full(len(classes), -1, dtype=np.int64)
     mapping[kept] = np.arange(len(kept))
-    joined = ""
+    other_exists = OTHER in new_classes
     if merge:
-        if OTHER in new_classes:
-            joined = f" (the data already has a class '{OTHER}': they join it)"
-        else:
+        if not other_exists:
             new_classes.append(OTHER)
         mapping[rare] = new_classes.index(OTHER)
     if len(new_classes) < 2:
         raise DataError(f"split.min_class_count: {split.min_class_count} leaves fewer than 2 classes; lower it")
     rows = int(counts[rare].sum())
-    if merge and np.sum(counts[rare]) + (counts[classes.index(OTHER)] if joined else 0) < split.min_class_count:
+    if merge and rows + (counts[classes.index(OTHER)] if other_exists else 0) < split.min_class_count:
         raise DataError(
             f"split.rare_class_action: the {len(rare)} classes below split.min_class_count {split.min_class_count} "
             f"hold {rows} rows together, too few for one class '{OTHER}'; use split.rare_class_action: drop"
         )
+    joined = f" (the data already has a class '{OTHER}': they join it)" if other_exists else ""
     verb = f"merged into '{OTHER}'{joined}" if merge else "dropped"
     note = (
         f"split.min_class_count {split.min_class_count}: {len(rare)} classes with {rows} rows {verb}: "
