@@ -130,6 +130,9 @@ class DataParams:
     drop_invalid: bool = True  # drop rows with empty text / missing label (logged), else fail
     label_order: tuple[str, ...] = parsed((), lambda key, value: _distinct_names(key, value))  # [] = sorted labels
     ordinal: bool = False
+    task: str = choice("auto", lambda: TASK_CHOICES)  # auto: multilabel for label_columns or a multi-label manifest
+    label_separator: str = "|"  # multilabel: labels of one row in data.label_column, e.g. "earn|acq"
+    label_columns: tuple[str, ...] = parsed((), lambda key, value: _distinct_names(key, value))  # multilabel: 0/1
 
 
 @dataclass(frozen=True)
@@ -179,6 +182,9 @@ class TrainParams:
     cb_beta: float = bounded(0.999, 0.0, 0.999999999)  # effective number needs beta < 1
     loss: str = choice("cross_entropy", _registry("train.loss"))
     focal_gamma: float = bounded(2.0, 0.0)
+    asl_gamma_pos: float = bounded(0.0, 0.0)  # asymmetric (multilabel): focusing of positive labels
+    asl_gamma_neg: float = bounded(4.0, 0.0)  # ... of negative labels
+    asl_clip: float = bounded(0.05, 0.0, 0.99)  # ... probability margin that discards easy negatives
     la_tau: float = bounded(1.0, 0.0)
     ldam_max_margin: float = bounded(0.5, 0.0, closed=False)
     ldam_scale: float = bounded(30.0, 0.0, closed=False)
@@ -252,6 +258,7 @@ RARE_CLASS_ACTIONS = ("drop", "merge_into_other")
 # plateau: ReduceLROnPlateau on val macro-F1; warmup_linear: linear warmup then linear decay to 0 at max_epochs
 LR_SCHEDULES = ("plateau", "warmup_linear", "constant")
 FIT_ON = ("val", "oof")
+TASK_CHOICES = ("auto", "multiclass", "multilabel")
 
 
 def _closest(name: str, options, section: str = "") -> str:
@@ -358,6 +365,14 @@ def parse_params(raw: Any) -> Params:
             "the rest is the training split"
         )
     _check_text_methods(sections)
+    data = sections["data"]
+    if data.label_columns and data.task == "multiclass":
+        raise ConfigError(
+            "data.label_columns lists 0/1 label columns (multi-label data) but data.task is multiclass; "
+            "set data.task: multilabel (or auto), or empty data.label_columns"
+        )
+    if data.ordinal and (data.label_columns or data.task == "multilabel"):
+        raise ConfigError("data.ordinal: ordered classes need one label per row; set it false for multi-label data")
     if sections["threshold"].metric == "qwk" and not sections["data"].ordinal:
         from imbalance_lab.strategies.thresholds import BINARY
 

@@ -12,15 +12,18 @@ import numpy as np
 
 from imbalance_lab.config import Params
 from imbalance_lab.errors import DataError
-from imbalance_lab.metrics import confusion_counts, decisions_metrics, macro_f1_from_confusion
+from imbalance_lab.label_metrics import label_counts, predict, rare_labels
+from imbalance_lab.metrics import confusion_counts, decisions_metrics, div, macro_f1_from_confusion
 from imbalance_lab.modelfile import mean_probability_logits
-from imbalance_lab.splitting import check_folds, stratified_folds, stratified_holdout
+from imbalance_lab.multilabel import is_multilabel, iterative_fold_ids, iterative_holdout
+from imbalance_lab.splitting import check_fold_counts, check_folds, class_counts, stratified_folds, stratified_holdout
 from imbalance_lab.strategies.resampling import resample
 from imbalance_lab.strategies.text_augment import Texts
 from imbalance_lab.training import member_seed, predict_logits, train_mlp
 
 FOLD_METRICS = ("macro_f1", "balanced_accuracy", "mcc")
 ORDINAL_FOLD_METRICS = ("qwk", "mae_class")  # added when data.ordinal is true
+LABEL_FOLD_METRICS = ("macro_f1", "micro_f1", "rare_label_recall")  # multi-label
 
 
 @dataclass
@@ -28,7 +31,7 @@ class CvResult:
     oof_logits: np.ndarray  # (n, K): row i scored by the fold model that never saw it
     fold_of_row: np.ndarray  # (n,) fold number of each row
     per_fold: dict[str, list[float]]
-    pooled_confusion: np.ndarray
+    pooled_macro_f1: float  # macro-F1 of all folds' held-out decisions pooled (Forman & Scholz)
     n_train: int  # rows used to fit per fold (before resampling), for the Nadeau-Bengio correction
     n_test: int
 
@@ -40,25 +43,79 @@ def _disjoint_or_fail(fold: int, held_idx: np.ndarray, *fitting: np.ndarray) -> 
             raise RuntimeError(f"cross-validation fold {fold + 1}: held-out rows reached fitting (a bug)")
 
 
+class _ClassScores:
+    """Fold scores and the pooled confusion of multiclass folds."""
+
+    def __init__(self, y, K: int, ordinal: bool):
+        self.K, self.ordinal = K, ordinal
+        self.names = (*FOLD_METRICS, "minority_recall", *(ORDINAL_FOLD_METRICS if ordinal else ()))
+        self.pooled = np.zeros((K, K), dtype=np.int64)
+        self.minority = int(np.argmin(np.bincount(y, minlength=K)))
+
+    def score(self, y, logits) -> dict:
+        predictions = logits.argmax(1)
+        scores = decisions_metrics(y, predictions, self.K)
+        cm = confusion_counts(y, predictions, self.K)
+        self.pooled += cm
+        out = {name: scores[name] for name in FOLD_METRICS}
+        out["minority_recall"] = cm[self.minority, self.minority] / cm[self.minority].sum()
+        if self.ordinal:
+            out["qwk"], out["mae_class"] = scores["qwk"], np.abs(y - predictions).mean()
+        return out
+
+    def pooled_macro_f1(self) -> float:
+        return macro_f1_from_confusion(self.pooled)
+
+
+class _LabelScores:
+    """Fold scores and pooled per-label counts of multi-label folds (labels predicted at p > 0.5)."""
+
+    def __init__(self, Y, K: int, ordinal: bool):
+        self.names = LABEL_FOLD_METRICS
+        self.rare = rare_labels(Y.sum(0))
+        self.tp, self.fp, self.fn = np.zeros(K), np.zeros(K), np.zeros(K)
+
+    def score(self, Y, logits) -> dict:
+        tp, fp, fn = label_counts(Y, predict(logits))
+        self.tp, self.fp, self.fn = self.tp + tp, self.fp + fp, self.fn + fn
+        micro = div(2 * tp.sum(), 2 * tp.sum() + fp.sum() + fn.sum())
+        rare = div(tp[self.rare].sum(), (tp + fn)[self.rare].sum())
+        return {"macro_f1": div(2 * tp, 2 * tp + fp + fn).mean(), "micro_f1": micro, "rare_label_recall": rare}
+
+    def pooled_macro_f1(self) -> float:
+        return float(div(2 * self.tp, 2 * self.tp + self.fp + self.fn).mean())
+
+
+def _folds(y, folds: int, seed: int):
+    if is_multilabel(y):
+        fold_of_row = iterative_fold_ids(y, folds, seed)
+        rows = np.arange(len(y))
+        return [(rows[fold_of_row != fold], rows[fold_of_row == fold]) for fold in range(folds)]
+    return stratified_folds(y, folds, seed)
+
+
 def cross_validate(
     X: np.ndarray, y: np.ndarray, classes: list[str], params: Params, progress=None, texts: Texts | None = None
 ) -> CvResult:
-    """texts: the rows' texts and embedder, for balance methods that make new texts (each fold uses its own)."""
+    """y: class codes, or a multi-label (n, L) 0/1 matrix (iteratively stratified folds).
+    texts: the rows' texts and embedder, for balance methods that make new texts (each fold uses its own)."""
     K, folds = len(classes), params.cv.folds
-    check_folds(y, classes, folds)
+    multilabel = is_multilabel(y)
+    if multilabel:
+        check_fold_counts(y.sum(0), classes, folds)
+    else:
+        check_folds(y, classes, folds)
+    holdout = iterative_holdout if multilabel else stratified_holdout
     oof = np.zeros((len(y), K))
     fold_of_row = np.full(len(y), -1)
-    ordinal = params.data.ordinal
-    names = (*FOLD_METRICS, "minority_recall", *(ORDINAL_FOLD_METRICS if ordinal else ()))
-    per_fold: dict[str, list[float]] = {name: [] for name in names}
-    pooled = np.zeros((K, K), dtype=np.int64)
-    minority = int(np.argmin(np.bincount(y, minlength=K)))
+    scorer = (_LabelScores if multilabel else _ClassScores)(y, K, params.data.ordinal)
+    per_fold: dict[str, list[float]] = {name: [] for name in scorer.names}
     # early stopping inside a fold needs its own validation rows: carve them from the training fold
     inner_val = params.split.val_size / (1 - params.split.test_size)
     n_train = n_test = 0
-    for fold, (fit_idx, held_idx) in enumerate(stratified_folds(y, folds, params.seed)):
+    for fold, (fit_idx, held_idx) in enumerate(_folds(y, folds, params.seed)):
         try:
-            fit_idx, stop_idx = stratified_holdout(fit_idx, y[fit_idx], inner_val, params.seed + fold)
+            fit_idx, stop_idx = holdout(fit_idx, y[fit_idx], inner_val, params.seed + fold)
         except ValueError as exc:  # too few rows for a stratified early-stopping carve-out
             if "cannot hold all" in str(exc):  # more classes than carve-out rows: fewer folds cannot help
                 fix = (
@@ -68,7 +125,7 @@ def cross_validate(
                 fix = "lower cv.folds or add rows of the smallest class"
             raise DataError(f"cv fold {fold + 1}/{folds}: early-stopping carve-out: {exc}; {fix}") from None
         _disjoint_or_fail(fold, held_idx, fit_idx, stop_idx)
-        counts = np.bincount(y[fit_idx], minlength=K)
+        counts = class_counts(y[fit_idx], K)
         try:
             fold_texts = texts.subset(fit_idx) if texts is not None else None
             balanced = resample(
@@ -87,20 +144,14 @@ def cross_validate(
                 original_counts=counts,
                 params=params.train,
                 seed=member_seed(params.seed + fold, member),
+                original_rows=len(fit_idx),
             )
             member_logits.append(predict_logits(result.model, X[held_idx]))
-        logits = mean_probability_logits(member_logits)
+        logits = mean_probability_logits(member_logits, multilabel)
         oof[held_idx], fold_of_row[held_idx] = logits, fold
-        predictions = logits.argmax(1)
-        scores = decisions_metrics(y[held_idx], predictions, K)
-        for name in FOLD_METRICS:
+        scores = scorer.score(y[held_idx], logits)
+        for name in scorer.names:
             per_fold[name].append(round(float(scores[name]), 6))
-        cm = confusion_counts(y[held_idx], predictions, K)
-        per_fold["minority_recall"].append(round(float(cm[minority, minority] / cm[minority].sum()), 6))
-        if ordinal:
-            per_fold["qwk"].append(round(float(scores["qwk"]), 6))
-            per_fold["mae_class"].append(round(float(np.abs(y[held_idx] - predictions).mean()), 6))
-        pooled += cm
         n_train, n_test = max(n_train, len(fit_idx) + len(stop_idx)), max(n_test, len(held_idx))
         if progress is not None:
             progress(fold, scores)
@@ -108,7 +159,7 @@ def cross_validate(
         oof_logits=oof,
         fold_of_row=fold_of_row,
         per_fold=per_fold,
-        pooled_confusion=pooled,
+        pooled_macro_f1=scorer.pooled_macro_f1(),
         n_train=n_train,
         n_test=n_test,
     )
@@ -120,7 +171,7 @@ def summarize_cv(result: CvResult, folds: int, seed: int) -> dict:
         "seed": seed,
         "n_train": result.n_train,
         "n_test": result.n_test,
-        "pooled_macro_f1": round(macro_f1_from_confusion(result.pooled_confusion), 6),
+        "pooled_macro_f1": round(result.pooled_macro_f1, 6),
         "per_fold": result.per_fold,
     }
     for name, values in result.per_fold.items():

@@ -17,8 +17,10 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from imbalance_lab import multilabel
 from imbalance_lab.config import DataParams
 from imbalance_lab.errors import DataError
+from imbalance_lab.strategies.registry import MULTICLASS, MULTILABEL
 
 USER_FORMATS = (".csv", ".parquet", ".jsonl")
 
@@ -27,6 +29,7 @@ USER_FORMATS = (".csv", ".parquet", ".jsonl")
 class LabelledTable:
     frame: pd.DataFrame  # the label column, then text or feature columns; index = row id in the source
     notes: tuple[str, ...]  # what loading dropped, for the log
+    task: str = MULTICLASS  # multilabel: the label column holds a tuple of label names per row
 
 
 def _package_file(package: str, version: str, resource: str) -> Path:
@@ -77,7 +80,21 @@ def _parse_reuters_single_topic(path: Path, _encoding: str) -> pd.DataFrame:
     return pd.DataFrame(rows).drop_duplicates(ignore_index=True)
 
 
-BUILTIN_FORMATS = {"trec_coarse": _parse_trec_coarse, "reuters_single_topic": _parse_reuters_single_topic}
+def _parse_reuters_topics(path: Path, _encoding: str) -> pd.DataFrame:
+    """Every article with at least one topic and some text; label = its topics joined by '|'."""
+    rows = []
+    for a in reuters_articles(path):
+        text = f"{(a.get('title') or '').strip()}\n{(a.get('body') or '').strip()}".strip()
+        if a.get("topics") and text:
+            rows.append({"label": "|".join(a["topics"]), "text": text})
+    return pd.DataFrame(rows).drop_duplicates(ignore_index=True)
+
+
+BUILTIN_FORMATS = {
+    "trec_coarse": _parse_trec_coarse,
+    "reuters_single_topic": _parse_reuters_single_topic,
+    "reuters_topics": _parse_reuters_topics,
+}
 
 
 def npm_package_file(manifest: dict) -> Path:
@@ -194,14 +211,18 @@ def load_table(params: DataParams, *, needs_text: bool) -> LabelledTable:
             "datasets/trec6.yaml"
         )
     notes: list[str] = []
+    declared_task = None
     if path.suffix in (".yaml", ".yml"):
         frame, manifest = load_builtin(path)
         text_column, label_column = "text", "label"
         package = f"{manifest['package']}==" if "package" in manifest else f"npm {manifest['npm']}@"
         notes.append(f"built-in {manifest['name']}: {len(frame)} unique rows from {package}{manifest['version']}")
+        declared_task = manifest.get("task")
     else:
         frame = read_user_table(path)
         text_column, label_column = params.text_column, params.label_column
+        if params.label_columns:
+            return _load_label_columns(frame, params, path, needs_text, notes)
         if needs_text and text_column == label_column:
             raise DataError(
                 f"data.text_column and data.label_column are both '{text_column}'; point them at two different "
@@ -212,11 +233,16 @@ def load_table(params: DataParams, *, needs_text: bool) -> LabelledTable:
         if not needs_text:
             keys.update({c: "data.feature_columns" for c in params.feature_columns})
             _require_columns(frame, list(params.feature_columns), path, keys)
+    task = multilabel.resolve_task(params.task, params.label_separator, frame[label_column], declared_task)
+    if task == MULTILABEL:
+        frame = frame.assign(**{label_column: multilabel.sets_from_text(frame[label_column], params.label_separator)})
     if needs_text:
         frame = frame[[label_column, text_column]].rename(columns={label_column: "label", text_column: "text"})
         _warn_if_texts_look_like_numbers(frame["text"], text_column, notes)
-        invalid = frame["label"].isna() | frame["text"].isna() | (frame["text"].astype(str).str.strip() == "")
-        what = "empty text or missing label"
+        invalid = frame["text"].isna() | (frame["text"].astype(str).str.strip() == "")
+        if task == MULTICLASS:  # a multi-label row without labels is a row with no label set, not a gap
+            invalid |= frame["label"].isna()
+        what = "empty text or missing label" if task == MULTICLASS else "empty text"
     else:
         feature_columns = list(params.feature_columns) or _default_features(frame, label_column, notes)
         frame = frame[[label_column, *feature_columns]].rename(columns={label_column: "label"})
@@ -226,8 +252,36 @@ def load_table(params: DataParams, *, needs_text: bool) -> LabelledTable:
     frame = drop_invalid_rows(frame, invalid, what, params.drop_invalid, path, notes)
     if frame.empty:
         raise DataError(f"{path}: no usable rows (every row has {what})")
+    if task == MULTILABEL:
+        return LabelledTable(frame=frame, notes=tuple(notes), task=task)
     frame = frame.assign(label=strip_labels(frame["label"], notes))
     return LabelledTable(frame=frame, notes=tuple(notes))
+
+
+def _load_label_columns(frame: pd.DataFrame, params: DataParams, path: Path, needs_text: bool, notes) -> LabelledTable:
+    """Multi-label data as 0/1 columns (data.label_columns)."""
+    columns = list(params.label_columns)
+    keys = {c: "data.label_columns" for c in columns} | {params.text_column: "data.text_column"}
+    _require_columns(frame, columns + ([params.text_column] if needs_text else []), path, keys)
+    labels = multilabel.sets_from_columns(frame, columns, path)
+    if needs_text:
+        if params.text_column in columns:
+            raise DataError(f"data.text_column '{params.text_column}' is also in data.label_columns; remove it there")
+        texts = frame[params.text_column]
+        table = pd.DataFrame({"label": labels, "text": texts}, index=frame.index)
+        invalid = texts.isna() | (texts.astype(str).str.strip() == "")
+        what = "empty text"
+    else:
+        feature_columns = list(params.feature_columns) or [
+            c for c in _default_features(frame, params.label_column, notes) if c not in columns
+        ]
+        table = pd.concat([labels.rename("label"), frame[feature_columns]], axis=1)
+        _check_numeric(table, feature_columns, path)
+        invalid, what = pd.Series(False, index=frame.index), "missing value"
+    table = drop_invalid_rows(table, invalid, what, params.drop_invalid, path, notes)
+    if table.empty:
+        raise DataError(f"{path}: no usable rows (every row has {what})")
+    return LabelledTable(frame=table, notes=tuple(notes), task=MULTILABEL)
 
 
 NUMERIC_TEXT_SHARE = 0.9  # texts that are numbers (ids, codes) in at least this share of rows get a warning

@@ -11,6 +11,7 @@ import torch
 
 from imbalance_lab.artifacts import write_bytes
 from imbalance_lab.errors import DataError
+from imbalance_lab.label_metrics import sigmoid
 from imbalance_lab.metrics import softmax
 from imbalance_lab.training import build_mlp, predict_logits
 
@@ -63,14 +64,18 @@ def check_compatible(
         )
 
 
-def mean_probability_logits(member_logits: list[np.ndarray]) -> np.ndarray:
-    """One member: its logits. Several: log of the mean member probability (so biases still apply)."""
+def mean_probability_logits(member_logits: list[np.ndarray], multilabel: bool = False) -> np.ndarray:
+    """One member: its logits. Several: log of the mean member probability (so biases still apply); multi-label:
+    the logit of each label's mean member probability."""
     if len(member_logits) == 1:
         return member_logits[0]
+    if multilabel:
+        mean_proba = np.clip(np.mean([sigmoid(logits) for logits in member_logits], axis=0), 1e-12, 1 - 1e-12)
+        return np.log(mean_proba) - np.log1p(-mean_proba)
     mean_proba = np.mean([softmax(logits) for logits in member_logits], axis=0)
     return np.log(np.clip(mean_proba, 1e-12, None))
 
 
-def ensemble_logits(members: list[torch.nn.Module], X: np.ndarray) -> np.ndarray:
+def ensemble_logits(members: list[torch.nn.Module], X: np.ndarray, multilabel: bool = False) -> np.ndarray:
     """The ensemble's logits: log of the mean member probability (one member: its own logits)."""
-    return mean_probability_logits([predict_logits(m, X) for m in members])
+    return mean_probability_logits([predict_logits(m, X) for m in members], multilabel)

@@ -30,6 +30,13 @@ HEADLINE = (
     "ece",
     "qwk",
     "mae_class",
+    # multi-label (label_metrics.label_report)
+    "micro_f1",
+    "samples_f1",
+    "hamming_loss",
+    "subset_accuracy",
+    "rare_label_recall",
+    "lrap",
 )
 
 
@@ -68,3 +75,24 @@ def write_test_plots(folder, y: np.ndarray, logits: np.ndarray, classes: list[st
         proba = softmax(logits)
         write_csv(folder / "pr.csv", pr_curve_rows(y, proba, classes))
         write_csv(folder / "calibration.csv", calibration_rows(y, proba))
+
+
+def label_test_report(Y, logits, classes: list[str], *, train_counts, seed: int, biases=None) -> dict:
+    """test_report for multi-label data: the same layout (headline flat, per_class, ci95)."""
+    from imbalance_lab.label_metrics import label_report
+
+    report = label_report(Y, logits, classes, train_counts=train_counts, seed=seed, biases=biases)
+    return {
+        **{k: report[k] for k in HEADLINE if k in report},
+        "seed": seed,
+        **{k: report[k] for k in ("per_class", "ci95")},
+    }
+
+
+def write_label_plots(folder, Y, logits, classes: list[str], train_counts, *, biases=None, curves: bool = True) -> None:
+    """The multi-label plot files, in the multiclass files' shapes (label_metrics.label_plot_rows) plus f1.csv."""
+    from imbalance_lab.label_metrics import label_plot_rows
+
+    rows = label_plot_rows(Y, logits, classes, train_counts, biases=biases)
+    for name in ("confusion", "recall", "f1") + (("pr", "calibration") if curves else ()):
+        write_csv(folder / f"{name}.csv", rows[name])

@@ -22,9 +22,14 @@ def named_counts(classes: list[str], counts: np.ndarray, codes: list[int]) -> st
 
 
 def check_class_sizes(y: np.ndarray, classes: list[str], test_size: float, val_size: float) -> None:
-    """Every class needs at least one row in each split (stratification rounds small classes away); every class
-    that is too small is named, in one line."""
-    counts = np.bincount(y, minlength=len(classes))
+    check_split_counts(np.bincount(y, minlength=len(classes)), classes, test_size, val_size)
+
+
+def check_split_counts(
+    counts: np.ndarray, classes: list[str], test_size: float, val_size: float, unit: str = "rows", kind: str = "class"
+) -> None:
+    """Every class (label) needs at least one row in each split (stratification rounds small ones away); every
+    one that is too small is named, in one line."""
     smallest = min(test_size, val_size, 1 - test_size - val_size)
     need = int(np.ceil(max(3, 1 / smallest)))
     short = [code for code, count in enumerate(counts) if count * smallest < 1 or count < 3]
@@ -33,13 +38,14 @@ def check_class_sizes(y: np.ndarray, classes: list[str], test_size: float, val_s
     if len(short) == 1:
         code = short[0]
         raise DataError(
-            f"class '{classes[code]}' has {counts[code]} rows; it needs at least {need} to appear in train, val and "
-            f"test with {sizes}: add rows, or {fix}"
+            f"{kind} '{classes[code]}' has {counts[code]} {unit}; it needs at least {need} to appear in train, val "
+            f"and test with {sizes}: add rows, or {fix}"
         )
     if short:
         raise DataError(
-            f"{len(short)} classes are too small to appear in train, val and test (each needs at least {need} rows "
-            f"with {sizes}): {named_counts(classes, counts, short)}; add rows, or {fix}"
+            f"{len(short)} {kind}{'es' if kind == 'class' else 's'} are too small to appear in train, val and test "
+            f"(each needs at least {need} {unit} with {sizes}): {named_counts(classes, counts, short)}; add rows, "
+            f"or {fix}"
         )
 
 
@@ -229,8 +235,13 @@ def assert_disjoint(split: Split) -> None:
             raise DataError(f"split is corrupt: {name} share rows; delete data/split and run dvc repro")
 
 
+def class_counts(y: np.ndarray, n_classes: int) -> np.ndarray:
+    """Rows per class: class codes (n,) counted, or a multi-label matrix (n, L) summed (positive rows per label)."""
+    return y.sum(0) if y.ndim == 2 else np.bincount(y, minlength=n_classes)
+
+
 def split_summary(y: np.ndarray, classes: list[str], split: Split) -> dict:
     return {
-        part: {classes[c]: int(n) for c, n in enumerate(np.bincount(y[idx], minlength=len(classes)))}
+        part: {classes[c]: int(n) for c, n in enumerate(class_counts(y[idx], len(classes)))}
         for part, idx in (("train", split.train), ("val", split.val), ("test", split.test))
     }

@@ -12,9 +12,11 @@ import torch
 from torch import nn
 
 from imbalance_lab.config import TrainParams
+from imbalance_lab.label_metrics import macro_f1_labels, predict
 from imbalance_lab.metrics import confusion_counts, macro_f1_from_confusion
 from imbalance_lab.strategies.class_weights import class_weights
 from imbalance_lab.strategies.losses import make_loss
+from imbalance_lab.strategies.multilabel import make_label_loss, pos_weight
 from imbalance_lab.strategies.samplers import epoch_batches
 
 
@@ -88,12 +90,25 @@ def predict_logits(model: nn.Module, X: np.ndarray, batch_size: int = 8192) -> n
 
 
 def _val_scores(model, loss_fn, X_val: torch.Tensor, y_val: torch.Tensor, n_classes: int) -> tuple[float, float]:
+    """Validation loss and macro-F1 (multi-label: each label predicted at p > 0.5)."""
     model.eval()
     with torch.inference_mode():
         logits = model(X_val)
         loss = float(loss_fn(logits, y_val))
+    if y_val.ndim == 2:
+        return loss, macro_f1_labels(y_val.numpy(), predict(logits.numpy()))
     predictions = logits.argmax(1).numpy()
     return loss, macro_f1_from_confusion(confusion_counts(y_val.numpy(), predictions, n_classes))
+
+
+def _loss(params: TrainParams, counts: np.ndarray, n_rows: int, multilabel: bool):
+    """train.loss with its class weights, from the ORIGINAL training counts (multi-label: positives per label of
+    n_rows rows, the weights being BCE's pos_weight)."""
+    if multilabel:
+        weights = pos_weight(counts, n_rows, params)
+        return make_label_loss(params, positives=counts, pos_weights=weights), weights
+    weights = class_weights(counts, params)
+    return make_loss(params, class_counts=counts, class_weights=weights), weights
 
 
 def train_mlp(
@@ -107,19 +122,25 @@ def train_mlp(
     params: TrainParams,
     seed: int,
     progress=None,
+    original_rows: int = 0,
 ) -> TrainResult:
-    """Train one MLP. original_counts: class counts of the training split BEFORE resampling; class weights,
-    loss priors and margins come from them, so resampling and re-weighting are measured as separate fixes."""
+    """Train one MLP. original_counts: class counts of the training split BEFORE resampling (multi-label, y_train
+    an (n, L) 0/1 matrix: positives per label, of original_rows rows); class weights, loss priors and margins come
+    from them, so resampling and re-weighting are measured as separate fixes."""
     torch.manual_seed(seed)
     generator = torch.Generator().manual_seed(seed)
-    weights = class_weights(original_counts, params)
-    loss_fn = make_loss(params, class_counts=original_counts, class_weights=weights)
+    multilabel = np.ndim(y_train) == 2
+    loss_fn, weights = _loss(params, original_counts, original_rows, multilabel)
     model = build_mlp(X_train.shape[1], params.hidden_dims, n_classes, params.dropout)
     optimizer = torch.optim.AdamW(model.parameters(), lr=params.lr, weight_decay=params.weight_decay)
     steps_per_epoch = len(epoch_batches(y_train, params, torch.Generator().manual_seed(seed)))
     scheduler = LrSchedule(optimizer, params, steps_per_epoch)
-    X_t, y_t = torch.from_numpy(np.ascontiguousarray(X_train, dtype=np.float32)), torch.from_numpy(y_train)
-    X_v, y_v = torch.from_numpy(np.ascontiguousarray(X_val, dtype=np.float32)), torch.from_numpy(y_val)
+    target = np.float32 if multilabel else np.int64
+    X_t, y_t = (
+        torch.from_numpy(np.ascontiguousarray(X_train, dtype=np.float32)),
+        torch.from_numpy(y_train.astype(target)),
+    )
+    X_v, y_v = torch.from_numpy(np.ascontiguousarray(X_val, dtype=np.float32)), torch.from_numpy(y_val.astype(target))
 
     best_f1, best_epoch, best_state, history = -1.0, 0, None, []
     for epoch in range(1, params.max_epochs + 1):

@@ -9,7 +9,8 @@ import numpy as np
 from imbalance_lab import paths
 from imbalance_lab.artifacts import read_json, read_npy, read_npz
 from imbalance_lab.errors import DataError
-from imbalance_lab.splitting import Split, assert_disjoint
+from imbalance_lab.multilabel import task_of
+from imbalance_lab.splitting import Split, assert_disjoint, class_counts
 
 
 @dataclass(frozen=True)
@@ -25,18 +26,24 @@ class Workspace:
     def n_classes(self) -> int:
         return len(self.classes)
 
+    @property
+    def task(self) -> str:
+        return task_of(self.y)
+
     def part(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         idx = getattr(self.split, name)
         return np.asarray(self.X[idx], dtype=np.float32), self.y[idx]
 
     def train_counts(self) -> np.ndarray:
-        """Class counts of the ORIGINAL training split: the basis of every weight, prior and margin."""
-        return np.bincount(self.y[self.split.train], minlength=self.n_classes)
+        """Class counts (multi-label: positive rows per label) of the ORIGINAL training split: the basis of every
+        weight, prior and margin."""
+        return class_counts(self.y[self.split.train], self.n_classes)
 
 
-def load_workspace() -> Workspace:
+def load_workspace(params=None) -> Workspace:
     """Labels and classes come from split, which applies split.min_class_count (a dropped row is -1 and in no
-    split); features and the embedding meta from embed."""
+    split); features and the embedding meta from embed. With params, a configured strategy the data's task
+    (multiclass / multilabel) cannot use is refused here, naming those it can."""
     meta = read_json(paths.EMBED_META)
     indices = read_npz(paths.SPLIT_INDICES)
     if "labels" not in indices:
@@ -45,7 +52,7 @@ def load_workspace() -> Workspace:
     assert_disjoint(split)
     summary = read_json(paths.SPLIT_SUMMARY)
     classes, rare = summary["classes"], summary.get("rare_classes") or {}
-    return Workspace(
+    workspace = Workspace(
         X=read_npy(paths.FEATURES, mmap=True),
         y=indices["labels"],
         classes=classes,
@@ -53,3 +60,8 @@ def load_workspace() -> Workspace:
         meta=meta,
         rare_classes=rare,
     )
+    if params is not None:
+        from imbalance_lab.strategies import check_task
+
+        check_task(params, workspace.task)
+    return workspace

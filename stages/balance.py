@@ -1,10 +1,9 @@
 """Stage balance: resample the TRAINING split only. Validation and test rows never reach this stage."""
 
-import numpy as np
-
 from imbalance_lab import paths
 from imbalance_lab.artifacts import by_class, write_json, write_npz
 from imbalance_lab.config import load_params
+from imbalance_lab.splitting import class_counts
 from imbalance_lab.stage import log, run_stage
 from imbalance_lab.stage_texts import texts_for
 from imbalance_lab.strategies.resampling import resample
@@ -15,13 +14,13 @@ STAGE = "balance"
 
 def main() -> None:
     params = load_params()
-    ws = load_workspace()
+    ws = load_workspace(params)
     X_train, y_train = ws.part("train")
     texts = texts_for(params.balance.method, ws, ws.split.train)
     result = resample(X_train, y_train, params.balance, seed=params.seed, class_names=ws.classes, texts=texts)
     for note in result.notes:
         log(STAGE, note)
-    before, after = ws.train_counts(), np.bincount(result.y, minlength=ws.n_classes)
+    after = class_counts(result.y, ws.n_classes)
     write_npz(paths.BALANCED_TRAIN, X=result.X, y=result.y, synthetic=result.synthetic)
     write_json(
         paths.BALANCE_SUMMARY,
@@ -31,7 +30,7 @@ def main() -> None:
             "train_rows_before": int(len(y_train)),
             "train_rows_after": int(len(result.y)),
             "synthetic_rows": int(result.synthetic.sum()),
-            "class_counts_before": by_class(ws.classes, before),
+            "class_counts_before": by_class(ws.classes, ws.train_counts()),
             "class_counts_after": by_class(ws.classes, after),
         },
     )

@@ -18,7 +18,7 @@ STAGE = "cross-validate"
 def main() -> None:
     params = load_params()
     set_threads(params.train.threads)
-    ws = load_workspace()
+    ws = load_workspace(params)
     rows = np.sort(np.concatenate([ws.split.train, ws.split.val]))  # never the test split
     X, y = np.asarray(ws.X[rows], dtype=np.float32), ws.y[rows]
 

@@ -4,13 +4,14 @@ import hashlib
 
 import numpy as np
 
-from imbalance_lab import paths
+from imbalance_lab import multilabel, paths
 from imbalance_lab.artifacts import by_class, write_bytes, write_json, write_npy
 from imbalance_lab.config import load_params
 from imbalance_lab.datasets import check_distinct_rows, encode_labels, is_number, load_table
 from imbalance_lab.embedding import embed_table, fingerprint, fitted_bytes
-from imbalance_lab.splitting import check_class_sizes, check_fold_counts, handle_rare_classes
+from imbalance_lab.splitting import check_class_sizes, check_fold_counts, check_split_counts, handle_rare_classes
 from imbalance_lab.stage import log, run_stage
+from imbalance_lab.strategies.registry import MULTILABEL
 
 STAGE = "embed"
 
@@ -28,10 +29,15 @@ def check_counts_before_embedding(labels: np.ndarray, classes: list[str], params
     """Label-only checks that split and cross-validate repeat (after split.min_class_count, as split applies it):
     failing here costs seconds, not an embedding pass. Train+val counts are bounded from above, so this never
     refuses what cross-validate would accept."""
-    relabelled = handle_rare_classes(labels, classes, params.split, params.data.ordinal)
-    labels, classes = relabelled.labels[relabelled.labels >= 0], relabelled.classes
-    check_class_sizes(labels, classes, params.split.test_size, params.split.val_size)
-    counts = np.bincount(labels, minlength=len(classes))
+    if multilabel.is_multilabel(labels):
+        relabelled = multilabel.handle_rare_labels(labels, classes, params.split)
+        counts, classes = relabelled.labels.sum(0), relabelled.classes
+        check_split_counts(counts, classes, params.split.test_size, params.split.val_size, "positive rows", "label")
+    else:
+        relabelled = handle_rare_classes(labels, classes, params.split, params.data.ordinal)
+        labels, classes = relabelled.labels[relabelled.labels >= 0], relabelled.classes
+        check_class_sizes(labels, classes, params.split.test_size, params.split.val_size)
+        counts = np.bincount(labels, minlength=len(classes))
     check_fold_counts(counts - np.floor(counts * params.split.test_size).astype(int), classes, params.cv.folds, True)
 
 
@@ -52,7 +58,11 @@ def main() -> None:
     for note in table.notes:
         log(STAGE, note)
     frame = table.frame
-    labels, classes = encode_labels(frame["label"], params.data.label_order)
+    if table.task == MULTILABEL:
+        labels, classes = multilabel.encode_label_sets(frame["label"], params.data.label_order)
+        log(STAGE, f"multi-label: {multilabel.label_summary(labels)}")
+    else:
+        labels, classes = encode_labels(frame["label"], params.data.label_order)
     check_counts_before_embedding(labels, classes, params)
     log(STAGE, f"{len(frame)} rows, {len(classes)} classes; embedding with {params.embed.backend}")
     if params.data.ordinal and not params.data.label_order and not all(is_number(c) for c in classes):
@@ -70,7 +80,7 @@ def main() -> None:
         hashes = text_hashes([row.tobytes() for row in features])
         fix = "check data.feature_columns"
         check_distinct_rows(len(np.unique(hashes)), len(hashes), n_classes, source, "feature row", fix)
-    counts = np.bincount(labels, minlength=len(classes))
+    counts = labels.sum(0) if table.task == MULTILABEL else np.bincount(labels, minlength=len(classes))
     fitted = fitted_bytes(embedded.fitted) if embedded.fitted is not None else None
     meta = {
         "source": params.data.source,
@@ -81,6 +91,7 @@ def main() -> None:
         "feature_columns": [c for c in frame.columns if c not in ("label", "text")],
         "dim": int(features.shape[1]),
         "rows": int(len(frame)),
+        "task": table.task,
         "classes": classes,
         "class_counts": by_class(classes, counts),
         "imbalance_ratio": round(float(counts.max() / counts.min()), 3),

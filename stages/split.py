@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from imbalance_lab import paths
+from imbalance_lab import multilabel, paths
 from imbalance_lab.artifacts import read_json, read_npy, write_json, write_npz
 from imbalance_lab.config import load_params
 from imbalance_lab.errors import DataError
@@ -22,20 +22,25 @@ STAGE = "split"
 def main() -> None:
     params = load_params()
     hashes = read_npy(paths.TEXT_HASHES)
-    relabelled = handle_rare_classes(
-        read_npy(paths.LABELS), read_json(paths.EMBED_META)["classes"], params.split, params.data.ordinal
-    )
+    labels, classes = read_npy(paths.LABELS), read_json(paths.EMBED_META)["classes"]
+    if multilabel.is_multilabel(labels):
+        relabelled = multilabel.handle_rare_labels(labels, classes, params.split)
+        eligible = np.arange(len(labels))  # a row left with no label stays: an all-negative example
+        split_rows = multilabel.iterative_split
+    else:
+        relabelled = handle_rare_classes(labels, classes, params.split, params.data.ordinal)
+        eligible = np.flatnonzero(relabelled.labels >= 0)
+        split_rows = stratified_split
     labels, classes = relabelled.labels, relabelled.classes
     if relabelled.note:
         log(STAGE, relabelled.note)
-    eligible = np.flatnonzero(labels >= 0)
     if params.split.dedupe:
         before = len(eligible)
         eligible = eligible[duplicate_groups(hashes[eligible])]
         log(STAGE, f"split.dedupe: dropped {before - len(eligible)} rows repeating an earlier text")
     try:
         sizes = {"test_size": params.split.test_size, "val_size": params.split.val_size}
-        local = stratified_split(labels[eligible], classes, **sizes, seed=params.seed)
+        local = split_rows(labels[eligible], classes, **sizes, seed=params.seed)
     except DataError as exc:
         if not params.split.dedupe:
             raise
@@ -51,6 +56,7 @@ def main() -> None:
         )
     summary = {
         "seed": params.seed,
+        "task": multilabel.task_of(labels),
         "classes": classes,
         "rows": split_summary(labels, classes, split),
         "cross_split_duplicates": leaked,

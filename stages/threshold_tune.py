@@ -11,10 +11,13 @@ from imbalance_lab import paths
 from imbalance_lab.artifacts import read_npz, write_json, write_metrics
 from imbalance_lab.config import FIT_ON, load_params
 from imbalance_lab.guards import check_oof_coverage
+from imbalance_lab.label_thresholds import fit_label_thresholds, probability_thresholds, seed_grid_biases
 from imbalance_lab.modelfile import check_compatible, ensemble_logits, load_model
-from imbalance_lab.reporting import HEADLINE, test_report, write_test_plots
+from imbalance_lab.multilabel import iterative_fold_ids
+from imbalance_lab.reporting import HEADLINE, label_test_report, test_report, write_label_plots, write_test_plots
 from imbalance_lab.splitting import stratified_fold_ids
 from imbalance_lab.stage import log, run_stage
+from imbalance_lab.strategies.registry import MULTILABEL
 from imbalance_lab.strategies.thresholds import decision_objective, positive_class, probability_threshold
 from imbalance_lab.threshold_fit import fit_thresholds, positive_class_report
 from imbalance_lab.workspace import load_workspace
@@ -38,9 +41,11 @@ def fitting_sets(ws, members, seed: int) -> dict[str, tuple[np.ndarray, np.ndarr
 def main() -> None:
     params = load_params()
     settings = params.threshold
-    ws = load_workspace()
+    ws = load_workspace(params)
     members, meta = load_model(paths.MODEL)
     check_compatible(meta, ws.classes, ws.X.shape[1], paths.MODEL, ws.meta.get("embedder"))
+    if ws.task == MULTILABEL:
+        return tune_label_thresholds(params, ws, members)
     counts = ws.train_counts()
     priors = counts / counts.sum()
     positive = positive_class(settings, ws.classes, counts)
@@ -127,6 +132,91 @@ def main() -> None:
             f"{binary['probability_threshold']:.4f}: test recall {t['recall']:.3f} {t['recall_ci95']}, "
             f"precision {t['precision']:.3f} {t['precision_ci95']}",
         )
+
+
+def tune_label_thresholds(params, ws, members) -> None:
+    """Multi-label: one threshold per label fitted on OOF and on val (label_thresholds.py), and the seed system's
+    fixed 0.3-0.8 grid on val beside them; the configured fit_on is `after`."""
+    settings = params.threshold
+    counts = ws.train_counts()
+    X_val, Y_val = ws.part("val")
+    oof = read_npz(paths.OOF)
+    check_oof_coverage(oof["rows"], oof["fold"], ws.split.train, ws.split.val, ws.split.test)
+    val_logits = ensemble_logits(members, X_val, True)
+    sets = {
+        "val": (val_logits, Y_val, iterative_fold_ids(Y_val, VAL_FOLDS, params.seed)),
+        "oof": (oof["logits"], ws.y[oof["rows"]], oof["fold"]),
+    }
+    X_test, Y_test = ws.part("test")
+    test_logits = ensemble_logits(members, X_test, True)
+
+    def report(biases=None):
+        return label_test_report(Y_test, test_logits, ws.classes, train_counts=counts, seed=params.seed, biases=biases)
+
+    before = report()
+    fits = {name: fit_label_thresholds(logits, Y, folds, settings) for name, (logits, Y, folds) in sets.items()}
+    reports = {name: report(fit.biases) for name, fit in fits.items()}
+    grid = seed_grid_biases(val_logits, Y_val)
+    reports["val_grid"] = report(grid)
+    chosen, after = fits[settings.fit_on], reports[settings.fit_on]
+    write_label_plots(
+        paths.THRESHOLD_PLOTS, Y_test, test_logits, ws.classes, counts, biases=chosen.biases, curves=False
+    )
+
+    def rounded(values):
+        return [round(float(v), 6) for v in values]
+
+    write_json(
+        paths.THRESHOLDS,
+        {
+            "task": MULTILABEL,
+            "method": settings.method,
+            "metric": settings.metric,
+            "fit_on": settings.fit_on,
+            "classes": ws.classes,
+            "biases": rounded(chosen.biases),
+            "probability_thresholds": rounded(probability_thresholds(chosen.biases)),
+            **{f"biases_{name}": rounded(fits[name].biases) for name in FIT_ON},
+            "biases_val_grid": rounded(grid),
+            "kept": chosen.kept,
+            "regularization": chosen.regularization,
+            "model_sha256": hashlib.sha256(paths.MODEL.read_bytes()).hexdigest(),
+        },
+    )
+
+    def headline(rep):
+        return {k: rep[k] for k in HEADLINE if k in rep}
+
+    fitted = {name: fits[name].summary() for name in FIT_ON}
+    write_metrics(
+        paths.THRESHOLD_METRICS,
+        {
+            "method": settings.method,
+            "metric": settings.metric,
+            "fit_on": settings.fit_on,
+            "seed": params.seed,
+            "kept": chosen.kept,
+            "regularization": chosen.regularization,
+            "fit_objective_before": fitted[settings.fit_on]["objective_before"],
+            "fit_objective_after": fitted[settings.fit_on]["objective_after"],
+            "fit_objective_cross_fitted": fitted[settings.fit_on]["objective_cross_fitted"],
+            "before": headline(before),
+            "after": headline(after),
+            "after_ci95": after["ci95"],
+            "after_per_class": after["per_class"],
+            **{f"after_{name}": headline(reports[name]) for name in (*FIT_ON, "val_grid")},
+            **{f"fit_{name}": fitted[name] for name in FIT_ON},
+        },
+    )
+    for name in FIT_ON:
+        fit = fits[name]
+        log(
+            STAGE,
+            f"per-label thresholds fitted on {name}: macro-F1 {fit.before:.4f} -> {fit.in_sample:.4f} on the fitting "
+            f"rows, cross-fitted {fit.cross_fitted:.4f}; {fit.reason}; test macro-F1 {before['macro_f1']:.4f} -> "
+            f"{reports[name]['macro_f1']:.4f}" + ("  (used: threshold.fit_on)" if name == settings.fit_on else ""),
+        )
+    log(STAGE, f"the seed's 0.3-0.8 grid on val: test macro-F1 {reports['val_grid']['macro_f1']:.4f}")
 
 
 if __name__ == "__main__":

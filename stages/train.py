@@ -8,6 +8,7 @@ from imbalance_lab.artifacts import by_class, read_npz, write_csv, write_metrics
 from imbalance_lab.config import load_params
 from imbalance_lab.guards import check_balanced_rows
 from imbalance_lab.modelfile import save_model
+from imbalance_lab.splitting import class_counts
 from imbalance_lab.stage import log, run_stage
 from imbalance_lab.training import member_seed, set_threads, train_mlp
 from imbalance_lab.workspace import load_workspace
@@ -18,7 +19,7 @@ STAGE = "train"
 def main() -> None:
     params = load_params()
     set_threads(params.train.threads)
-    ws = load_workspace()
+    ws = load_workspace(params)
     balanced = read_npz(paths.BALANCED_TRAIN)
     check_balanced_rows(balanced["X"], balanced["synthetic"], ws.part("train")[0], paths.BALANCED_TRAIN)
     X_val, y_val = ws.part("val")
@@ -43,12 +44,14 @@ def main() -> None:
             params=params.train,
             seed=member_seed(params.seed, member),
             progress=show,
+            original_rows=len(ws.split.train),
         )
         bar.close()
         log(STAGE, f"member {member}: best epoch {result.best_epoch}, val macro-F1 {result.best_val_macro_f1:.4f}")
         members.append(result.model)
         results.append(result)
     meta = {
+        "task": ws.task,
         "classes": ws.classes,
         "rare_classes": ws.rare_classes,  # what split.min_class_count dropped or merged: score maps new labels alike
         "input_dim": int(balanced["X"].shape[1]),
@@ -58,7 +61,7 @@ def main() -> None:
         "member_seeds": [member_seed(params.seed, m) for m in range(params.train.ensemble_size)],
         "train_class_counts": counts.tolist(),
         # what the model was fitted on after resampling: the source prior for score's prior-shift correction
-        "fit_class_counts": np.bincount(balanced["y"], minlength=ws.n_classes).tolist(),
+        "fit_class_counts": class_counts(balanced["y"], ws.n_classes).tolist(),
         "embedding": {
             k: ws.meta.get(k)
             for k in ("source", "backend", "model", "embedder", "dim", "embed_params", "feature_columns")
@@ -81,7 +84,8 @@ def main() -> None:
             "train_rows": int(len(balanced["y"])),
             "synthetic_rows": int(balanced["synthetic"].sum()),
             "class_weights": None if weights is None else by_class(ws.classes, weights, digits=6),
-            "class_weights_from": "original training counts (before resampling)",
+            "class_weights_from": "original training counts (before resampling)"
+            + ("; multi-label: BCE pos_weight per label" if ws.task == "multilabel" else ""),
         },
     )
 

@@ -1,6 +1,7 @@
 """One registry per strategy axis (resampling, class weights, losses, samplers, threshold methods and their
 objectives); each entry is a function plus its metadata (registry.Strategy). CONTRIBUTING.md: adding one."""
 
+from imbalance_lab.strategies import multilabel  # noqa: F401 (registers the multi-label implementations)
 from imbalance_lab.strategies.class_weights import CLASS_WEIGHTS
 from imbalance_lab.strategies.losses import LOSSES
 from imbalance_lab.strategies.registry import Registry, Strategy
@@ -10,4 +11,12 @@ from imbalance_lab.strategies.thresholds import OBJECTIVES, THRESHOLD_METHODS
 
 REGISTRIES: tuple[Registry, ...] = (RESAMPLERS, CLASS_WEIGHTS, LOSSES, SAMPLERS, THRESHOLD_METHODS, OBJECTIVES)
 
-__all__ = ["REGISTRIES", "Registry", "Strategy"]
+
+def check_task(params, task: str) -> None:
+    """Refuse a configured strategy that the data's task (multiclass / multilabel) cannot use, naming those it can."""
+    for registry in REGISTRIES:
+        section, key = registry.param.split(".")
+        registry.check_task(getattr(getattr(params, section), key), task)
+
+
+__all__ = ["REGISTRIES", "Registry", "Strategy", "check_task"]

@@ -87,3 +87,32 @@ class LDAMLoss(EpochLoss):
         adjusted = logits - true_class * _cast(self.margins, logits)[targets].unsqueeze(1)
         weight = _cast(self.drw_weight, logits) if self.reweight else None
         return F.cross_entropy(self.scale * adjusted, targets, weight=weight)
+
+
+class AsymmetricLoss(EpochLoss):
+    """Multi-label loss on (n, L) logits and 0/1 targets, mean over every (row, label) cell:
+    -[w y (1 - p)^gamma_pos log p + (1 - y) p_m^gamma_neg log(1 - p_m)], p = sigmoid(logit), p_m = max(p - clip, 0)
+    (ASL, Ridnik et al. 2021). gamma_pos = gamma_neg = gamma, clip 0 is the sigmoid focal loss (Lin et al. 2017);
+    all 0 is BCEWithLogitsLoss(pos_weight=w) exactly."""
+
+    def __init__(self, gamma_pos: float, gamma_neg: float, clip: float, pos_weight: np.ndarray | None):
+        super().__init__()
+        self.gamma_pos, self.gamma_neg, self.clip = gamma_pos, gamma_neg, clip
+        self.register_buffer("pos_weight", _as_buffer(pos_weight))
+
+    def forward(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        targets = targets.to(logits.dtype)
+        log_p = F.logsigmoid(logits)
+        if self.clip > 0:
+            p_m = (log_p.exp() - self.clip).clamp_min(0.0)
+            log_not_p = torch.log((1.0 - p_m).clamp_min(1e-12))
+        else:
+            p_m, log_not_p = None, F.logsigmoid(-logits)
+        positive, negative = log_p, log_not_p
+        if self.gamma_pos:
+            positive = positive * (1.0 - log_p.exp()).clamp_min(1e-12) ** self.gamma_pos
+        if self.gamma_neg:
+            negative = negative * (p_m if p_m is not None else log_p.exp()).clamp_min(1e-12) ** self.gamma_neg
+        if self.pos_weight is not None:
+            positive = positive * _cast(self.pos_weight, logits)
+        return -(targets * positive + (1.0 - targets) * negative).mean()

@@ -8,9 +8,9 @@ at module level: config imports all of them to validate params in every stage, s
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
-from imbalance_lab.errors import unknown_choice
+from imbalance_lab.errors import ConfigError, unknown_choice
 
 MULTICLASS = "multiclass"
 MULTILABEL = "multilabel"
@@ -27,9 +27,17 @@ class Strategy:
     tasks: tuple[str, ...] = (MULTICLASS,)
     reference: str = ""
     traits: frozenset[str] = frozenset()  # axis-specific properties, e.g. resampling.INTERPOLATES
+    by_task: Mapping[str, Callable] = field(default_factory=dict)  # a task's own implementation, if not `run`
+    task_summary: Mapping[str, str] = field(default_factory=dict)  # what that implementation does (README table)
 
     def __call__(self, *args, **kwargs):
         return self.run(*args, **kwargs)
+
+    def for_task(self, task: str) -> Callable:
+        """The implementation for this task (e.g. random_over is ML-ROS on multi-label data)."""
+        if task not in self.tasks:
+            raise ConfigError(f"{self.name} does not support {task} data")
+        return self.by_task.get(task, self.run)
 
 
 class Registry(Mapping[str, Strategy]):
@@ -48,6 +56,29 @@ class Registry(Mapping[str, Strategy]):
             return run
 
         return add
+
+    def implement(self, name: str, task: str, summary: str) -> Callable[[Callable], Callable]:
+        """Add `task` to an existing entry's tasks, with its own implementation and a line saying what it does."""
+
+        def add(run: Callable) -> Callable:
+            entry = self._entries[name]
+            self._entries[name] = replace(
+                entry,
+                tasks=(*entry.tasks, task),
+                by_task={**entry.by_task, task: run},
+                task_summary={**entry.task_summary, task: summary},
+            )
+            return run
+
+        return add
+
+    def check_task(self, name: str, task: str) -> None:
+        """Refuse a name this task cannot use, listing those it can."""
+        if task not in self[name].tasks:
+            raise ConfigError(
+                f"{self.param}: {name} does not support {task} data; for {task} data use one of: "
+                + ", ".join(self.for_task(task))
+            )
 
     def __getitem__(self, name: str) -> Strategy:
         try:

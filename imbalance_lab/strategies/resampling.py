@@ -514,7 +514,12 @@ def resample(
 ) -> Resampled:
     """Resample training rows X (n, d), y (n,) int codes with balance.method; deterministic for a given seed.
     class_names: one per code (default: the codes as text), as sampling_strategy keys and in log lines.
-    texts: the rows' texts and embedder, which NEEDS_TEXT methods require (callers build it only for them)."""
+    texts: the rows' texts and embedder, which NEEDS_TEXT methods require (callers build it only for them).
+    A multi-label y (n, L) 0/1 matrix goes to the method's multi-label implementation (strategies/multilabel.py)."""
+    if np.ndim(y) == 2:
+        from imbalance_lab.strategies.multilabel import resample_labels
+
+        return resample_labels(X, y, balance, seed=seed)
     entry = RESAMPLERS[balance.method]
     X, y = _checked_data(X, y)
     if NEEDS_TEXT in entry.traits and (texts is None or len(texts.texts) != len(y)):

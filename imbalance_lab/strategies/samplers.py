@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from imbalance_lab.errors import ConfigError, DataError
-from imbalance_lab.strategies.registry import MULTICLASS, Registry
+from imbalance_lab.strategies.registry import MULTICLASS, MULTILABEL, Registry
 
 if TYPE_CHECKING:
     import torch
@@ -85,9 +85,10 @@ def _class_balanced(y: np.ndarray, batch_size: int, generator: torch.Generator) 
 
 
 def epoch_batches(y: np.ndarray, train: TrainParams, generator: torch.Generator) -> list:
-    """One epoch of int64 index batches over the rows of y (class codes) for train.sampler."""
-    entry = SAMPLERS[train.sampler]
+    """One epoch of int64 index batches over the rows of y (class codes, or a multi-label 0/1 matrix)."""
     y = np.asarray(y)
+    if y.ndim == 2 and y.size:  # a multi-label 0/1 matrix
+        return SAMPLERS[train.sampler].for_task(MULTILABEL)(y, train.batch_size, generator)
     if y.ndim != 1 or y.size == 0 or not np.issubdtype(y.dtype, np.integer) or y.min() < 0:
         raise DataError(f"epoch_batches: y must be non-empty 1-D class codes, got {y.dtype} {y.shape}")
-    return entry(y, train.batch_size, generator)
+    return SAMPLERS[train.sampler](y, train.batch_size, generator)
