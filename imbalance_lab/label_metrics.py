@@ -1,5 +1,5 @@
 """Multi-label metrics: Y (n, L) 0/1 truth, logits (n, L); a label is predicted when logit + bias > 0 (p > 0.5
-untuned). Averages follow scikit-learn with zero_division=0 (tests/test_label_metrics.py compares)."""
+untuned). Averages follow scikit-learn with zero_division=0 (tests/test_multilabel.py compares)."""
 
 from __future__ import annotations
 
@@ -117,6 +117,7 @@ def label_plot_rows(Y, logits, classes: list[str], train_counts, *, biases=None,
     '(missed)'; false positives from '(not this label)'), recall bars, PR curves of the `rare` rarest labels,
     reliability over every (row, label) cell; plus f1.csv (per-label F1 with its training frequency)."""
     from imbalance_lab.metrics import pr_curve_rows
+    from imbalance_lab.reporting import f1_rows
 
     Y = np.asarray(Y, dtype=np.uint8)
     P = predict(logits, biases)
@@ -149,10 +150,7 @@ def label_plot_rows(Y, logits, classes: list[str], train_counts, *, biases=None,
         "recall": [
             {"class": c, "recall": _num(r), "support": int(s)} for c, r, s in zip(classes, recall, support, strict=True)
         ],
-        "f1": [
-            {"class": c, "f1": _num(f), "support": int(s), "train_positives": int(t)}
-            for c, f, s, t in zip(classes, f1, support, train_counts, strict=True)
-        ],
+        "f1": f1_rows(classes, [_num(f) for f in f1], support, train_counts),
         "pr": pr,
         "calibration": [
             {

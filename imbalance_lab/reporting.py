@@ -61,9 +61,11 @@ def plot_class_names(classes: list[str]) -> list[str]:
     return [f"{rank:0{width}d}. {name}" for rank, name in enumerate(classes, start=1)]
 
 
-def write_test_plots(folder, y: np.ndarray, logits: np.ndarray, classes: list[str], *, curves: bool = True) -> None:
-    """confusion.csv (one row per test example, for DVC's confusion templates), recall bars, and optionally
-    per-class PR curves and the reliability diagram."""
+def write_test_plots(
+    folder, y: np.ndarray, logits: np.ndarray, classes: list[str], *, curves: bool = True, train_counts=None
+) -> None:
+    """confusion.csv (one row per test example, for DVC's confusion templates), recall bars, per-class F1 with the
+    class's training rows (given train_counts), and optionally per-class PR curves and the reliability diagram."""
     predictions = logits.argmax(1)
     names = plot_class_names(classes)
     write_csv(
@@ -71,10 +73,19 @@ def write_test_plots(folder, y: np.ndarray, logits: np.ndarray, classes: list[st
         [{"actual": names[a], "predicted": names[p]} for a, p in zip(y.tolist(), predictions.tolist())],
     )
     write_csv(folder / "recall.csv", per_class_recall_rows(y, predictions, names))
+    if train_counts is not None:
+        f1 = [row["f1"] for row in classification_metrics(y, softmax(logits), classes)["per_class"].values()]
+        write_csv(folder / "f1.csv", f1_rows(names, f1, np.bincount(y, minlength=len(classes)), train_counts))
     if curves:
         proba = softmax(logits)
         write_csv(folder / "pr.csv", pr_curve_rows(y, proba, classes))
         write_csv(folder / "calibration.csv", calibration_rows(y, proba))
+
+
+def f1_rows(names, f1, support, train_counts) -> list[dict]:
+    """Per-class (per-label) F1 bars and the frequency-vs-F1 scatter: does F1 follow the training count?"""
+    rows = zip(names, f1, support, train_counts, strict=True)
+    return [{"class": c, "f1": f, "support": int(s), "train_rows": int(t)} for c, f, s, t in rows]
 
 
 def label_test_report(Y, logits, classes: list[str], *, train_counts, seed: int, biases=None) -> dict:

@@ -27,7 +27,7 @@ def main() -> None:
         log(STAGE, f"test micro-F1 {report['micro_f1']:.4f}, rare-label recall {report['rare_label_recall']:.4f}")
     else:
         report = test_report(y_test, logits, ws.classes, ordinal=params.data.ordinal, seed=params.seed)
-        write_test_plots(paths.TEST_PLOTS, y_test, logits, ws.classes)
+        write_test_plots(paths.TEST_PLOTS, y_test, logits, ws.classes, train_counts=ws.train_counts())
     write_metrics(paths.TEST_METRICS, report)
     log(
         STAGE,

@@ -64,7 +64,9 @@ def main() -> None:
             y_test, test_logits + fit.biases, ws.classes, ordinal=params.data.ordinal, seed=params.seed
         )
     chosen, after = fits[settings.fit_on], reports[settings.fit_on]
-    write_test_plots(paths.THRESHOLD_PLOTS, y_test, test_logits + chosen.biases, ws.classes, curves=False)
+    write_test_plots(
+        paths.THRESHOLD_PLOTS, y_test, test_logits + chosen.biases, ws.classes, curves=False, train_counts=counts
+    )
     decision = {}
     if positive is not None:
         decision = {
