@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup run test lint bench sweep clean-venv
+.PHONY: setup run test lint bench sweep sweep-multilabel clean-venv
 
 setup: $(STAMP) $(FETCHED)
 
@@ -47,9 +47,17 @@ SWEEP_STRATEGIES ?= none random_over smote adasyn train.class_weight=inverse tra
 	train.loss=logit_adjusted train.sampler=weighted
 SWEEP_SEEDS ?= 0 1 2 3 4
 SWEEP_JOBS ?= 2
+SWEEP_SET ?=
 sweep: setup
 	$(BIN)/python -m commands.check
-	$(BIN)/python -m commands.sweep --strategies "$(SWEEP_STRATEGIES)" --seeds "$(SWEEP_SEEDS)" --jobs $(SWEEP_JOBS)
+	$(BIN)/python -m commands.sweep --strategies "$(SWEEP_STRATEGIES)" --seeds "$(SWEEP_SEEDS)" --jobs $(SWEEP_JOBS) \
+		--set "$(SWEEP_SET)"
+
+# The multi-label sweep on Reuters-21578 (docs/multilabel.md): leaderboard in reports/reuters21578/.
+MULTILABEL_SET := data.source=datasets/reuters21578.yaml split.min_class_count=20
+MULTILABEL_STRATEGIES := none random_over mlsmote train.class_weight=inverse train.loss=focal train.loss=asymmetric
+sweep-multilabel:
+	$(MAKE) sweep SWEEP_SET="$(MULTILABEL_SET)" SWEEP_STRATEGIES="$(MULTILABEL_STRATEGIES)"
 
 # Benchmarks (not timed tests): writes benchmarks/results.md; BENCH_SWEEP=full runs the 8x3 sweep grid.
 bench: setup

@@ -140,6 +140,19 @@ def summary_line(lb: Leaderboard) -> str:
     return f"{first}. Verdicts vs the baseline (ROPE ±{lb.rope}): {counts}; failed experiments: {len(lb.failed)}"
 
 
+def matches(record: Record, where: list[str]) -> bool:
+    """--where key=value: the record's param has that value (compared as YAML reads it, so 20 == '20')."""
+    import yaml
+
+    for condition in where:
+        key, sep, value = condition.partition("=")
+        if not sep:
+            raise ConfigError(f"--where {condition!r}: expected key=value, e.g. data.source=datasets/trec6.yaml")
+        if str(record.params.get(key)) != str(yaml.safe_load(value)):
+            return False
+    return True
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="python -m commands.compare", description=__doc__.splitlines()[0])
     ap.add_argument("--metric", default="macro_f1", help="primary metric key of metrics/test.json")
@@ -155,6 +168,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--exp-show-json", metavar="FILE", help="saved `dvc exp show --json` output instead")
     ap.add_argument("--all-commits", action="store_true", help="include experiments of all commits (-A)")
     ap.add_argument("--rev", help="experiments of this baseline commit instead of HEAD (`dvc exp show --rev`)")
+    ap.add_argument(
+        "--where",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="only experiments with this param value, e.g. data.source=datasets/reuters21578.yaml (repeatable)",
+    )
     return ap.parse_args(argv)
 
 
@@ -174,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
                 records = [r for r in records if r.kind != "workspace"]
             elif not workspace_is_reproduced():
                 records = [mark_stale(r) if r.kind == "workspace" else r for r in records]
+        records = [r for r in records if matches(r, args.where)]
         if not any(r.kind == "experiment" for r in records):
             raise UserError(
                 "no experiments to compare (only the workspace and its commit); run `make sweep` or "

@@ -19,9 +19,12 @@ import numpy as np
 from imbalance_lab import paths
 from imbalance_lab.artifacts import REPORT_DECIMALS, by_class, write_csv, write_json, write_metrics
 from imbalance_lab.config import load_params
+from imbalance_lab.errors import ConfigError
+from imbalance_lab.label_metrics import predict, sigmoid
 from imbalance_lab.metrics import classification_metrics, softmax
 from imbalance_lab.modelfile import check_compatible, ensemble_logits, load_model
-from imbalance_lab.reporting import HEADLINE, test_report, write_test_plots
+from imbalance_lab.multilabel import encode_known_label_sets
+from imbalance_lab.reporting import HEADLINE, label_test_report, test_report, write_label_plots, write_test_plots
 from imbalance_lab.scoring import (
     class_shift,
     distribution,
@@ -36,6 +39,7 @@ from imbalance_lab.scoring import (
     source_priors,
 )
 from imbalance_lab.stage import log, run_stage
+from imbalance_lab.strategies.registry import MULTILABEL
 from imbalance_lab.strategies.thresholds import apply_biases
 
 STAGE = "score"
@@ -81,6 +85,8 @@ def main(args: argparse.Namespace) -> None:
     settings, feature_columns = model_embedding(meta)
     if settings != params.embed:
         log(STAGE, f"note: params.yaml embed differs from the model's; embedding with the model's: {settings}")
+    if meta.get("task") == MULTILABEL:
+        return score_label_sets(params, source, prior_correction, members, meta, biases, settings, feature_columns)
     rows = read_new_rows(
         source,
         params.data,
@@ -165,6 +171,61 @@ def main(args: argparse.Namespace) -> None:
             f"prior-corrected (argmax) macro-F1: EM priors {pc['em']['macro_f1']:.4f}, "
             f"true priors {pc['labels']['macro_f1']:.4f}",
         )
+
+
+def score_label_sets(params, source, prior_correction, members, meta, biases, settings, feature_columns) -> None:
+    """Multi-label: per-label probabilities and the predicted label set per row; with labels, the metrics before
+    and after the tuned per-label thresholds. (Prior-shift correction is for one label per row.)"""
+    if prior_correction:
+        raise ConfigError("score.prior_correction: prior-shift correction needs one label per row; turn it off")
+    classes = list(meta["classes"])
+    rows = read_new_rows(
+        source,
+        params.data,
+        backend=settings.backend,
+        feature_columns=feature_columns,
+        label_column=params.data.label_column,
+        multilabel=True,
+    )
+    for note in rows.notes:
+        log(STAGE, note)
+    Y = None
+    if rows.labelled:
+        Y, notes = encode_known_label_sets(rows.frame["label"], classes, meta.get("rare_classes"), source)
+        for note in notes:
+            log(STAGE, note)
+    X = embed_new(rows.frame, settings, feature_columns, meta)
+    check_compatible(meta, classes, X.shape[1], paths.MODEL)
+    logits = ensemble_logits(members, X, multilabel=True)
+    proba, predicted = sigmoid(logits), predict(logits, biases)
+    separator = params.data.label_separator
+    columns = {"row_id": rows.frame.index.tolist()}
+    if Y is not None:
+        columns["labels"] = [separator.join(c for c, y in zip(classes, row, strict=True) if y) for row in Y]
+    columns["predicted"] = [separator.join(c for c, p in zip(classes, row, strict=True) if p) for row in predicted]
+    columns.update({f"p_{name}": proba[:, j].tolist() for j, name in enumerate(classes)})
+    write_csv(
+        paths.SCORE_PREDICTIONS, [dict(zip(columns, v)) for v in zip(*columns.values())], decimals=REPORT_DECIMALS
+    )
+    if Y is None:
+        log(STAGE, f"wrote {paths.SCORE_PREDICTIONS} (no labels: no metrics)")
+        return
+    counts = np.asarray(meta["train_class_counts"])
+    before = label_test_report(Y, logits, classes, train_counts=counts, seed=params.seed)
+    after = label_test_report(Y, logits, classes, train_counts=counts, seed=params.seed, biases=biases)
+    write_label_plots(paths.SCORE_PLOTS, Y, logits, classes, counts, biases=biases, curves=False)
+    write_metrics(
+        paths.SCORE_METRICS,
+        {
+            "source": source,
+            "rows": int(len(Y)),
+            "before": {k: before[k] for k in HEADLINE if k in before},
+            "after": {k: after[k] for k in HEADLINE if k in after},
+            "after_ci95": after["ci95"],
+            "after_per_class": after["per_class"],
+        },
+    )
+    log(STAGE, f"macro-F1 {before['macro_f1']:.4f} (p > 0.5) -> {after['macro_f1']:.4f} (tuned per-label thresholds)")
 
 
 def headline(y, proba, classes, ordinal) -> dict:

@@ -1,6 +1,7 @@
 """sweep: queue strategies x seeds as DVC experiments, run them, report failures by name, then compare.
 
     python -m commands.sweep [--strategies "none smote train.loss=focal"] [--seeds "0 1 2 3 4"] [--jobs 2]
+                             [--set "data.source=datasets/reuters21578.yaml split.min_class_count=20"]
 
 What it runs, in order (each step is a plain DVC command you can also type yourself):
 1. ``dvc repro embed``: the embedding is computed (or restored) once in the workspace, so that it is in the
@@ -30,7 +31,15 @@ import yaml
 from imbalance_lab.errors import UserError
 from imbalance_lab.queue import EMBED_RAN, baseline_commit, dvc, log_text, queue, say, start_workers, states, wait
 from imbalance_lab.stage import EXIT_USER_ERROR, user_error_line
-from imbalance_lab.sweep import DEFAULT_SEEDS, DEFAULT_STRATEGIES, parse_seeds, parse_strategies, plan
+from imbalance_lab.sweep import (
+    DEFAULT_SEEDS,
+    DEFAULT_STRATEGIES,
+    name_prefix,
+    parse_base,
+    parse_seeds,
+    parse_strategies,
+    plan,
+)
 
 EXIT_FAILED_EXPERIMENTS = 1
 
@@ -42,13 +51,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--jobs", type=int, default=2, help="experiments at a time (at most the CPU count)")
     ap.add_argument("--poll", type=float, default=30.0, help="seconds between queue checks (each costs ~1.5 s CPU)")
     ap.add_argument("--no-compare", action="store_true", help="skip `python -m commands.compare` at the end")
+    ap.add_argument("--set", default="", help="key=value overrides for every experiment, e.g. another dataset")
+    ap.add_argument("--out", help="leaderboard folder (default: reports, or reports/<dataset> with --set data.source)")
     args = ap.parse_args(argv)
     started = time.monotonic()
     try:
         params = yaml.safe_load(Path("params.yaml").read_text()) if Path("params.yaml").is_file() else None
         if not isinstance(params, dict):
             raise UserError("params.yaml not found or empty; run from the project root")
-        grid = plan(parse_strategies(args.strategies), parse_seeds(args.seeds), params)
+        base = parse_base(args.set)
+        grid = plan(parse_strategies(args.strategies), parse_seeds(args.seeds), params, base)
         jobs = max(1, min(args.jobs, os.cpu_count() or 1))
         rev = baseline_commit()
         say(f"{len(grid)} experiments on commit {rev[:7]}; {jobs} at a time")
@@ -78,7 +90,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     say(f"{len(grid) - len(failed)} of {len(grid)} succeeded in {time.monotonic() - started:.0f} s")
     if not args.no_compare:
-        rc = subprocess.run([sys.executable, "-m", "commands.compare", "--rev", rev]).returncode
+        out = args.out or ("reports/" + name_prefix(base).rstrip("-") if name_prefix(base) else "reports")
+        where = [arg for key, value in base for arg in ("--where", f"{key}={value}")]
+        compare = [sys.executable, "-m", "commands.compare", "--rev", rev, "--out", out, *where]
+        rc = subprocess.run(compare).returncode
         if rc != 0:
             return rc
     if failed:

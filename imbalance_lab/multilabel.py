@@ -50,8 +50,9 @@ def resolve_task(task: str, separator: str, labels: pd.Series, declared: str | N
     return MULTICLASS
 
 
-def sets_from_text(labels: pd.Series, separator: str) -> pd.Series:
-    """'earn|acq' -> ('acq', 'earn'); an empty or missing cell is the empty set (a row with no label)."""
+def sets_from_text(labels: pd.Series, separator: str, check: bool = True) -> pd.Series:
+    """'earn|acq' -> ('acq', 'earn'); an empty or missing cell is the empty set (a row with no label). check:
+    refuse a separator that splits no row (not for a small file scored later, which may hold single labels)."""
 
     def parse(value) -> tuple[str, ...]:
         if value is None or (isinstance(value, float) and np.isnan(value)):
@@ -59,7 +60,7 @@ def sets_from_text(labels: pd.Series, separator: str) -> pd.Series:
         return tuple(sorted({part.strip() for part in str(value).split(separator) if part.strip()}))
 
     sets = labels.map(parse)
-    if len(sets) and sets.map(len).max() <= 1 and len(sets) > 1:
+    if check and len(sets) > 1 and sets.map(len).max() <= 1:
         text = labels.dropna().astype(str)
         seen = Counter(c for value in text for c in OTHER_SEPARATORS if c != separator and c in value)
         guess = f" (the labels contain '{seen.most_common(1)[0][0]}': is that the separator?)" if seen else ""
@@ -186,3 +187,35 @@ def iterative_split(Y: np.ndarray, classes: list[str], *, test_size: float, val_
 def iterative_fold_ids(Y: np.ndarray, folds: int, seed: int) -> np.ndarray:
     """The fold number of every row (MultilabelStratifiedKFold's assignment, shuffled by seed)."""
     return _parts([1.0 / folds] * folds, Y, seed)
+
+
+def encode_known_label_sets(sets: pd.Series, classes: list[str], rare_classes: dict | None, source) -> tuple:
+    """A scored file's label sets as a matrix in the model's label order, and notes. Labels split.min_class_count
+    dropped at training are left out (said) or mapped to 'other' when it merged them; a label the model never
+    saw is an error naming it."""
+    from imbalance_lab.splitting import OTHER
+
+    rare_classes = rare_classes or {}
+    rare = set(rare_classes.get("classes") or {})
+    merge = rare_classes.get("action") == "merge_into_other"
+    seen = Counter(label for labels in sets for label in labels)
+    unseen = sorted(set(seen) - set(classes) - rare)
+    if unseen:
+        listed = ", ".join(f"'{name}' ({seen[name]} rows)" for name in unseen[:10])
+        raise DataError(
+            f"{source}: labels the model never saw: {listed}; the model knows {', '.join(classes)}; drop or map "
+            "them, or retrain with them in data.source"
+        )
+    notes = []
+    in_rare = sum(count for name, count in seen.items() if name in rare)
+    if in_rare:
+        fate = f"mapped to '{OTHER}'" if merge else "left out"
+        notes.append(f"{in_rare} occurrences of labels split.min_class_count set aside at training: {fate}")
+    mapped = sets.map(
+        lambda labels: tuple({OTHER if (name in rare and merge) else name for name in labels} & set(classes))
+    )
+    index = {name: j for j, name in enumerate(classes)}
+    Y = np.zeros((len(sets), len(classes)), dtype=np.uint8)
+    for i, labels in enumerate(mapped):
+        Y[i, [index[name] for name in labels]] = 1
+    return Y, notes

@@ -22,6 +22,7 @@ from imbalance_lab.config import DataParams, EmbedParams
 from imbalance_lab.datasets import USER_FORMATS, drop_invalid_rows, label_names, read_user_table, strip_labels
 from imbalance_lab.embedding import load_fitted, reembed_table
 from imbalance_lab.errors import ConfigError, DataError
+from imbalance_lab.multilabel import sets_from_columns, sets_from_text
 from imbalance_lab.splitting import OTHER
 from imbalance_lab.strategies.samplers import SAMPLERS, UNIFORM_PRIOR
 
@@ -37,9 +38,11 @@ class NewRows:
 
 
 def read_new_rows(
-    source: str, data: DataParams, *, backend: str, feature_columns: list[str], label_column: str
+    source: str, data: DataParams, *, backend: str, feature_columns: list[str], label_column: str, multilabel=False
 ) -> NewRows:
-    """The rows of score.source. The label column is optional: without it the file is scored unlabelled."""
+    """The rows of score.source. The label column is optional: without it the file is scored unlabelled.
+    Multi-label: "label" holds each row's label set (from data.label_column or data.label_columns); a row
+    without labels is a row with none, not a gap."""
     if not source:
         raise ConfigError(
             "no file to score: pass --source FILE or set score.source in params.yaml (a .csv/.parquet/.jsonl file "
@@ -59,7 +62,16 @@ def read_new_rows(
             f"{path}: no column {', '.join(map(repr, missing))} ({what}); the file has: "
             f"{', '.join(map(str, frame.columns))}"
         )
-    labelled = label_column in frame.columns
+    label_columns = list(data.label_columns) if multilabel else []
+    labelled = all(c in frame.columns for c in label_columns) if label_columns else label_column in frame.columns
+    if labelled and multilabel:
+        sets = (
+            sets_from_columns(frame, label_columns, path)
+            if label_columns
+            else sets_from_text(frame[label_column], data.label_separator, check=False)
+        )
+        frame = frame.assign(**{"\0sets": sets})
+        label_column = "\0sets"
     columns = {data.text_column: "text"} if backend != "features" else {c: c for c in feature_columns}
     if labelled:
         columns[label_column] = "label"
@@ -71,13 +83,13 @@ def read_new_rows(
     else:
         invalid = frame["text"].isna() | (frame["text"].astype(str).str.strip() == "")
         what = "empty text"
-    if labelled:
+    if labelled and not multilabel:
         invalid |= frame["label"].isna()
         what += " or missing label"
     frame = drop_invalid_rows(frame, invalid, what, data.drop_invalid, path, notes)
     if frame.empty:
         raise DataError(f"{path}: no usable rows")
-    if labelled:  # the same normalisation as training labels, so 'fraud ' is scored as 'fraud'
+    if labelled and not multilabel:  # the same normalisation as training labels, so 'fraud ' is scored as 'fraud'
         frame = frame.assign(label=strip_labels(frame["label"], notes))
     return NewRows(frame=frame, labelled=labelled, notes=tuple(notes))
 

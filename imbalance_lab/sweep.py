@@ -110,15 +110,39 @@ def _set(raw: dict, key: str, value: str) -> None:
     node[leaf] = yaml.safe_load(value)
 
 
-def plan(strategies: list[Strategy], seeds: list[int], params: dict) -> list[Experiment]:
-    """The grid, strategy-major. Each strategy is applied to params.yaml and validated like a stage would."""
+def parse_base(text: str) -> tuple[tuple[str, str], ...]:
+    """--set / SWEEP_SET: `key=value` overrides applied to every experiment (e.g. another dataset)."""
+    pairs = []
+    for part in text.split():
+        key, sep, value = part.partition("=")
+        if not sep or not key or not value or "." not in key:
+            raise ConfigError(
+                f"--set {part!r}: expected section.key=value, e.g. data.source=datasets/reuters21578.yaml"
+            )
+        pairs.append((key, value))
+    return tuple(pairs)
+
+
+def name_prefix(base: tuple[tuple[str, str], ...]) -> str:
+    """Experiments on another dataset get its file stem as a prefix, so their names never collide with the
+    default dataset's experiments of the same commit (a sweep keeps an experiment that succeeded under its name)."""
+    source = dict(base).get("data.source")
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", source.rsplit("/", 1)[-1].rsplit(".", 1)[0]) + "-" if source else ""
+
+
+def plan(
+    strategies: list[Strategy], seeds: list[int], params: dict, base: tuple[tuple[str, str], ...] = ()
+) -> list[Experiment]:
+    """The grid, strategy-major. Each strategy (on top of the `base` overrides) is applied to params.yaml and
+    validated like a stage would."""
     slugs: dict[str, str] = {}
     out = []
+    prefix = name_prefix(base)
     for strategy in strategies:
         if strategy.slug in slugs:
             raise ConfigError(f"strategies {slugs[strategy.slug]!r} and {strategy.text!r} are the same strategy")
         slugs[strategy.slug] = strategy.text
-        overrides = {k: str(v) for k, v in BASELINE.items()} | dict(strategy.overrides)
+        overrides = dict(base) | {k: str(v) for k, v in BASELINE.items()} | dict(strategy.overrides)
         raw = copy.deepcopy(params)
         for key, value in overrides.items():
             if key == "seed":
@@ -130,5 +154,5 @@ def plan(strategies: list[Strategy], seeds: list[int], params: dict) -> list[Exp
             raise ConfigError(f"strategy {strategy.text!r}: {exc}") from None
         sets = tuple(f"{k}={v}" for k, v in overrides.items())
         for seed in seeds:
-            out.append(Experiment(f"{strategy.slug}-s{seed}", strategy, seed, (*sets, f"seed={seed}")))
+            out.append(Experiment(f"{prefix}{strategy.slug}-s{seed}", strategy, seed, (*sets, f"seed={seed}")))
     return out

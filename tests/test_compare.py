@@ -307,6 +307,14 @@ def test_command_with_saved_json(tmp_path, capsys):
     assert printed[1].startswith(("Use ", "Keep the baseline"))
 
 
+def test_where_keeps_only_experiments_with_those_params(tmp_path, capsys):
+    out = tmp_path / "reports"
+    assert stage.main(["--exp-show-json", str(FIXTURE), "--out", str(out), "--where", "data.source=other.csv"]) == 2
+    assert "no experiments to compare" in capsys.readouterr().err
+    source = json.loads(FIXTURE.read_text())[0]["data"]["params"]["params.yaml"]["data"]["data"]["source"]
+    assert stage.main(["--exp-show-json", str(FIXTURE), "--out", str(out), "--where", f"data.source={source}"]) == 0
+
+
 def test_command_errors_are_one_line_and_write_nothing(tmp_path, capsys):
     data = [n for n in json.loads(FIXTURE.read_text()) if n["rev"] != "workspace"]
     for node in data:  # no baseline run left: drop base-s*, make the commit itself a smote run

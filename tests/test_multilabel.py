@@ -326,6 +326,11 @@ def test_a_multilabel_csv_runs_end_to_end_and_mlsmote_reruns_from_balance_on(tmp
     thresholds = json.loads((project / "models/thresholds.json").read_text())
     assert len(thresholds["probability_thresholds"]) == 4
     assert (project / "plots/test/f1.csv").exists() and (project / "plots/test/pr.csv").exists()
+    scored = run(["python", "-m", "commands.score", "--source", "tags.csv"], project)
+    assert "(tuned per-label thresholds)" in scored.stderr
+    predictions = pd.read_csv(project / "reports/score/predictions.csv", keep_default_na=False)
+    assert {"labels", "predicted", "p_health"} <= set(predictions.columns) and len(predictions) == 420
+    assert json.loads((project / "metrics/score.json").read_text())["after"]["macro_f1"] > 0
     run(["git", "add", "-A"], project)
     run(["git", "commit", "-qm", "multi-label baseline"], project)
     again = run(["dvc", "exp", "run", "-S", "balance.method=mlsmote"], project)

@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from imbalance_lab.errors import ConfigError
-from imbalance_lab.sweep import DEFAULT_SEEDS, DEFAULT_STRATEGIES, parse_seeds, parse_strategies, plan
+from imbalance_lab.sweep import DEFAULT_SEEDS, DEFAULT_STRATEGIES, parse_base, parse_seeds, parse_strategies, plan
 from tests.helpers import ROOT
 
 PARAMS = yaml.safe_load((ROOT / "params.yaml").read_text())
@@ -38,6 +38,22 @@ def test_every_strategy_starts_from_the_baseline():
     )
     combo = by_name["smote+sampler-weighted-s0"].set_params
     assert "balance.method=smote" in combo and "train.sampler=weighted" in combo and len(combo) == 5
+
+
+def test_a_base_set_applies_to_every_experiment_and_prefixes_its_names():
+    base = parse_base("data.source=datasets/reuters21578.yaml split.min_class_count=20")
+    grid = plan(parse_strategies("none mlsmote train.loss=asymmetric"), [0], PARAMS, base)
+    assert [e.name for e in grid] == [
+        "reuters21578-none-s0",
+        "reuters21578-mlsmote-s0",
+        "reuters21578-loss-asymmetric-s0",
+    ]
+    for experiment in grid:
+        assert experiment.set_params[:2] == ("data.source=datasets/reuters21578.yaml", "split.min_class_count=20")
+    makefile = (ROOT / "Makefile").read_text()
+    assert "MULTILABEL_STRATEGIES := none random_over mlsmote train.class_weight=inverse train.loss=focal" in makefile
+    with pytest.raises(ConfigError, match="expected section.key=value"):
+        parse_base("reuters")
 
 
 def test_default_grid_is_the_issue_grid():

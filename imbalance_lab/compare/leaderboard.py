@@ -29,6 +29,7 @@ BASELINE = {
     "train.sampler": "shuffle",
 }
 DEFAULT_METRICS = ("macro_f1", "balanced_accuracy", "mcc", "minority_recall", "pr_auc_macro", "ece")
+LABEL_METRICS = ("macro_f1", "micro_f1", "rare_label_recall", "minority_recall", "pr_auc_macro", "ece")  # multi-label
 DEFAULTS = CompareParams()  # rope and decision_probability when a caller gives none
 SCOPE_SECTIONS = ("data", "embed")  # what must match the baseline for a comparison to mean anything
 
@@ -257,7 +258,7 @@ def _describe(params: dict) -> str:
 def build_leaderboard(
     records: list[Record],
     *,
-    metrics: tuple = DEFAULT_METRICS,
+    metrics: tuple | None = None,
     primary: str = "macro_f1",
     alpha: float = 0.05,
     baseline: dict = BASELINE,
@@ -274,6 +275,9 @@ def build_leaderboard(
     """
     if not records:
         raise UserError("no experiments found; run some first, e.g. `dvc exp run -S seed=0`")
+    if metrics is None:  # multi-label runs report micro-F1 and rare-label recall instead of balanced accuracy, mcc
+        multilabel = any("test.micro_f1" in r.metrics for r in records)
+        metrics = LABEL_METRICS if multilabel else DEFAULT_METRICS
     metrics = list(dict.fromkeys([primary, *metrics]))
     groups = group_by_strategy(records)
     if not groups:
