@@ -25,7 +25,7 @@ from benchmarks.report import render
 
 RESULTS_JSON = ROOT / "benchmarks" / "results.json"
 RESULTS_MD = ROOT / "benchmarks" / "results.md"
-SECTIONS = ("e2e", "startup", "embed", "embed_cache", "train", "crossval", "balance", "sweep", "scale")
+SECTIONS = ("e2e", "startup", "embed", "embed_cache", "train", "crossval", "balance", "sweep", "scale", "multilabel")
 NEEDS_PROJECT = {"train", "crossval", "sweep"}  # use the TREC-6 embeddings of the e2e project
 SECTION_TIMEOUT_S = 900
 
@@ -43,6 +43,7 @@ def section_command(name: str, out: Path, work: Path, project: Path | None, swee
         "crossval": py + ["benchmarks.crossval", "--out", str(out), *with_project],
         "balance": py + ["benchmarks.balance", "--out", str(out)],
         "sweep": py + ["benchmarks.sweep", "--grid", sweep, "--out", str(out), *with_project],
+        "multilabel": py + ["benchmarks.multilabel", "--workdir", str(work), "--out", str(out)],
     }[name]
 
 

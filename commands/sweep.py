@@ -4,7 +4,8 @@
                              [--set "data.source=datasets/reuters21578.yaml split.min_class_count=20"]
 
 What it runs, in order (each step is a plain DVC command you can also type yourself):
-1. ``dvc repro embed``: the embedding is computed (or restored) once in the workspace, so that it is in the
+1. ``dvc repro embed`` (not with ``--set`` data/embed overrides: then each experiment's embed stage reads the
+   embedding cache): the embedding is computed (or restored) once in the workspace, so that it is in the
    run-cache before parallel experiments start; otherwise two workers starting at once would both embed.
 2. ``dvc exp run --queue -n <strategy>-s<seed> -S <baseline + strategy> -S seed=<seed>`` per grid point;
    experiments of this commit that already succeeded under the same name are kept, not re-run.
@@ -64,8 +65,12 @@ def main(argv: list[str] | None = None) -> int:
         jobs = max(1, min(args.jobs, os.cpu_count() or 1))
         rev = baseline_commit()
         say(f"{len(grid)} experiments on commit {rev[:7]}; {jobs} at a time")
-        say("dvc repro embed (computed once here, restored from the run-cache by every experiment)")
-        dvc("repro", "embed")
+        own_embedding = any(key.split(".")[0] in ("data", "embed") for key, _ in base)
+        if own_embedding:  # the workspace's params.yaml embeds another dataset: nothing to share through it
+            say("--set changes data or embed: each experiment's embed stage reads the embedding cache (.cache)")
+        else:
+            say("dvc repro embed (computed once here, restored from the run-cache by every experiment)")
+            dvc("repro", "embed")
         before = states(rev)
         queued = queue(grid, before)
         if queued or any(before.get(e.name) == "queued" for e in grid):  # also left over from an interrupted sweep
@@ -83,11 +88,12 @@ def main(argv: list[str] | None = None) -> int:
         tail = [ln for ln in log_text(name).strip().splitlines() if ln.strip()][-3:]
         say(f"FAILED {name} ({final[name]}): " + (" | ".join(tail) or "no log; see `dvc queue status`"))
     ran_here = {e.name for e in queued}
-    embedded = [n for n in sorted(ran_here - set(failed)) if EMBED_RAN in log_text(n)]
-    say(
-        f"embed recomputed in {len(embedded)} of {len(ran_here - set(failed))} experiments run now"
-        + (f": {', '.join(embedded)}" if embedded else " (restored from the cache in every one)")
-    )
+    if not own_embedding:
+        embedded = [n for n in sorted(ran_here - set(failed)) if EMBED_RAN in log_text(n)]
+        say(
+            f"embed recomputed in {len(embedded)} of {len(ran_here - set(failed))} experiments run now"
+            + (f": {', '.join(embedded)}" if embedded else " (restored from the cache in every one)")
+        )
     say(f"{len(grid) - len(failed)} of {len(grid)} succeeded in {time.monotonic() - started:.0f} s")
     if not args.no_compare:
         out = args.out or ("reports/" + name_prefix(base).rstrip("-") if name_prefix(base) else "reports")

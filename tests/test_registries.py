@@ -46,3 +46,9 @@ def test_every_strategy_name_is_in_the_strategy_tables(doc):
     strategy_registries = [r for r in REGISTRIES if r.param != "threshold.metric"]
     missing = sorted(f"{r.param}={name}" for r in strategy_registries for name in r if name not in documented)
     assert not missing, f"{doc}: strategy tables lack {missing}"
+
+
+def test_the_readme_multilabel_table_is_the_registries():
+    from imbalance_lab.strategies import task_table
+
+    assert task_table("multilabel") in (ROOT / "README.md").read_text(), "regenerate: strategies.task_table"

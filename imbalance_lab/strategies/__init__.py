@@ -19,4 +19,15 @@ def check_task(params, task: str) -> None:
         registry.check_task(getattr(getattr(params, section), key), task)
 
 
-__all__ = ["REGISTRIES", "Registry", "Strategy", "check_task"]
+def task_table(task: str) -> str:
+    """The markdown table of every strategy a task can use, as README.md shows it (tests/test_registries.py)."""
+    rows = ["| `-S` | name | what it does | params |", "|---|---|---|---|"]
+    for registry in REGISTRIES:
+        for name in registry.for_task(task):
+            entry = registry[name]
+            reads = ", ".join(f"`{key}`" for key in entry.reads)
+            rows.append(f"| `{registry.param}` | `{name}` | {entry.task_summary.get(task, entry.summary)} | {reads} |")
+    return "\n".join(rows)
+
+
+__all__ = ["REGISTRIES", "Registry", "Strategy", "check_task", "task_table"]

@@ -265,7 +265,7 @@ def _weighted_by_rarest_label(Y: np.ndarray, batch_size: int, generator) -> list
 # ---------------------------------------------------------------------------------- decisions
 
 
-@THRESHOLD_METHODS.implement("none", MULTILABEL, "a label is predicted when p >= 0.5")
+@THRESHOLD_METHODS.implement("none", MULTILABEL, "a label is predicted when p > 0.5")
 def _no_thresholds(logits, Y, regularization: float) -> np.ndarray:
     return np.zeros(logits.shape[1])
 
