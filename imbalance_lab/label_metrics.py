@@ -22,8 +22,7 @@ def predict(logits, biases=None) -> np.ndarray:
 
 
 def label_counts(Y, P) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """True positives, false positives, false negatives per label (..., L); Y, P (n, L), or row weights (B, n)
-    through count_weighted."""
+    """True positives, false positives, false negatives per label, for truth Y and decisions P (n, L)."""
     Y, P = np.asarray(Y, dtype=bool), np.asarray(P, dtype=bool)
     return (Y & P).sum(0), (~Y & P).sum(0), (Y & ~P).sum(0)
 

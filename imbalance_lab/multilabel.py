@@ -21,7 +21,6 @@ if TYPE_CHECKING:  # split imports this module and never needs pandas
     import pandas as pd
 
 OTHER_SEPARATORS = ",;|/"
-AMBIGUOUS_SHARE = 0.0  # auto: any label holding the separator makes the task ambiguous
 
 
 def is_multilabel(y: np.ndarray) -> bool:
@@ -41,7 +40,7 @@ def resolve_task(task: str, separator: str, labels: pd.Series, declared: str | N
         return declared
     text = labels.dropna().astype(str)
     holding = text[text.str.contains(separator, regex=False)]
-    if len(holding) > AMBIGUOUS_SHARE * len(text):
+    if len(holding):  # even one: a class named 'a|b' and a row with two labels look the same
         raise DataError(
             f"{len(holding)} of {len(text)} labels contain data.label_separator '{separator}' (e.g. "
             f"{holding.iloc[0]!r}): set data.task: multilabel to read them as label sets, or data.task: multiclass "

@@ -130,7 +130,13 @@ def _seed_order(seed: Any) -> tuple:
 
 #: Record-key prefix of each view: test.json, threshold.json "after" (the fit_on the params chose), and its
 #: "after_val" / "after_oof" blocks, which threshold-tune writes side by side whatever fit_on is.
-VIEW_PREFIX = {"untuned": "test.", "tuned": "tuned.", "fit_val": "tuned.after_val.", "fit_oof": "tuned.after_oof."}
+VIEW_PREFIX = {
+    "untuned": "test.",
+    "tuned": "tuned.",
+    "fit_val": "tuned.after_val.",
+    "fit_oof": "tuned.after_oof.",
+    "fit_val_grid": "tuned.after_val_grid.",  # multi-label: the seed system's fixed 0.3-0.8 grid on val
+}
 
 
 def _values(group: list[Record], view: str, metric: str) -> dict:
@@ -221,6 +227,10 @@ def _threshold_fits(groups: dict, bkey: tuple, metric: str, lower: bool, rope: f
                 "oof_vs_val": _paired(oof, val, lower, rope, decide),
             }
         )
+        grid = _values(group, "fit_val_grid", metric)
+        if grid:
+            fits[-1]["fit_val_grid"] = stats.summarize(list(grid.values()))
+            fits[-1]["oof_vs_grid"] = _paired(oof, grid, lower, rope, decide)
     return fits
 
 
@@ -326,6 +336,7 @@ def build_leaderboard(
         _apply_holm([getattr(r, attr) for r in rows if getattr(r, attr) and not r.partial], alpha)
     threshold_fits = _threshold_fits(groups, bkey, primary, lower, rope, decide)
     _apply_holm([f["oof_vs_val"] for f in threshold_fits], alpha)
+    _apply_holm([f["oof_vs_grid"] for f in threshold_fits if "oof_vs_grid" in f], alpha)
 
     def order(r: Row) -> tuple:
         m = r.metrics[primary]["mean"]

@@ -241,6 +241,24 @@ def write_markdown(lb: Leaderboard, path: str | Path, *, dataset: str | None = N
             cells += [_f(c["mean_diff"], sign=True), c["verdict"], f"{_p(c['p'])} / {_p(c['p_holm'])}"]
             cells += [c["test_verdict"]]
             lines.append("| " + " | ".join(cells) + " |")
+    grids = [f for f in lb.threshold_fits if "oof_vs_grid" in f]
+    if grids:
+        lines += ["", f"## Out-of-fold thresholds vs the seed system's fixed grid ({p} on test, mean ± std over seeds)"]
+        lines += [
+            "",
+            "The grid: each label's probability threshold picked from 0.30, 0.35, ..., 0.80 by its F1 on the "
+            "validation split (metrics/threshold.json `after_val_grid`). Δ = OOF minus grid, paired by seed, "
+            "Holm-adjusted over the strategies.",
+            "",
+            "| Strategy | fixed grid on val | fitted out-of-fold | Δ (OOF − grid) | verdict (ROPE) | p raw / Holm "
+            "| test verdict |",
+            "|---" * 7 + "|",
+        ]
+        for f in grids:
+            c = f["oof_vs_grid"]
+            cells = [f["strategy"], _mean_std(f["fit_val_grid"]), _mean_std(f["fit_oof"])]
+            cells += [_f(c["mean_diff"], sign=True), c["verdict"], f"{_p(c['p'])} / {_p(c['p_holm'])}"]
+            lines.append("| " + " | ".join(cells + [c["test_verdict"]]) + " |")
     lines += ["", "## Experiments not counted", ""]
     lines.append(f"- Failed experiments: {', '.join(lb.failed) if lb.failed else 'none'}")
     lines.append(f"- Unfinished (queued/running): {', '.join(lb.unfinished) if lb.unfinished else 'none'}")

@@ -83,7 +83,7 @@ def _ml_rus(X, Y, balance: BalanceParams, seed: int, notes: list[str]):
     rng = np.random.default_rng(seed)
     ratios = imbalance_ratios(Y)
     minority, mean_ir = minority_labels(Y)
-    majority = [label for label in np.flatnonzero(np.isfinite(ratios) & (ratios < mean_ir))]
+    majority = list(np.flatnonzero(np.isfinite(ratios) & (ratios < mean_ir)))
     protected = Y[:, minority].any(1) if len(minority) else np.zeros(len(Y), dtype=bool)
     to_remove = int(round(_share(balance, "random_under") * len(Y)))
     counts = Y.sum(0).astype(np.float64)
