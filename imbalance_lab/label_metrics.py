@@ -134,7 +134,7 @@ def label_plot_rows(Y, logits, classes: list[str], train_counts, *, biases=None,
     support = Y.sum(0)
     recall, f1 = div(tp, tp + fn), div(2 * tp, 2 * tp + fp + fn)
     pr = []
-    for j in rare_labels(np.asarray(train_counts))[:rare]:
+    for j in np.argsort(np.asarray(train_counts), kind="stable")[:rare]:
         binary = np.column_stack([1 - proba[:, j], proba[:, j]])
         curve = pr_curve_rows(Y[:, j].astype(np.int64), binary, ["rest", classes[j]])
         pr += [row for row in curve if row["class"] == classes[j]]

@@ -325,7 +325,12 @@ def test_a_multilabel_csv_runs_end_to_end_and_mlsmote_reruns_from_balance_on(tmp
     assert {"after_oof", "after_val", "after_val_grid"} <= set(tuned)
     thresholds = json.loads((project / "models/thresholds.json").read_text())
     assert len(thresholds["probability_thresholds"]) == 4
-    assert (project / "plots/test/f1.csv").exists() and (project / "plots/test/pr.csv").exists()
+    plots = json.loads(run(["dvc", "plots", "show", "--json"], project).stdout)["data"]
+    (pr,) = plots["Precision-recall, one-vs-rest (test)"]
+    assert "health" in {row["class"] for row in pr["content"]["data"]["values"]}  # the rarest label's curve
+    for title in ("Per-class F1 (test)", "Per-class recall (test)", "Confusion matrix, normalised (test)"):
+        (chart,) = plots[title]
+        assert len(chart["content"]["data"]["values"]) > 0, title
     scored = run(["python", "-m", "commands.score", "--source", "tags.csv"], project)
     assert "(tuned per-label thresholds)" in scored.stderr
     predictions = pd.read_csv(project / "reports/score/predictions.csv", keep_default_na=False)
@@ -336,6 +341,8 @@ def test_a_multilabel_csv_runs_end_to_end_and_mlsmote_reruns_from_balance_on(tmp
     again = run(["dvc", "exp", "run", "-S", "balance.method=mlsmote"], project)
     assert "Stage 'embed' didn't change, skipping" in again.stdout and "Stage 'split' didn't change" in again.stdout
     assert "Running stage 'balance'" in again.stdout and "MLSMOTE:" in again.stderr
+    report = run(["bash", ".ci/pr_report.sh", "HEAD", str(tmp_path / "plots")], project).stdout
+    assert "micro_f1" in report and "balance.method" in report and "mlsmote" in report
     refused = run(["dvc", "exp", "run", "-S", "balance.method=smote"], project, check=False)
     assert refused.returncode != 0
     assert "error: balance: balance.method: smote does not support multilabel data" in refused.stderr

@@ -52,9 +52,15 @@ def test_plot_templates_fill(project):
     (pr,) = plots["Precision-recall, one-vs-rest (test)"]
     assert pr["content"]["encoding"]["color"]["field"] == "class"  # one line per class, not one scatter
     assert {row["class"] for row in pr["content"]["data"]["values"]} == {"finance", "sports", "weather"}
-    for title in ("Confusion matrix, normalised (test)", "Confusion matrix after threshold tuning, normalised (test)"):
-        (matrix,) = plots[title]
-        assert len(matrix["content"]["data"]["values"]) > 0, title
+    filled = (
+        "Confusion matrix, normalised (test)",
+        "Confusion matrix after threshold tuning, normalised (test)",
+        "Per-class F1 (test)",
+        "Training rows vs F1 per class (test)",
+    )
+    for title in filled:
+        (chart,) = plots[title]
+        assert len(chart["content"]["data"]["values"]) > 0, title
     (rel,) = plots["Reliability diagram (test)"]
     diagonal = rel["content"]["layer"][0]["data"]["values"]
     assert diagonal == [{"confidence": 0, "accuracy": 0}, {"confidence": 1, "accuracy": 1}]
