@@ -23,8 +23,10 @@ from imbalance_lab.multilabel import (
     sets_from_text,
 )
 from imbalance_lab.strategies import REGISTRIES
+from imbalance_lab.strategies.losses import LOSSES
 from imbalance_lab.strategies.multilabel import make_label_loss, minority_labels, pos_weight, resample_labels
 from imbalance_lab.strategies.registry import MULTILABEL
+from imbalance_lab.strategies.resampling import RESAMPLERS
 from imbalance_lab.strategies.samplers import epoch_batches
 from tests.helpers import TOPICS, copy_project, run, set_params
 
@@ -223,17 +225,19 @@ def test_bce_focal_gamma_0_and_asl_0_0_0_equal_bce_with_logits(settings, weighte
     assert float(loss(logits, targets)) == pytest.approx(float(expected), rel=1e-9)
 
 
-def test_asl_clip_ignores_easy_negatives_and_focusing_lowers_confident_rows():
+def test_asl_clip_drops_easy_negatives_and_gamma_neg_shrinks_the_negatives_share():
     logits, targets = torch.tensor([[-4.0, 3.0]]), torch.tensor([[0.0, 1.0]])
-    clipped = make_label_loss(
-        train_params(loss="asymmetric", asl_gamma_neg=0.0, asl_clip=0.05), positives=np.ones(2), pos_weights=None
-    )
-    negative_only = make_label_loss(
-        train_params(loss="asymmetric", asl_gamma_neg=0.0, asl_clip=0.05), positives=np.ones(2), pos_weights=None
-    )
-    # p(label 0) = sigmoid(-4) = 0.018 < clip: the negative adds nothing, only the positive's -log p remains
-    assert float(clipped(logits, targets)) == pytest.approx(float(-F.logsigmoid(torch.tensor(3.0)) / 2), rel=1e-6)
-    assert float(negative_only(logits, targets)) == float(clipped(logits, targets))
+    positive_term = float(-F.logsigmoid(torch.tensor(3.0)))
+
+    def asl(**values):
+        module = make_label_loss(train_params(loss="asymmetric", **values), positives=np.ones(2), pos_weights=None)
+        return float(module(logits, targets))
+
+    # p(label 0) = sigmoid(-4) = 0.018 < clip 0.05: the negative adds nothing, the mean over 2 cells is the positive's
+    assert asl(asl_gamma_neg=0.0, asl_clip=0.05) == pytest.approx(positive_term / 2, rel=1e-5)
+    bce = float(F.binary_cross_entropy_with_logits(logits, targets))
+    assert asl(asl_gamma_neg=0.0, asl_clip=0.0) == pytest.approx(bce, rel=1e-5)
+    assert positive_term / 2 < asl(asl_gamma_neg=4.0, asl_clip=0.0) < bce
 
 
 def test_weighted_sampler_draws_rows_by_their_rarest_label():
@@ -346,3 +350,23 @@ def test_a_multilabel_csv_runs_end_to_end_and_mlsmote_reruns_from_balance_on(tmp
     refused = run(["dvc", "exp", "run", "-S", "balance.method=smote"], project, check=False)
     assert refused.returncode != 0
     assert "error: balance: balance.method: smote does not support multilabel data" in refused.stderr
+
+
+@pytest.mark.parametrize("method", RESAMPLERS.for_task(MULTILABEL))
+def test_every_multilabel_resampler_is_deterministic_and_keeps_the_label_width(method):
+    Y = label_matrix()
+    X = features_for(Y)
+    first, second = (resample_labels(X, Y, balance(method), seed=4) for _ in range(2))
+    assert first.y.shape[1] == Y.shape[1] and len(first.X) == len(first.y) == len(first.synthetic)
+    assert (first.X == second.X).all() and (first.y == second.y).all()
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("name", LOSSES.for_task(MULTILABEL))
+def test_every_multilabel_loss_has_finite_gradients_on_extreme_logits(name, weighted):
+    logits = torch.tensor([[1e4, -1e4, 0.0], [-1e4, 1e4, -1e4]], requires_grad=True)
+    targets = torch.tensor([[1.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    weights = np.array([2.0, 0.5, 9.0]) if weighted else None
+    value = make_label_loss(train_params(loss=name), positives=np.ones(3), pos_weights=weights)(logits, targets)
+    value.backward()
+    assert torch.isfinite(value) and torch.isfinite(logits.grad).all()

@@ -97,6 +97,7 @@ def _ldam(counts: np.ndarray, weights: np.ndarray | None, train: TrainParams) ->
 
 def make_loss(train: TrainParams, *, class_counts: np.ndarray, class_weights: np.ndarray | None) -> nn.Module:
     """Build train.loss; class_counts are the original training counts per class code."""
+    LOSSES.check_task(train.loss, MULTICLASS)
     entry = LOSSES[train.loss]
     counts = np.asarray(class_counts, dtype=np.float64)
     if counts.ndim != 1 or counts.size < 2 or not np.all(counts > 0):

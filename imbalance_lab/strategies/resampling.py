@@ -520,6 +520,7 @@ def resample(
         from imbalance_lab.strategies.multilabel import resample_labels
 
         return resample_labels(X, y, balance, seed=seed)
+    RESAMPLERS.check_task(balance.method, MULTICLASS)
     entry = RESAMPLERS[balance.method]
     X, y = _checked_data(X, y)
     if NEEDS_TEXT in entry.traits and (texts is None or len(texts.texts) != len(y)):
