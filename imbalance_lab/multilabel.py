@@ -95,8 +95,12 @@ def encode_label_sets(sets: pd.Series, label_order: tuple[str, ...]) -> tuple[np
     present = sorted({label for labels in sets for label in labels})
     if label_order:
         missing = [name for name in present if name not in label_order]
-        if missing:
-            raise DataError(f"data.label_order is missing labels found in the data: {', '.join(missing)}")
+        absent = [name for name in label_order if name not in present]
+        if missing or absent:
+            raise DataError(
+                f"data.label_order must list exactly the labels in the data: missing {missing or 'none'}, "
+                f"not in the data {absent or 'none'}; the data has: {', '.join(present)}"
+            )
         names = list(label_order)
     else:
         names = present

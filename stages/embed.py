@@ -11,6 +11,7 @@ from imbalance_lab.datasets import check_distinct_rows, encode_labels, is_number
 from imbalance_lab.embedding import embed_table, fingerprint, fitted_bytes
 from imbalance_lab.splitting import check_class_sizes, check_fold_counts, check_split_counts, handle_rare_classes
 from imbalance_lab.stage import log, run_stage
+from imbalance_lab.strategies import check_task
 from imbalance_lab.strategies.registry import MULTILABEL
 
 STAGE = "embed"
@@ -58,6 +59,7 @@ def main() -> None:
     for note in table.notes:
         log(STAGE, note)
     frame = table.frame
+    check_task(params, table.task)  # a strategy the task cannot use fails now, not after embedding
     if table.task == MULTILABEL:
         labels, classes = multilabel.encode_label_sets(frame["label"], params.data.label_order)
         log(STAGE, f"multi-label: {multilabel.label_summary(labels)}")

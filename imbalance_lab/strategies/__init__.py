@@ -1,10 +1,11 @@
 """One registry per strategy axis (resampling, class weights, losses, samplers, threshold methods and their
 objectives); each entry is a function plus its metadata (registry.Strategy). CONTRIBUTING.md: adding one."""
 
+from imbalance_lab.errors import ConfigError
 from imbalance_lab.strategies import multilabel  # noqa: F401 (registers the multi-label implementations)
 from imbalance_lab.strategies.class_weights import CLASS_WEIGHTS
 from imbalance_lab.strategies.losses import LOSSES
-from imbalance_lab.strategies.registry import Registry, Strategy
+from imbalance_lab.strategies.registry import MULTILABEL, Registry, Strategy
 from imbalance_lab.strategies.resampling import RESAMPLERS
 from imbalance_lab.strategies.samplers import SAMPLERS
 from imbalance_lab.strategies.thresholds import OBJECTIVES, THRESHOLD_METHODS
@@ -17,6 +18,11 @@ def check_task(params, task: str) -> None:
     for registry in REGISTRIES:
         section, key = registry.param.split(".")
         registry.check_task(getattr(getattr(params, section), key), task)
+    if task == MULTILABEL and (params.threshold.recall_floor or params.threshold.positive_class):
+        raise ConfigError(
+            "threshold.recall_floor and threshold.positive_class are about one class per row; on multi-label data "
+            "every label gets its own threshold: leave them empty"
+        )
 
 
 def task_table(task: str) -> str:
