@@ -261,9 +261,15 @@ FIT_ON = ("val", "oof")
 TASK_CHOICES = ("auto", "multiclass", "multilabel")
 
 
+# keys other write-ups (or the issues) use for a param this project has under another name
+SEE_INSTEAD = {"data.min_label_count": "split.min_class_count (on multi-label data it counts a label's positive rows)"}
+
+
 def _closest(name: str, options, section: str = "") -> str:
     """The suggestion for an unknown key, spelled as the user writes it (`train.lr`, also in `-S`)."""
     prefix = f"{section}." if section else ""
+    if f"{prefix}{name}" in SEE_INSTEAD:
+        return f"; use {SEE_INSTEAD[prefix + name]}"
     match = difflib.get_close_matches(name, list(options), n=1, cutoff=0.6)
     if match:
         return f"; did you mean '{prefix}{match[0]}'?"

@@ -14,9 +14,12 @@ class DataError(UserError):
 
 
 def unknown_choice(param: str, value: object, choices) -> ConfigError:
-    """The error for a registry lookup miss; lists every valid choice."""
+    """The error for a registry lookup miss; lists every valid choice, and says which entry a name other
+    write-ups use means here (a registry's `aliases`, e.g. train.loss 'bce')."""
     valid = ", ".join(sorted(choices))
-    return ConfigError(f"{param}: unknown value {value!r}; valid values are: {valid}")
+    alias = getattr(choices, "aliases", {}).get(value)
+    known = f"; {value!r} is {alias[0]} here ({alias[1]}): use {param}={alias[0]}" if alias else ""
+    return ConfigError(f"{param}: unknown value {value!r}{known}; valid values are: {valid}")
 
 
 def lookup(registry: dict, param: str, name: str):

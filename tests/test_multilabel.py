@@ -370,3 +370,12 @@ def test_every_multilabel_loss_has_finite_gradients_on_extreme_logits(name, weig
     value = make_label_loss(train_params(loss=name), positives=np.ones(3), pos_weights=weights)(logits, targets)
     value.backward()
     assert torch.isfinite(value) and torch.isfinite(logits.grad).all()
+
+
+def test_the_names_other_write_ups_use_point_at_ours():
+    from imbalance_lab.config import parse_params
+
+    with pytest.raises(ConfigError, match="'bce' is cross_entropy here .*: use train.loss=cross_entropy"):
+        parse_params({"train": {"loss": "bce"}})
+    with pytest.raises(ConfigError, match="unknown key 'data.min_label_count'; use split.min_class_count"):
+        parse_params({"data": {"min_label_count": 20}})

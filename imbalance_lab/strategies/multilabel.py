@@ -235,6 +235,9 @@ def _asymmetric(counts: np.ndarray, weights: np.ndarray | None, train: TrainPara
     return AsymmetricLoss(train.asl_gamma_pos, train.asl_gamma_neg, train.asl_clip, weights)
 
 
+LOSSES.aliases["bce"] = ("cross_entropy", "BCEWithLogitsLoss on multi-label data")
+
+
 def make_label_loss(train: TrainParams, *, positives: np.ndarray, pos_weights: np.ndarray | None) -> nn.Module:
     LOSSES.check_task(train.loss, MULTILABEL)
     return LOSSES[train.loss].for_task(MULTILABEL)(np.asarray(positives, dtype=np.float64), pos_weights, train)

@@ -46,6 +46,7 @@ class Registry(Mapping[str, Strategy]):
     def __init__(self, param: str):
         self.param = param
         self._entries: dict[str, Strategy] = {}
+        self.aliases: dict[str, tuple[str, str]] = {}  # a name used elsewhere -> (our name, why), for errors
 
     def register(self, name: str, *, kind: str, summary: str, **meta) -> Callable[[Callable], Callable]:
         def add(run: Callable) -> Callable:
