@@ -9,7 +9,13 @@ from imbalance_lab.artifacts import by_class, write_bytes, write_json, write_npy
 from imbalance_lab.config import load_params
 from imbalance_lab.datasets import check_distinct_rows, encode_labels, is_number, load_table
 from imbalance_lab.embedding import embed_table, fingerprint, fitted_bytes
-from imbalance_lab.splitting import check_class_sizes, check_fold_counts, check_split_counts, handle_rare_classes
+from imbalance_lab.splitting import (
+    check_class_sizes,
+    check_fold_counts,
+    check_split_counts,
+    class_counts,
+    handle_rare_classes,
+)
 from imbalance_lab.stage import log, run_stage
 from imbalance_lab.strategies import check_task
 from imbalance_lab.strategies.registry import MULTILABEL
@@ -38,7 +44,7 @@ def check_counts_before_embedding(labels: np.ndarray, classes: list[str], params
         relabelled = handle_rare_classes(labels, classes, params.split, params.data.ordinal)
         labels, classes = relabelled.labels[relabelled.labels >= 0], relabelled.classes
         check_class_sizes(labels, classes, params.split.test_size, params.split.val_size)
-        counts = np.bincount(labels, minlength=len(classes))
+        counts = class_counts(labels, len(classes))
     check_fold_counts(counts - np.floor(counts * params.split.test_size).astype(int), classes, params.cv.folds, True)
 
 
@@ -82,7 +88,7 @@ def main() -> None:
         hashes = text_hashes([row.tobytes() for row in features])
         fix = "check data.feature_columns"
         check_distinct_rows(len(np.unique(hashes)), len(hashes), n_classes, source, "feature row", fix)
-    counts = labels.sum(0) if table.task == MULTILABEL else np.bincount(labels, minlength=len(classes))
+    counts = class_counts(labels, len(classes))
     fitted = fitted_bytes(embedded.fitted) if embedded.fitted is not None else None
     meta = {
         "source": params.data.source,
