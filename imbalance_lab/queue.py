@@ -99,16 +99,28 @@ def queue(experiments: list[Experiment], done: dict[str, str]) -> list[Experimen
     return queued
 
 
+FAILED_POLLS_ALLOWED = 3  # `dvc exp show` can fail once while a finished run's temp workspace is removed
+
+
 def wait(names: list[str], rev: str, poll: float, jobs: int, patience: int = 4) -> dict[str, str]:
     """Poll until none is queued or running. A name missing from `exp show` (briefly, between the end of
     a run and its commit) counts as busy for ``patience`` polls, then as lost. Queue workers that died
-    (killed, crashed) while experiments wait are started again (`dvc queue start` starts only missing ones)."""
-    last, missing_for = None, 0
+    (killed, crashed) while experiments wait are started again (`dvc queue start` starts only missing ones).
+    A failed poll is retried; FAILED_POLLS_ALLOWED in a row end the wait with the last error."""
+    last, missing_for, failed = None, 0, 0
     while True:
         try:
             now = states(rev)
+            failed = 0
         except NoAnswer as exc:
             say(f"{exc}; polling again")
+            continue
+        except UserError as exc:  # seen: "directory '.dvc/tmp/exps/tmp.../.dvc' does not exist" mid-cleanup
+            failed += 1
+            if failed >= FAILED_POLLS_ALLOWED:
+                raise
+            say(f"{str(exc).split('; if ')[0]}; polling again")
+            time.sleep(poll)
             continue
         state = {n: now.get(n, "missing") for n in names}
         missing_for = missing_for + 1 if "missing" in state.values() else 0

@@ -128,7 +128,8 @@ def test_command_reports_failures_by_name(tmp_path, monkeypatch, capsys):
 def test_a_poll_that_gets_no_answer_is_retried(monkeypatch, capsys):
     from imbalance_lab import queue as client
 
-    answers = iter([client.NoAnswer("`dvc exp show` did not answer in 300 s"), {"a": "success"}])
+    gone = client.UserError("`dvc exp show` failed: directory '.dvc/tmp/exps/tmpx/.dvc' does not exist; if ...")
+    answers = iter([client.NoAnswer("`dvc exp show` did not answer in 300 s"), gone, {"a": "success"}])
 
     def states(rev):
         answer = next(answers)
@@ -139,4 +140,8 @@ def test_a_poll_that_gets_no_answer_is_retried(monkeypatch, capsys):
     monkeypatch.setattr(client, "states", states)
     monkeypatch.setattr(client.time, "sleep", lambda s: None)
     assert client.wait(["a"], "abc", poll=0, jobs=1) == {"a": "success"}
-    assert "did not answer in 300 s; polling again" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "did not answer in 300 s; polling again" in out and "does not exist; polling again" in out
+    answers = iter([gone] * client.FAILED_POLLS_ALLOWED)
+    with pytest.raises(client.UserError, match="does not exist"):
+        client.wait(["a"], "abc", poll=0, jobs=1)
