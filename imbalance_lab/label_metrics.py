@@ -115,8 +115,7 @@ def label_plot_rows(Y, logits, classes: list[str], train_counts, *, biases=None,
     """Rows for the plot files, in the multiclass files' shapes: confusion (actual label -> the same label, or
     '(missed)'; false positives from '(not this label)'), recall bars, PR curves of the `rare` rarest labels,
     reliability over every (row, label) cell; plus f1.csv (per-label F1 with its training frequency)."""
-    from imbalance_lab.metrics import pr_curve_rows
-    from imbalance_lab.reporting import f1_rows
+    from imbalance_lab.metrics import f1_rows, pr_curve_rows
 
     Y = np.asarray(Y, dtype=np.uint8)
     P = predict(logits, biases)

@@ -252,3 +252,9 @@ def per_class_recall_rows(y_true, y_pred, classes) -> list[dict]:
     tp, support, _ = _parts(confusion_counts(y_true, y_pred, len(classes)))
     rows = zip(classes, div(tp, support), support, strict=True)
     return [{"class": str(c), "recall": _num(r), "support": int(s)} for c, r, s in rows]
+
+
+def f1_rows(names, f1, support, train_counts) -> list[dict]:
+    """Per-class (per-label) F1 bars and the frequency-vs-F1 scatter: does F1 follow the training count?"""
+    rows = zip(names, f1, support, train_counts, strict=True)
+    return [{"class": c, "f1": f, "support": int(s), "train_rows": int(t)} for c, f, s, t in rows]

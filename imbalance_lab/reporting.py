@@ -9,6 +9,7 @@ from imbalance_lab.metrics import (
     bootstrap_ci,
     calibration_rows,
     classification_metrics,
+    f1_rows,
     per_class_recall_rows,
     pr_curve_rows,
     softmax,
@@ -80,12 +81,6 @@ def write_test_plots(
         proba = softmax(logits)
         write_csv(folder / "pr.csv", pr_curve_rows(y, proba, classes))
         write_csv(folder / "calibration.csv", calibration_rows(y, proba))
-
-
-def f1_rows(names, f1, support, train_counts) -> list[dict]:
-    """Per-class (per-label) F1 bars and the frequency-vs-F1 scatter: does F1 follow the training count?"""
-    rows = zip(names, f1, support, train_counts, strict=True)
-    return [{"class": c, "f1": f, "support": int(s), "train_rows": int(t)} for c, f, s, t in rows]
 
 
 def label_test_report(Y, logits, classes: list[str], *, train_counts, seed: int, biases=None) -> dict:
