@@ -176,9 +176,9 @@ def test_mlsmote_rows_lie_between_two_rows_of_their_label_and_carry_their_neighb
 
 def test_a_multiclass_only_method_is_refused_listing_the_multilabel_ones():
     Y = label_matrix()
-    with pytest.raises(
-        ConfigError, match="smote does not support multilabel data; .* none, random_over, random_under, mlsmote"
-    ):
+    valid = ", ".join(RESAMPLERS.for_task(MULTILABEL))
+    assert valid == "none, random_over, random_under, text_augment, mlsmote"
+    with pytest.raises(ConfigError, match=f"smote does not support multilabel data; .*: {valid}$"):
         resample_labels(features_for(Y), Y, balance("smote"), seed=0)
 
 
@@ -354,9 +354,12 @@ def test_a_multilabel_csv_runs_end_to_end_and_mlsmote_reruns_from_balance_on(tmp
 
 @pytest.mark.parametrize("method", RESAMPLERS.for_task(MULTILABEL))
 def test_every_multilabel_resampler_is_deterministic_and_keeps_the_label_width(method):
+    from imbalance_lab.strategies.text_augment import Texts
+
     Y = label_matrix()
-    X = features_for(Y)
-    first, second = (resample_labels(X, Y, balance(method), seed=4) for _ in range(2))
+    X = features_for(Y, d=4)
+    texts = Texts([f"text {i} of row {i % 7}" for i in range(len(Y))], lambda batch: features_for(Y[: len(batch)], d=4))
+    first, second = (resample_labels(X, Y, balance(method), seed=4, texts=texts) for _ in range(2))
     assert first.y.shape[1] == Y.shape[1] and len(first.X) == len(first.y) == len(first.synthetic)
     assert (first.X == second.X).all() and (first.y == second.y).all()
 
@@ -379,3 +382,27 @@ def test_the_names_other_write_ups_use_point_at_ours():
         parse_params({"train": {"loss": "bce"}})
     with pytest.raises(ConfigError, match="unknown key 'data.min_label_count'; use split.min_class_count"):
         parse_params({"data": {"min_label_count": 20}})
+
+
+def test_text_augment_makes_new_texts_of_minority_label_rows_with_their_label_sets():
+    from imbalance_lab.strategies.text_augment import Texts
+
+    Y = label_matrix(n=300)
+    words = [f"w{i}" for i in range(40)]
+    rng = np.random.default_rng(0)
+    texts = [" ".join(rng.choice(words, size=8)) for _ in range(len(Y))]
+
+    def embed(batch):  # a text's vector: its word counts, so a new text gets a new row
+        return np.array([[t.split().count(w) for w in words] for t in batch], dtype=np.float32)
+
+    X = embed(texts)
+    out = resample_labels(X, Y, balance("text_augment"), seed=0, texts=Texts(texts, embed))
+    cloned = resample_labels(X, Y, balance("random_over"), seed=0)
+    assert len(out.y) == len(cloned.y) > len(Y)  # ML-ROS's counts
+    assert (out.X[: len(Y)] == X).all() and (out.y[: len(Y)] == Y).all()
+    minority, _ = minority_labels(Y)
+    new_Y = out.y[len(Y) :]
+    assert new_Y[:, minority].any(1).all()  # every new text is of a row with a minority label
+    assert {tuple(r) for r in new_Y} <= {tuple(r) for r in Y}  # ... and carries a real row's whole label set
+    with pytest.raises(DataError, match="needs the texts"):
+        resample_labels(X, Y, balance("text_augment"), seed=0)

@@ -8,6 +8,7 @@ label); a label is a minority label when its IRLbl is above the mean (MeanIR).
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -17,8 +18,9 @@ from imbalance_lab.rows import rows_not_in
 from imbalance_lab.strategies.class_weights import CLASS_WEIGHTS
 from imbalance_lab.strategies.losses import LOSS, LOSSES
 from imbalance_lab.strategies.registry import MULTILABEL
-from imbalance_lab.strategies.resampling import RESAMPLERS, Resampled
+from imbalance_lab.strategies.resampling import NEEDS_TEXT, RESAMPLERS, Resampled
 from imbalance_lab.strategies.samplers import SAMPLERS, _chunk, _shuffle
+from imbalance_lab.strategies.text_augment import Texts, augment_class
 from imbalance_lab.strategies.thresholds import OBJECTIVES, THRESHOLD_METHODS
 
 if TYPE_CHECKING:
@@ -54,30 +56,60 @@ def _share(balance: BalanceParams, method: str) -> float:
     )
 
 
-def _ml_ros(X, Y, balance: BalanceParams, seed: int, notes: list[str]):
-    """ML-ROS: clone random rows of each minority label in turn until share x n rows are added; a label leaves
-    the rotation once its IRLbl reaches MeanIR. Rows are only copied, never removed."""
+def _ml_ros_picks(Y, balance: BalanceParams, seed: int, method: str) -> tuple[list[tuple[int, int]], str]:
+    """ML-ROS's draws: (minority label, row) pairs, a random row of each minority label in turn, until share x n
+    rows are drawn; a label leaves the rotation once its IRLbl reaches MeanIR. And a line for the log."""
     rng = np.random.default_rng(seed)
     minority, mean_ir = minority_labels(Y)
-    to_add = int(round(_share(balance, "random_over") * len(Y)))
+    to_add = int(round(_share(balance, method) * len(Y)))
     counts = Y.sum(0).astype(np.float64)
     bags = {label: np.flatnonzero(Y[:, label]) for label in minority}
-    active, clones = list(minority), []
-    while active and len(clones) < to_add:
+    active, picks = list(minority), []
+    while active and len(picks) < to_add:
         for label in list(active):
             row = int(rng.choice(bags[label]))
-            clones.append(row)
+            picks.append((int(label), row))
             counts += Y[row]
             if counts.max() / counts[label] <= mean_ir:
                 active.remove(label)
-            if len(clones) >= to_add:
+            if len(picks) >= to_add:
                 break
-    notes.append(f"ML-ROS: {len(minority)} minority labels (IRLbl > MeanIR {mean_ir:.2f}); {len(clones)} rows cloned")
-    rows = np.concatenate([np.arange(len(Y)), np.asarray(clones, dtype=np.int64)])
+    return picks, f"{len(minority)} minority labels (IRLbl > MeanIR {mean_ir:.2f})"
+
+
+def _ml_ros(X, Y, balance: BalanceParams, seed: int, notes: list[str], texts=None):
+    """ML-ROS: clone random rows of each minority label in turn until share x n rows are added; a label leaves
+    the rotation once its IRLbl reaches MeanIR. Rows are only copied, never removed."""
+    picks, minority = _ml_ros_picks(Y, balance, seed, "random_over")
+    notes.append(f"ML-ROS: {minority}; {len(picks)} rows cloned")
+    rows = np.concatenate([np.arange(len(Y)), np.asarray([row for _, row in picks], dtype=np.int64)])
     return X[rows], Y[rows], np.zeros(len(rows), dtype=bool)
 
 
-def _ml_rus(X, Y, balance: BalanceParams, seed: int, notes: list[str]):
+def _ml_text_augment(X, Y, balance: BalanceParams, seed: int, notes: list[str], texts=None):
+    """ML-ROS's choice of how many rows each minority label gets, but each new row is a new TEXT (word dropout,
+    swap, or insertion of a word from that label's training texts) of a random row of the label, with that row's
+    whole label set, embedded by the embed stage's embedder: the seed system's word-dropout augmentation."""
+    picks, minority = _ml_ros_picks(Y, balance, seed, "text_augment")
+    rng = np.random.default_rng(seed)
+    per_label = Counter(label for label, _ in picks)
+    new_texts, new_Y = [], []
+    for label in sorted(per_label):
+        bag = np.flatnonzero(Y[:, label])
+        made, sources = augment_class(
+            texts.subset(bag).texts, per_label[label], balance.augment_operations, balance.augment_rate, rng
+        )
+        new_texts += made
+        new_Y.append(Y[bag[sources]])
+    notes.append(f"text_augment (ML-ROS's counts): {minority}; {len(new_texts)} new texts")
+    if not new_texts:
+        return X, Y, np.zeros(len(Y), dtype=bool)
+    vectors = np.asarray(texts.embed(new_texts), dtype=np.float32)
+    X_out, Y_out = np.concatenate([X, vectors]), np.concatenate([Y, *new_Y])
+    return X_out, Y_out, rows_not_in(X_out, X)
+
+
+def _ml_rus(X, Y, balance: BalanceParams, seed: int, notes: list[str], texts=None):
     """ML-RUS: remove random rows of each majority label (IRLbl below MeanIR) in turn until share x n rows are gone
     or no majority label is left; rows carrying a minority label are never removed."""
     rng = np.random.default_rng(seed)
@@ -109,7 +141,7 @@ def _ml_rus(X, Y, balance: BalanceParams, seed: int, notes: list[str]):
     return X[keep], Y[keep], np.zeros(len(keep), dtype=bool)
 
 
-def _mlsmote(X, Y, balance: BalanceParams, seed: int, notes: list[str]):
+def _mlsmote(X, Y, balance: BalanceParams, seed: int, notes: list[str], texts=None):
     """MLSMOTE: for every row of every minority label, one new row on the segment to one of its k nearest
     neighbours among that label's rows; its labels are those carried by more than half of the row and its k
     neighbours (Charte et al.'s ranking), so it always keeps the minority label."""
@@ -140,7 +172,7 @@ def _mlsmote(X, Y, balance: BalanceParams, seed: int, notes: list[str]):
 
 
 @RESAMPLERS.implement("none", MULTILABEL, "no resampling (the baseline)")
-def _none(X, Y, balance, seed, notes):
+def _none(X, Y, balance, seed, notes, texts=None):
     return X, Y, np.zeros(len(Y), dtype=bool)
 
 
@@ -152,6 +184,9 @@ RESAMPLERS.implement(
     MULTILABEL,
     f"ML-RUS: removes rows of majority labels, never one with a minority label; {CHARTE_2015}",
 )(_ml_rus)
+RESAMPLERS.implement(
+    "text_augment", MULTILABEL, "ML-ROS's counts as new TEXTS (word dropout, swap, insertion) with their label sets"
+)(_ml_text_augment)
 RESAMPLERS.register(
     "mlsmote",
     kind="over-sampling",
@@ -162,15 +197,18 @@ RESAMPLERS.register(
 )(_mlsmote)
 
 
-def resample_labels(X, Y, balance: BalanceParams, *, seed: int) -> Resampled:
-    """Multi-label balance.method on training rows X (n, d), Y (n, L); deterministic for a given seed."""
+def resample_labels(X, Y, balance: BalanceParams, *, seed: int, texts: Texts | None = None) -> Resampled:
+    """Multi-label balance.method on training rows X (n, d), Y (n, L); deterministic for a given seed. texts: the
+    rows' texts and embedder, for methods that make new texts (text_augment)."""
     RESAMPLERS.check_task(balance.method, MULTILABEL)
+    if NEEDS_TEXT in RESAMPLERS[balance.method].traits and (texts is None or len(texts.texts) != len(Y)):
+        raise DataError(f"{balance.method}: needs the texts of the {len(Y)} rows; they were not passed")
     X = np.ascontiguousarray(X, dtype=np.float32)
     Y = np.asarray(Y, dtype=np.uint8)
     if X.ndim != 2 or Y.ndim != 2 or len(X) != len(Y):
         raise DataError(f"resample: need X (n, d) and Y (n, L), got X {X.shape} and Y {Y.shape}")
     notes: list[str] = []
-    X_out, Y_out, synthetic = RESAMPLERS[balance.method].for_task(MULTILABEL)(X, Y, balance, int(seed), notes)
+    X_out, Y_out, synthetic = RESAMPLERS[balance.method].for_task(MULTILABEL)(X, Y, balance, int(seed), notes, texts)
     return Resampled(np.asarray(X_out, dtype=np.float32), np.asarray(Y_out, dtype=np.uint8), synthetic, tuple(notes))
 
 

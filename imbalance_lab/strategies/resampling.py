@@ -519,7 +519,7 @@ def resample(
     if np.ndim(y) == 2:
         from imbalance_lab.strategies.multilabel import resample_labels
 
-        return resample_labels(X, y, balance, seed=seed)
+        return resample_labels(X, y, balance, seed=seed, texts=texts)
     RESAMPLERS.check_task(balance.method, MULTICLASS)
     entry = RESAMPLERS[balance.method]
     X, y = _checked_data(X, y)
