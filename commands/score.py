@@ -24,7 +24,7 @@ from imbalance_lab.label_metrics import predict, sigmoid
 from imbalance_lab.metrics import classification_metrics, softmax
 from imbalance_lab.modelfile import check_compatible, ensemble_logits, load_model
 from imbalance_lab.multilabel import encode_known_label_sets
-from imbalance_lab.reporting import HEADLINE, label_test_report, test_report, write_label_plots, write_test_plots
+from imbalance_lab.reporting import headline, label_test_report, test_report, write_label_plots, write_test_plots
 from imbalance_lab.scoring import (
     class_shift,
     distribution,
@@ -85,17 +85,21 @@ def main(args: argparse.Namespace) -> None:
     settings, feature_columns = model_embedding(meta)
     if settings != params.embed:
         log(STAGE, f"note: params.yaml embed differs from the model's; embedding with the model's: {settings}")
-    if meta.get("task") == MULTILABEL:
-        return score_label_sets(params, source, prior_correction, members, meta, biases, settings, feature_columns)
+    multilabel = meta.get("task") == MULTILABEL
+    if multilabel and prior_correction:
+        raise ConfigError("score.prior_correction: prior-shift correction needs one label per row; turn it off")
     rows = read_new_rows(
         source,
         params.data,
         backend=settings.backend,
         feature_columns=feature_columns,
         label_column=params.data.label_column,
+        multilabel=multilabel,
     )
     for note in rows.notes:
         log(STAGE, note)
+    if multilabel:
+        return score_label_sets(params, source, rows, members, meta, biases, settings, feature_columns)
     y = None
     if rows.labelled:
         y, label_notes = encode_known_labels(rows.frame["label"], classes, source, meta.get("rare_classes"))
@@ -139,8 +143,8 @@ def main(args: argparse.Namespace) -> None:
         "source": source,
         "rows": int(len(y)),
         "thresholds": {"method": thresholds["method"], "fit_on": thresholds["fit_on"]},
-        "before": {k: before[k] for k in HEADLINE if k in before},
-        "after": {k: after[k] for k in HEADLINE if k in after},
+        "before": headline(before),
+        "after": headline(after),
         "after_ci95": after["ci95"],
         "after_per_class": after["per_class"],
         "shift": shift,
@@ -154,8 +158,8 @@ def main(args: argparse.Namespace) -> None:
             "source_prior": shares(classes, src_prior),
             "warnings": warnings,
             # EM: what you get without labels; labels: the file's true priors (an upper bound, uses its labels)
-            "em": headline(y, corrected, classes, ordinal),
-            "labels": headline(y, oracle, classes, ordinal),
+            "em": headline_of(y, corrected, classes, ordinal),
+            "labels": headline_of(y, oracle, classes, ordinal),
         }
     write_test_plots(paths.SCORE_PLOTS, y, logits + biases, classes, curves=False)
     write_metrics(paths.SCORE_METRICS, report)
@@ -173,22 +177,10 @@ def main(args: argparse.Namespace) -> None:
         )
 
 
-def score_label_sets(params, source, prior_correction, members, meta, biases, settings, feature_columns) -> None:
+def score_label_sets(params, source, rows, members, meta, biases, settings, feature_columns) -> None:
     """Multi-label: per-label probabilities and the predicted label set per row; with labels, the metrics before
     and after the tuned per-label thresholds. (Prior-shift correction is for one label per row.)"""
-    if prior_correction:
-        raise ConfigError("score.prior_correction: prior-shift correction needs one label per row; turn it off")
     classes = list(meta["classes"])
-    rows = read_new_rows(
-        source,
-        params.data,
-        backend=settings.backend,
-        feature_columns=feature_columns,
-        label_column=params.data.label_column,
-        multilabel=True,
-    )
-    for note in rows.notes:
-        log(STAGE, note)
     Y = None
     if rows.labelled:
         Y, notes = encode_known_label_sets(rows.frame["label"], classes, meta.get("rare_classes"), source)
@@ -219,8 +211,8 @@ def score_label_sets(params, source, prior_correction, members, meta, biases, se
         {
             "source": source,
             "rows": int(len(Y)),
-            "before": {k: before[k] for k in HEADLINE if k in before},
-            "after": {k: after[k] for k in HEADLINE if k in after},
+            "before": headline(before),
+            "after": headline(after),
             "after_ci95": after["ci95"],
             "after_per_class": after["per_class"],
         },
@@ -228,9 +220,8 @@ def score_label_sets(params, source, prior_correction, members, meta, biases, se
     log(STAGE, f"macro-F1 {before['macro_f1']:.4f} (p > 0.5) -> {after['macro_f1']:.4f} (tuned per-label thresholds)")
 
 
-def headline(y, proba, classes, ordinal) -> dict:
-    metrics = classification_metrics(y, proba, classes, ordinal=ordinal)
-    return {k: metrics[k] for k in HEADLINE if k in metrics}
+def headline_of(y, proba, classes, ordinal) -> dict:
+    return headline(classification_metrics(y, proba, classes, ordinal=ordinal))
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ give byte-identical files.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import os
@@ -64,6 +65,10 @@ def _rounded(record: Any, digits: int) -> Any:
 def write_metrics(path: str | Path, record: Any) -> None:
     """A metrics file (`metrics:` in dvc.yaml, committed to git): JSON with floats at METRIC_DECIMALS."""
     write_json(path, _rounded(record, METRIC_DECIMALS))
+
+
+def file_sha256(path: str | Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def write_json(path: str | Path, record: Any) -> None:

@@ -13,7 +13,7 @@ from imbalance_lab.config import ThresholdParams
 from imbalance_lab.label_metrics import macro_f1_labels, predict
 from imbalance_lab.strategies.registry import MULTILABEL
 from imbalance_lab.strategies.thresholds import THRESHOLD_METHODS
-from imbalance_lab.threshold_fit import REGULARIZATION_GRID, TIE, ThresholdFit
+from imbalance_lab.threshold_fit import ThresholdFit, choose_fit, regularization_grid
 
 SEED_GRID = tuple(round(0.3 + 0.05 * i, 2) for i in range(11))  # the seed system's 0.3-0.8 search
 
@@ -24,26 +24,21 @@ def _fit(logits, Y, settings: ThresholdParams, regularization: float) -> np.ndar
 
 def fit_label_thresholds(logits, Y, folds, settings: ThresholdParams) -> ThresholdFit:
     """threshold.method on (n, L) logits; the objective is macro-F1 over labels."""
-    before = macro_f1_labels(Y, predict(logits))
-    grid = REGULARIZATION_GRID if settings.regularization == "auto" else (float(settings.regularization),)
     candidates = {}
-    for r in grid:
+    for r in regularization_grid(settings):
         decisions = np.empty(Y.shape, dtype=np.uint8)
         for fold in np.unique(folds):
             held = folds == fold
             decisions[held] = predict(logits[held], _fit(logits[~held], Y[~held], settings, r))
         candidates[r] = macro_f1_labels(Y, decisions)
-    chosen = max(grid, key=lambda r: (round(candidates[r], 12), r))  # ties: the stronger shrinkage
-    biases = _fit(logits, Y, settings, chosen)
-    in_sample = macro_f1_labels(Y, predict(logits, biases))
-    cross = candidates[chosen]
-    kept = cross > before + TIE and bool(np.any(biases != 0))
-    if kept:
-        reason = f"cross-fitted {cross:.4f} > untuned {before:.4f} (regularization {chosen:g})"
-    else:
-        reason = f"kept the untuned thresholds (0.5): cross-fitted {cross:.4f} <= untuned {before:.4f}"
-        biases = np.zeros(Y.shape[1])
-    return ThresholdFit(biases, kept, chosen, before, in_sample, cross, candidates, reason, len(Y))
+    return choose_fit(
+        macro_f1_labels(Y, predict(logits)),
+        candidates,
+        lambda r: _fit(logits, Y, settings, r),
+        lambda biases: macro_f1_labels(Y, predict(logits, biases)),
+        len(Y),
+        "the untuned thresholds (0.5)",
+    )
 
 
 def seed_grid_biases(logits, Y) -> np.ndarray:

@@ -41,11 +41,16 @@ HEADLINE = (
 )
 
 
+def headline(report: dict) -> dict:
+    """The headline metrics of a report (what metrics files put flat), without its per-class detail and CIs."""
+    return {k: report[k] for k in HEADLINE if k in report}
+
+
 def test_report(y: np.ndarray, logits: np.ndarray, classes: list[str], *, ordinal: bool, seed: int) -> dict:
     """Headline metrics flat (what `dvc exp show` lists), per-class detail and bootstrap CIs under their keys."""
     proba = softmax(logits)
     metrics = classification_metrics(y, proba, classes, ordinal=ordinal)
-    report = {k: metrics[k] for k in HEADLINE if k in metrics}
+    report = headline(metrics)
     report["seed"] = seed
     report["per_class"] = metrics["per_class"]
     report["ci95"] = bootstrap_ci(y, proba, seed=seed)
@@ -89,7 +94,7 @@ def label_test_report(Y, logits, classes: list[str], *, train_counts, seed: int,
 
     report = label_report(Y, logits, classes, train_counts=train_counts, seed=seed, biases=biases)
     return {
-        **{k: report[k] for k in HEADLINE if k in report},
+        **headline(report),
         "seed": seed,
         **{k: report[k] for k in ("per_class", "ci95")},
     }

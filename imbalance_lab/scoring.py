@@ -9,7 +9,6 @@ likelihood of the new (unlabelled) rows over t.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from imbalance_lab import paths
-from imbalance_lab.artifacts import read_json
+from imbalance_lab.artifacts import file_sha256, read_json
 from imbalance_lab.config import DataParams, EmbedParams
 from imbalance_lab.datasets import USER_FORMATS, drop_invalid_rows, label_names, read_user_table, strip_labels
 from imbalance_lab.embedding import load_fitted, reembed_table
@@ -234,7 +233,7 @@ def model_embedding(meta: dict) -> tuple[EmbedParams, list[str]]:
 
 def load_thresholds(classes: list[str]) -> tuple[np.ndarray, dict]:
     thresholds = read_json(paths.THRESHOLDS)
-    if thresholds.get("model_sha256") != hashlib.sha256(paths.MODEL.read_bytes()).hexdigest():
+    if thresholds.get("model_sha256") != file_sha256(paths.MODEL):
         raise DataError(f"{paths.THRESHOLDS} was fitted for another {paths.MODEL}; run dvc repro threshold-tune")
     if thresholds["classes"] != classes:
         raise DataError(f"{paths.THRESHOLDS} has classes {thresholds['classes']}, the model {classes}; run dvc repro")

@@ -62,27 +62,46 @@ def cross_fitted_objective(logits, y, folds, settings, objective: Objective, *, 
     return float(objective(y, predictions, logits.shape[1]))
 
 
-def fit_thresholds(
-    logits, y, folds, settings: ThresholdParams, objective: Objective, *, priors, positive: int
-) -> ThresholdFit:
-    K = logits.shape[1]
-    before = float(objective(y, logits.argmax(1), K))
-    grid = REGULARIZATION_GRID if settings.regularization == "auto" else (float(settings.regularization),)
-    options = {"priors": priors, "positive": positive}
-    candidates = {
-        r: cross_fitted_objective(logits, y, folds, settings, objective, regularization=r, **options) for r in grid
-    }
-    chosen = max(grid, key=lambda r: (round(candidates[r], 12), r))  # ties: the stronger shrinkage
-    biases = fit_biases(logits, y, settings, objective=objective, regularization=chosen, **options)
-    in_sample = float(objective(y, apply_biases(logits, biases), K))
+def regularization_grid(settings: ThresholdParams) -> tuple[float, ...]:
+    """The shrinkages cross-fitting chooses from: threshold.regularization, or REGULARIZATION_GRID for auto."""
+    return REGULARIZATION_GRID if settings.regularization == "auto" else (float(settings.regularization),)
+
+
+def choose_fit(before: float, candidates: dict, fit, score, rows: int, untuned: str) -> ThresholdFit:
+    """The honest choice both tasks share: the shrinkage with the best cross-fitted objective (ties: the stronger),
+    biases fitted with it on every fitting row (fit(r)), kept only when the cross-fitted objective beats the
+    untuned one; score(biases) is the objective on the fitting rows."""
+    chosen = max(candidates, key=lambda r: (round(candidates[r], 12), r))
+    biases = fit(chosen)
+    in_sample = score(biases)
     cross = candidates[chosen]
     kept = cross > before + TIE and bool(np.any(biases != 0))
     if kept:
         reason = f"cross-fitted {cross:.4f} > untuned {before:.4f} (regularization {chosen:g})"
     else:
-        reason = f"kept the untuned model: cross-fitted {cross:.4f} <= untuned {before:.4f}"
-        biases = np.zeros(K)
-    return ThresholdFit(biases, kept, chosen, before, in_sample, cross, candidates, reason, len(y))
+        reason = f"kept {untuned}: cross-fitted {cross:.4f} <= untuned {before:.4f}"
+        biases = np.zeros(len(biases))
+    return ThresholdFit(biases, kept, chosen, before, in_sample, cross, candidates, reason, rows)
+
+
+def fit_thresholds(
+    logits, y, folds, settings: ThresholdParams, objective: Objective, *, priors, positive: int
+) -> ThresholdFit:
+    K = logits.shape[1]
+    before = float(objective(y, logits.argmax(1), K))
+    options = {"priors": priors, "positive": positive}
+    candidates = {
+        r: cross_fitted_objective(logits, y, folds, settings, objective, regularization=r, **options)
+        for r in regularization_grid(settings)
+    }
+    return choose_fit(
+        before,
+        candidates,
+        lambda r: fit_biases(logits, y, settings, objective=objective, regularization=r, **options),
+        lambda biases: float(objective(y, apply_biases(logits, biases), K)),
+        len(y),
+        "the untuned model",
+    )
 
 
 def positive_class_report(y, predictions, positive: int, *, seed: int, n_boot: int = 1000, level: float = 0.95):

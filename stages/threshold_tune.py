@@ -3,18 +3,16 @@ out-of-fold logits, never on test. The shrinkage, and whether to keep any biases
 cross-fitting on the fitting rows (imbalance_lab/threshold_fit.py): by default tuning never makes the headline
 worse in expectation. The configured `threshold.fit_on` result is `after`; both fits are reported."""
 
-import hashlib
-
 import numpy as np
 
 from imbalance_lab import paths
-from imbalance_lab.artifacts import read_npz, write_json, write_metrics
+from imbalance_lab.artifacts import file_sha256, read_npz, write_json, write_metrics
 from imbalance_lab.config import FIT_ON, load_params
 from imbalance_lab.guards import check_oof_coverage
 from imbalance_lab.label_thresholds import fit_label_thresholds, probability_thresholds, seed_grid_biases
 from imbalance_lab.modelfile import check_compatible, ensemble_logits, load_model
 from imbalance_lab.multilabel import iterative_fold_ids
-from imbalance_lab.reporting import HEADLINE, label_test_report, test_report, write_label_plots, write_test_plots
+from imbalance_lab.reporting import headline, label_test_report, test_report, write_label_plots, write_test_plots
 from imbalance_lab.splitting import stratified_fold_ids
 from imbalance_lab.stage import log, run_stage
 from imbalance_lab.strategies.registry import MULTILABEL
@@ -29,13 +27,80 @@ VAL_FOLDS = 5  # cross-fitting folds of the validation rows (out-of-fold rows ke
 def fitting_sets(ws, members, seed: int) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Logits, labels and cross-fitting folds biases can be fitted on: the validation split (scored by the
     final model) and the out-of-fold train+val logits (each row scored by the fold model that never saw it)."""
+    multilabel = ws.task == MULTILABEL
     X_val, y_val = ws.part("val")
     oof = read_npz(paths.OOF)
     check_oof_coverage(oof["rows"], oof["fold"], ws.split.train, ws.split.val, ws.split.test)
+    fold_ids = iterative_fold_ids if multilabel else stratified_fold_ids
     return {
-        "val": (ensemble_logits(members, X_val), y_val, stratified_fold_ids(y_val, VAL_FOLDS, seed)),
+        "val": (ensemble_logits(members, X_val, multilabel), y_val, fold_ids(y_val, VAL_FOLDS, seed)),
         "oof": (oof["logits"], ws.y[oof["rows"]], oof["fold"]),
     }
+
+
+def rounded(values) -> list[float]:
+    return [round(float(v), 6) for v in values]
+
+
+def write_thresholds(settings, classes: list[str], fits: dict, **extra) -> None:
+    """models/thresholds.json: the biases of threshold.fit_on (and of each fit), what score applies."""
+    chosen = fits[settings.fit_on]
+    write_json(
+        paths.THRESHOLDS,
+        {
+            "method": settings.method,
+            "metric": settings.metric,
+            "fit_on": settings.fit_on,
+            "classes": classes,
+            "biases": rounded(chosen.biases),
+            **{f"biases_{name}": rounded(fits[name].biases) for name in FIT_ON},
+            "kept": chosen.kept,
+            "regularization": chosen.regularization,
+            **extra,
+            # score checks this: thresholds are only valid for the model they were fitted for
+            "model_sha256": file_sha256(paths.MODEL),
+        },
+    )
+
+
+def write_threshold_metrics(params, fits: dict, before: dict, reports: dict, **extra) -> None:
+    """metrics/threshold.json: the test split before and after (the configured fit), every fit's test headline
+    (`after_<name>` for each report) and what each fit did on its fitting rows."""
+    settings = params.threshold
+    chosen, after = fits[settings.fit_on], reports[settings.fit_on]
+    fitted = {name: fits[name].summary() for name in FIT_ON}
+    write_metrics(
+        paths.THRESHOLD_METRICS,
+        {
+            "method": settings.method,
+            "metric": settings.metric,
+            "fit_on": settings.fit_on,
+            "seed": params.seed,
+            "kept": chosen.kept,
+            "regularization": chosen.regularization,
+            "fit_objective_before": fitted[settings.fit_on]["objective_before"],
+            "fit_objective_after": fitted[settings.fit_on]["objective_after"],
+            "fit_objective_cross_fitted": fitted[settings.fit_on]["objective_cross_fitted"],
+            "before": headline(before),
+            "after": headline(after),
+            "after_ci95": after["ci95"],
+            "after_per_class": after["per_class"],
+            **extra,
+            **{f"after_{name}": headline(report) for name, report in reports.items()},
+            **{f"fit_{name}": fitted[name] for name in FIT_ON},
+        },
+    )
+
+
+def log_fits(fits: dict, before: dict, reports: dict, fit_on: str, what: str, metric: str) -> None:
+    for name in FIT_ON:
+        fit = fits[name]
+        log(
+            STAGE,
+            f"{what} fitted on {name}: {metric} {fit.before:.4f} -> {fit.in_sample:.4f} on the fitting rows, "
+            f"cross-fitted {fit.cross_fitted:.4f}; {fit.reason}; test macro-F1 {before['macro_f1']:.4f} -> "
+            f"{reports[name]['macro_f1']:.4f}" + ("  (used: threshold.fit_on)" if name == fit_on else ""),
+        )
 
 
 def main() -> None:
@@ -63,69 +128,22 @@ def main() -> None:
         reports[fit_on] = test_report(
             y_test, test_logits + fit.biases, ws.classes, ordinal=params.data.ordinal, seed=params.seed
         )
-    chosen, after = fits[settings.fit_on], reports[settings.fit_on]
+    chosen = fits[settings.fit_on]
     write_test_plots(
         paths.THRESHOLD_PLOTS, y_test, test_logits + chosen.biases, ws.classes, curves=False, train_counts=counts
     )
-    decision = {}
+    decision, binary = {}, {}
     if positive is not None:
         decision = {
             "positive_class": ws.classes[positive],
             "probability_threshold": round(probability_threshold(chosen.biases, positive), 6),
         }
-    write_json(
-        paths.THRESHOLDS,
-        {
-            "method": settings.method,
-            "metric": settings.metric,
-            "fit_on": settings.fit_on,
-            "classes": ws.classes,
-            "biases": [round(float(b), 6) for b in chosen.biases],
-            **{f"biases_{name}": [round(float(b), 6) for b in fits[name].biases] for name in FIT_ON},
-            "kept": chosen.kept,
-            "regularization": chosen.regularization,
-            **decision,
-            # score checks this: thresholds are only valid for the model they were fitted for
-            "model_sha256": hashlib.sha256(paths.MODEL.read_bytes()).hexdigest(),
-        },
-    )
-    headline = {name: {k: reports[name][k] for k in HEADLINE if k in reports[name]} for name in FIT_ON}
-    fitted = {name: fits[name].summary() for name in FIT_ON}
-    binary = {}
-    if positive is not None:
         predictions = (test_logits + chosen.biases).argmax(1)
         report = positive_class_report(y_test, predictions, positive, seed=params.seed)
         binary = {**decision, "target": settings.target, "test": report}
-    write_metrics(
-        paths.THRESHOLD_METRICS,
-        {
-            "method": settings.method,
-            "metric": settings.metric,
-            "fit_on": settings.fit_on,
-            "seed": params.seed,
-            "kept": chosen.kept,
-            "regularization": chosen.regularization,
-            "fit_objective_before": fitted[settings.fit_on]["objective_before"],
-            "fit_objective_after": fitted[settings.fit_on]["objective_after"],
-            "fit_objective_cross_fitted": fitted[settings.fit_on]["objective_cross_fitted"],
-            "before": {k: before[k] for k in HEADLINE if k in before},
-            "after": headline[settings.fit_on],
-            "after_ci95": after["ci95"],
-            "after_per_class": after["per_class"],
-            **({"binary": binary} if binary else {}),
-            **{f"after_{name}": headline[name] for name in FIT_ON},
-            **{f"fit_{name}": fitted[name] for name in FIT_ON},
-        },
-    )
-    for name in FIT_ON:
-        fit = fits[name]
-        log(
-            STAGE,
-            f"{settings.method} fitted on {name}: {settings.metric} {fit.before:.4f} -> {fit.in_sample:.4f} on the "
-            f"fitting rows, cross-fitted {fit.cross_fitted:.4f}; {fit.reason}; test macro-F1 "
-            f"{before['macro_f1']:.4f} -> {reports[name]['macro_f1']:.4f}"
-            + ("  (used: threshold.fit_on)" if name == settings.fit_on else ""),
-        )
+    write_thresholds(settings, ws.classes, fits, **decision)
+    write_threshold_metrics(params, fits, before, reports, **({"binary": binary} if binary else {}))
+    log_fits(fits, before, reports, settings.fit_on, settings.method, settings.metric)
     if binary:
         t = binary["test"]
         log(
@@ -141,14 +159,7 @@ def tune_label_thresholds(params, ws, members) -> None:
     fixed 0.3-0.8 grid on val beside them; the configured fit_on is `after`."""
     settings = params.threshold
     counts = ws.train_counts()
-    X_val, Y_val = ws.part("val")
-    oof = read_npz(paths.OOF)
-    check_oof_coverage(oof["rows"], oof["fold"], ws.split.train, ws.split.val, ws.split.test)
-    val_logits = ensemble_logits(members, X_val, True)
-    sets = {
-        "val": (val_logits, Y_val, iterative_fold_ids(Y_val, VAL_FOLDS, params.seed)),
-        "oof": (oof["logits"], ws.y[oof["rows"]], oof["fold"]),
-    }
+    sets = fitting_sets(ws, members, params.seed)
     X_test, Y_test = ws.part("test")
     test_logits = ensemble_logits(members, X_test, True)
 
@@ -158,66 +169,23 @@ def tune_label_thresholds(params, ws, members) -> None:
     before = report()
     fits = {name: fit_label_thresholds(logits, Y, folds, settings) for name, (logits, Y, folds) in sets.items()}
     reports = {name: report(fit.biases) for name, fit in fits.items()}
+    val_logits, Y_val, _ = sets["val"]
     grid = seed_grid_biases(val_logits, Y_val)
     reports["val_grid"] = report(grid)
-    chosen, after = fits[settings.fit_on], reports[settings.fit_on]
+    chosen = fits[settings.fit_on]
     write_label_plots(
         paths.THRESHOLD_PLOTS, Y_test, test_logits, ws.classes, counts, biases=chosen.biases, curves=False
     )
-
-    def rounded(values):
-        return [round(float(v), 6) for v in values]
-
-    write_json(
-        paths.THRESHOLDS,
-        {
-            "task": MULTILABEL,
-            "method": settings.method,
-            "metric": settings.metric,
-            "fit_on": settings.fit_on,
-            "classes": ws.classes,
-            "biases": rounded(chosen.biases),
-            "probability_thresholds": rounded(probability_thresholds(chosen.biases)),
-            **{f"biases_{name}": rounded(fits[name].biases) for name in FIT_ON},
-            "biases_val_grid": rounded(grid),
-            "kept": chosen.kept,
-            "regularization": chosen.regularization,
-            "model_sha256": hashlib.sha256(paths.MODEL.read_bytes()).hexdigest(),
-        },
+    write_thresholds(
+        settings,
+        ws.classes,
+        fits,
+        task=MULTILABEL,
+        probability_thresholds=rounded(probability_thresholds(chosen.biases)),
+        biases_val_grid=rounded(grid),
     )
-
-    def headline(rep):
-        return {k: rep[k] for k in HEADLINE if k in rep}
-
-    fitted = {name: fits[name].summary() for name in FIT_ON}
-    write_metrics(
-        paths.THRESHOLD_METRICS,
-        {
-            "method": settings.method,
-            "metric": settings.metric,
-            "fit_on": settings.fit_on,
-            "seed": params.seed,
-            "kept": chosen.kept,
-            "regularization": chosen.regularization,
-            "fit_objective_before": fitted[settings.fit_on]["objective_before"],
-            "fit_objective_after": fitted[settings.fit_on]["objective_after"],
-            "fit_objective_cross_fitted": fitted[settings.fit_on]["objective_cross_fitted"],
-            "before": headline(before),
-            "after": headline(after),
-            "after_ci95": after["ci95"],
-            "after_per_class": after["per_class"],
-            **{f"after_{name}": headline(reports[name]) for name in (*FIT_ON, "val_grid")},
-            **{f"fit_{name}": fitted[name] for name in FIT_ON},
-        },
-    )
-    for name in FIT_ON:
-        fit = fits[name]
-        log(
-            STAGE,
-            f"per-label thresholds fitted on {name}: macro-F1 {fit.before:.4f} -> {fit.in_sample:.4f} on the fitting "
-            f"rows, cross-fitted {fit.cross_fitted:.4f}; {fit.reason}; test macro-F1 {before['macro_f1']:.4f} -> "
-            f"{reports[name]['macro_f1']:.4f}" + ("  (used: threshold.fit_on)" if name == settings.fit_on else ""),
-        )
+    write_threshold_metrics(params, fits, before, reports)
+    log_fits(fits, before, reports, settings.fit_on, "per-label thresholds", "macro-F1")
     log(STAGE, f"the seed's 0.3-0.8 grid on val: test macro-F1 {reports['val_grid']['macro_f1']:.4f}")
 
 
