@@ -7,7 +7,6 @@ manifest, so a version bump is a visible change.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.metadata
 import importlib.util
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ import pandas as pd
 import yaml
 
 from imbalance_lab import multilabel
+from imbalance_lab.artifacts import file_sha256
 from imbalance_lab.config import DataParams
 from imbalance_lab.errors import DataError
 from imbalance_lab.strategies.registry import MULTICLASS, MULTILABEL
@@ -114,8 +114,7 @@ def load_builtin(manifest_path: Path) -> tuple[pd.DataFrame, dict]:
             )
     else:
         path = _package_file(manifest["package"], manifest["version"], manifest["resource"])
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    if digest != manifest["sha256"]:
+    if file_sha256(path) != manifest["sha256"]:
         raise DataError(f"{path}: content differs from the sha256 pinned in {manifest_path}; delete it, make setup")
     return BUILTIN_FORMATS[manifest["format"]](path, manifest.get("encoding", "utf-8")), manifest
 
@@ -353,30 +352,45 @@ def _check_numeric(frame: pd.DataFrame, columns: list[str], path: Path) -> None:
         )
 
 
+def ordered_names(present: list[str], label_order: tuple[str, ...], plural: str, singular: str) -> list[str]:
+    """data.label_order when given (it must name exactly the classes / labels present), else `present`."""
+    if not label_order:
+        return present
+    missing = [c for c in present if c not in label_order]
+    if missing:
+        raise DataError(
+            f"data.label_order is missing {plural} found in the data: {', '.join(missing)}; "
+            f"list every {singular}: {', '.join(present)}"
+        )
+    absent = [c for c in label_order if c not in present]
+    if absent:
+        raise DataError(
+            f"data.label_order names {plural} not in the data: {', '.join(absent)}; the data has: {', '.join(present)}"
+        )
+    return list(label_order)
+
+
 def encode_labels(labels: pd.Series, label_order: tuple[str, ...]) -> tuple[np.ndarray, list[str]]:
     """Class codes 0..K-1 and class names. Names are strings (int labels become '0', '1', ...)."""
     names = label_names(labels)
-    present = sorted(set(names), key=_natural_key)
-    if label_order:
-        missing = [c for c in present if c not in label_order]
-        if missing:
-            raise DataError(
-                f"data.label_order is missing classes found in the data: {', '.join(missing)}; "
-                f"list every class: {', '.join(present)}"
-            )
-        absent = [c for c in label_order if c not in present]
-        if absent:
-            raise DataError(
-                f"data.label_order names classes not in the data: {', '.join(absent)}; "
-                f"the data has: {', '.join(present)}"
-            )
-        classes = list(label_order)
-    else:
-        classes = present
+    classes = ordered_names(sorted(set(names), key=_natural_key), label_order, "classes", "class")
     if len(classes) < 2:
         raise DataError(f"the data has a single class ({classes[0]!r}); classification needs at least two")
     index = {name: code for code, name in enumerate(classes)}
     return np.array([index[n] for n in names], dtype=np.int64), classes
+
+
+def encode_label_sets(sets: pd.Series, label_order: tuple[str, ...]) -> tuple[np.ndarray, list[str]]:
+    """Multi-label: the (n, L) uint8 label matrix and the label names (sorted, or data.label_order)."""
+    present = sorted({label for labels in sets for label in labels})
+    names = ordered_names(present, label_order, "labels", "label")
+    if len(names) < 2:
+        raise DataError(f"the data has {len(names)} distinct label(s) {names}; multi-label needs at least two")
+    index = {name: j for j, name in enumerate(names)}
+    Y = np.zeros((len(sets), len(names)), dtype=np.uint8)
+    for i, labels in enumerate(sets):
+        Y[i, [index[label] for label in labels]] = 1
+    return Y, names
 
 
 def label_names(labels: pd.Series) -> np.ndarray:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from imbalance_lab.errors import DataError
-from imbalance_lab.splitting import Split, check_split_counts, named_counts
+from imbalance_lab.splitting import OTHER, Split, check_split_counts, named_counts
 from imbalance_lab.strategies.registry import MULTICLASS, MULTILABEL
 
 if TYPE_CHECKING:  # split imports this module and never needs pandas
@@ -90,29 +90,6 @@ def sets_from_columns(frame: pd.DataFrame, columns: list[str], source) -> pd.Ser
     return pd.Series([tuple(c for c, v in zip(columns, row, strict=True) if v) for row in matrix], index=frame.index)
 
 
-def encode_label_sets(sets: pd.Series, label_order: tuple[str, ...]) -> tuple[np.ndarray, list[str]]:
-    """The (n, L) uint8 label matrix and the label names (sorted, or data.label_order)."""
-    present = sorted({label for labels in sets for label in labels})
-    if label_order:
-        missing = [name for name in present if name not in label_order]
-        absent = [name for name in label_order if name not in present]
-        if missing or absent:
-            raise DataError(
-                f"data.label_order must list exactly the labels in the data: missing {missing or 'none'}, "
-                f"not in the data {absent or 'none'}; the data has: {', '.join(present)}"
-            )
-        names = list(label_order)
-    else:
-        names = present
-    if len(names) < 2:
-        raise DataError(f"the data has {len(names)} distinct label(s) {names}; multi-label needs at least two")
-    index = {name: j for j, name in enumerate(names)}
-    Y = np.zeros((len(sets), len(names)), dtype=np.uint8)
-    for i, labels in enumerate(sets):
-        Y[i, [index[label] for label in labels]] = 1
-    return Y, names
-
-
 def label_summary(Y: np.ndarray) -> str:
     n_labels = Y.sum(1)
     return f"{Y.shape[1]} labels, {n_labels.mean():.2f} per row, {int((n_labels == 0).sum())} rows with no label"
@@ -129,8 +106,6 @@ class RelabelledSets:
 def handle_rare_labels(Y: np.ndarray, names: list[str], split) -> RelabelledSets:
     """split.min_class_count on multi-label data: labels with fewer positive rows are dropped (their rows stay,
     with their other labels or none), or merged into one label 'other' = any of them."""
-    from imbalance_lab.splitting import OTHER
-
     counts = Y.sum(0)
     rare = [j for j, count in enumerate(counts) if count < split.min_class_count]
     if not rare:
@@ -196,8 +171,6 @@ def encode_known_label_sets(sets: pd.Series, classes: list[str], rare_classes: d
     """A scored file's label sets as a matrix in the model's label order, and notes. Labels split.min_class_count
     dropped at training are left out (said) or mapped to 'other' when it merged them; a label the model never
     saw is an error naming it."""
-    from imbalance_lab.splitting import OTHER
-
     rare_classes = rare_classes or {}
     rare = set(rare_classes.get("classes") or {})
     merge = rare_classes.get("action") == "merge_into_other"

@@ -7,7 +7,7 @@ import numpy as np
 from imbalance_lab import multilabel, paths
 from imbalance_lab.artifacts import by_class, write_bytes, write_json, write_npy
 from imbalance_lab.config import load_params
-from imbalance_lab.datasets import check_distinct_rows, encode_labels, is_number, load_table
+from imbalance_lab.datasets import check_distinct_rows, encode_label_sets, encode_labels, is_number, load_table
 from imbalance_lab.embedding import embed_table, fingerprint, fitted_bytes
 from imbalance_lab.splitting import (
     check_class_sizes,
@@ -67,7 +67,7 @@ def main() -> None:
     frame = table.frame
     check_task(params, table.task)  # a strategy the task cannot use fails now, not after embedding
     if table.task == MULTILABEL:
-        labels, classes = multilabel.encode_label_sets(frame["label"], params.data.label_order)
+        labels, classes = encode_label_sets(frame["label"], params.data.label_order)
         log(STAGE, f"multi-label: {multilabel.label_summary(labels)}")
     else:
         labels, classes = encode_labels(frame["label"], params.data.label_order)

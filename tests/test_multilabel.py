@@ -10,11 +10,11 @@ import torch
 import torch.nn.functional as F
 
 from imbalance_lab.config import parse_section
+from imbalance_lab.datasets import encode_label_sets
 from imbalance_lab.errors import ConfigError, DataError
 from imbalance_lab.label_metrics import label_report, predict
 from imbalance_lab.label_thresholds import fit_label_thresholds, seed_grid_biases
 from imbalance_lab.multilabel import (
-    encode_label_sets,
     handle_rare_labels,
     iterative_fold_ids,
     iterative_split,
