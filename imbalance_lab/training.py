@@ -16,7 +16,8 @@ from imbalance_lab.label_metrics import macro_f1_labels, predict
 from imbalance_lab.metrics import confusion_counts, macro_f1_from_confusion
 from imbalance_lab.strategies.class_weights import class_weights
 from imbalance_lab.strategies.losses import make_loss
-from imbalance_lab.strategies.multilabel import make_label_loss, pos_weight
+from imbalance_lab.strategies.multilabel import pos_weight
+from imbalance_lab.strategies.registry import MULTILABEL
 from imbalance_lab.strategies.samplers import epoch_batches
 
 
@@ -106,7 +107,7 @@ def _loss(params: TrainParams, counts: np.ndarray, n_rows: int, multilabel: bool
     n_rows rows, the weights being BCE's pos_weight)."""
     if multilabel:
         weights = pos_weight(counts, n_rows, params)
-        return make_label_loss(params, positives=counts, pos_weights=weights), weights
+        return make_loss(params, class_counts=counts, class_weights=weights, task=MULTILABEL), weights
     weights = class_weights(counts, params)
     return make_loss(params, class_counts=counts, class_weights=weights), weights
 

@@ -23,8 +23,8 @@ from imbalance_lab.multilabel import (
     sets_from_text,
 )
 from imbalance_lab.strategies import REGISTRIES
-from imbalance_lab.strategies.losses import LOSSES
-from imbalance_lab.strategies.multilabel import make_label_loss, minority_labels, pos_weight, resample_labels
+from imbalance_lab.strategies.losses import LOSSES, make_loss
+from imbalance_lab.strategies.multilabel import minority_labels, pos_weight, resample_labels
 from imbalance_lab.strategies.registry import MULTILABEL
 from imbalance_lab.strategies.resampling import RESAMPLERS
 from imbalance_lab.strategies.samplers import epoch_batches
@@ -192,6 +192,10 @@ def test_every_registry_lists_at_least_the_baseline_for_multilabel():
 
 def train_params(**values):
     return parse_section("train", values)
+
+
+def make_label_loss(train, *, positives, pos_weights):
+    return make_loss(train, class_counts=positives, class_weights=pos_weights, task=MULTILABEL)
 
 
 def test_pos_weight_is_negatives_over_positives_per_label():

@@ -95,10 +95,13 @@ def _ldam(counts: np.ndarray, weights: np.ndarray | None, train: TrainParams) ->
     return LDAMLoss(counts, weights, train.ldam_max_margin, train.ldam_scale, train.drw_epoch)
 
 
-def make_loss(train: TrainParams, *, class_counts: np.ndarray, class_weights: np.ndarray | None) -> nn.Module:
-    """Build train.loss; class_counts are the original training counts per class code."""
-    LOSSES.check_task(train.loss, MULTICLASS)
-    entry = LOSSES[train.loss]
+def make_loss(
+    train: TrainParams, *, class_counts: np.ndarray, class_weights: np.ndarray | None, task: str = MULTICLASS
+) -> nn.Module:
+    """Build train.loss for the task; class_counts are the original training counts per class code (multi-label:
+    positive rows per label, class_weights BCE's pos_weight)."""
+    LOSSES.check_task(train.loss, task)
+    entry = LOSSES[train.loss].for_task(task)
     counts = np.asarray(class_counts, dtype=np.float64)
     if counts.ndim != 1 or counts.size < 2 or not np.all(counts > 0):
         raise DataError(f"make_loss: class_counts must be >= 1 for 2+ classes, got {counts.tolist()}")

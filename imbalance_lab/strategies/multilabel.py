@@ -276,11 +276,6 @@ def _asymmetric(counts: np.ndarray, weights: np.ndarray | None, train: TrainPara
 LOSSES.aliases["bce"] = ("cross_entropy", "BCEWithLogitsLoss on multi-label data")
 
 
-def make_label_loss(train: TrainParams, *, positives: np.ndarray, pos_weights: np.ndarray | None) -> nn.Module:
-    LOSSES.check_task(train.loss, MULTILABEL)
-    return LOSSES[train.loss].for_task(MULTILABEL)(np.asarray(positives, dtype=np.float64), pos_weights, train)
-
-
 # ---------------------------------------------------------------------------------- samplers
 
 SAMPLERS.implement("shuffle", MULTILABEL, "each row once per epoch, shuffled")(_shuffle)
