@@ -113,7 +113,7 @@ def _exp_metrics(project: Path, ref: str) -> dict:
         out = subprocess.run(["git", "show", f"{ref}:{path}"], cwd=project, capture_output=True, text=True)
         return json.loads(out.stdout) if out.returncode == 0 else {}
 
-    test, threshold, cv = read("metrics/test.json"), read("metrics/threshold.json"), read("metrics/cv.json")
+    test, threshold, cv = read("metrics/test.json"), read("metrics/full/threshold.json"), read("metrics/cv.json")
     return {
         "test_macro_f1": test.get("macro_f1"),
         "threshold_macro_f1": threshold.get("after", {}).get("macro_f1"),

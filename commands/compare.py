@@ -4,8 +4,8 @@
 
 Reads ``dvc exp show --json`` (run here, or a saved copy), groups experiments by every param except
 ``seed``, compares each strategy with the baseline, and writes reports/leaderboard.{md,json,png}. When run
-live it also reads each experiment's full metrics/cv.json (``git show <rev>:<path>``, falling back to
-``dvc.api.read``), because ``dvc exp show`` drops the per-fold lists that the CV test needs.
+live it also reads each experiment's whole reports, metrics/full/*.json (``git show <rev>:<path>``, falling
+back to ``dvc.api.read``): the metrics files ``dvc exp show`` reads hold only the headline numbers.
 Errors: one line on stderr, exit 2, previous reports left untouched.
 """
 
@@ -22,8 +22,9 @@ from pathlib import Path
 from imbalance_lab.compare import (
     Leaderboard,
     Record,
-    attach_cv_file,
+    attach_report,
     build_leaderboard,
+    full_report_path,
     load_records,
     plot_leaderboard,
     write_json,
@@ -62,19 +63,18 @@ def _read_at_rev(path: str, record: Record) -> str | None:
         return None
 
 
-def with_cv_files(records: list[Record]) -> list[Record]:
-    """Records whose cv.json per-fold lists were dropped by `dvc exp show`, completed from the file."""
+def with_full_reports(records: list[Record]) -> list[Record]:
+    """Records completed with each stage's whole report (per-class, before/after, per-fold lists) at their rev."""
     out = []
     for r in records:
-        path = r.metric_files.get("cv")
-        if r.state == "success" and path and not any(k.startswith("cv.per_fold.") for k in r.metrics):
-            text = _read_at_rev(path, r)
+        for role in list(r.metric_files) if r.state == "success" else []:
+            text = _read_at_rev(full_report_path(role), r)
             try:
                 data = json.loads(text) if text else None
             except json.JSONDecodeError:
                 data = None
             if isinstance(data, dict):
-                r = attach_cv_file(r, data)
+                r = attach_report(r, role, data)
         out.append(r)
     return out
 
@@ -189,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
                 raise UserError(f"--exp-show-json {path}: no such file")
             records = load_records(path)
         else:
-            records = with_cv_files(load_records(run_exp_show(args.all_commits, args.rev)))
+            records = with_full_reports(load_records(run_exp_show(args.all_commits, args.rev)))
             if args.rev:  # that commit's experiments: the workspace (whatever params.yaml says now) is not one
                 records = [r for r in records if r.kind != "workspace"]
             elif not workspace_is_reproduced():

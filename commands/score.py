@@ -149,8 +149,8 @@ def main(args: argparse.Namespace) -> None:
         "after_per_class": after["per_class"],
         "shift": shift,
     }
-    if paths.THRESHOLD_METRICS.exists():  # the same model on its own test split, for comparison
-        test_after = json.loads(paths.THRESHOLD_METRICS.read_text())["after"]
+    if paths.THRESHOLD_REPORT.exists():  # the same model on its own test split, for comparison
+        test_after = json.loads(paths.THRESHOLD_REPORT.read_text())["after"]
         report["test_split_after"] = {k: test_after[k] for k in ("macro_f1", "balanced_accuracy") if k in test_after}
     if corrected is not None:
         oracle = reweight_posteriors(proba, src_prior, distribution(y, K))

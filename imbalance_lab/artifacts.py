@@ -62,6 +62,11 @@ def _rounded(record: Any, digits: int) -> Any:
     return record
 
 
+def plot_value(value: float) -> float:
+    """One number of a plot file at PLOT_DECIMALS (for writers other than write_csv, e.g. DVCLive)."""
+    return _rounded(float(value), PLOT_DECIMALS)
+
+
 def write_metrics(path: str | Path, record: Any) -> None:
     """A metrics file (`metrics:` in dvc.yaml, committed to git): JSON with floats at METRIC_DECIMALS."""
     write_json(path, _rounded(record, METRIC_DECIMALS))

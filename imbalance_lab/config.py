@@ -401,6 +401,24 @@ def _check_text_methods(sections: dict) -> None:
         )
 
 
+def resolve_flat(flat: dict) -> dict:
+    """Dotted params as `dvc exp show` lists them (only what params.yaml holds) -> every param, defaults filled
+    in, dotted ("train.lr"). So two runs of the same settings look alike whether a default was written or not.
+    Raises ConfigError when they do not validate."""
+    raw: dict = {}
+    for key, value in flat.items():
+        node = raw
+        *path, leaf = key.split(".")
+        for part in path:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    params = parse_params(raw)
+    out: dict = {"seed": params.seed}
+    for name, cls in SECTION_TYPES.items():
+        out.update({f"{name}.{f.name}": getattr(getattr(params, name), f.name) for f in fields(cls)})
+    return out
+
+
 def load_params(path: str | Path = PARAMS_FILE) -> Params:
     path = Path(path)
     if not path.exists():

@@ -165,6 +165,9 @@ def cross_validate(
     )
 
 
+SHOWN = ("pooled_macro_f1", "macro_f1_mean", "macro_f1_std")  # metrics/cv.json; the rest in metrics/full/cv.json
+
+
 def summarize_cv(result: CvResult, folds: int, seed: int) -> dict:
     summary = {
         "folds": folds,

@@ -24,14 +24,25 @@ MODEL = Path("models/model.pt")
 THRESHOLDS = Path("models/thresholds.json")
 OOF = Path("data/cv/oof.npz")  # out-of-fold logits for every train+val row
 
+# metrics/*.json: a few flat headline numbers per stage, what `dvc exp show` and `dvc metrics diff` list.
+# metrics/full/*.json: each stage's whole report (per-class tables, CIs, per-fold rows, before/after), what
+# compare, score and the docs read. Both are committed to git.
 METRICS = Path("metrics")
-TRAIN_METRICS = METRICS / "train.json"
 CV_METRICS = METRICS / "cv.json"
 TEST_METRICS = METRICS / "test.json"
 THRESHOLD_METRICS = METRICS / "threshold.json"
+FULL_REPORTS = METRICS / "full"
+TRAIN_REPORT = FULL_REPORTS / "train.json"
+CV_REPORT = FULL_REPORTS / "cv.json"
+TEST_REPORT = FULL_REPORTS / "test.json"
+THRESHOLD_REPORT = FULL_REPORTS / "threshold.json"
+
+# DVCLive's folder: per-epoch curves (plots/metrics/*.tsv) and train's headline (metrics.json), rewritten every
+# epoch so that `dvc exp show` shows a running experiment's epoch as `step`
+TRAIN_LIVE = Path("dvclive")
+TRAIN_METRICS = TRAIN_LIVE / "metrics.json"
 
 PLOTS = Path("plots")
-TRAIN_CURVES = PLOTS / "train/curves.csv"
 TEST_PLOTS = PLOTS / "test"
 THRESHOLD_PLOTS = PLOTS / "threshold"
 

@@ -41,6 +41,28 @@ HEADLINE = (
 )
 
 
+# The few numbers of a test-split report that metrics/test.json (and, prefixed tuned_, metrics/threshold.json)
+# hold for `dvc exp show` and `dvc metrics diff`: those a report has, at most 6 plus the ordinal pair.
+SHOWN = (
+    "macro_f1",
+    "micro_f1",
+    "balanced_accuracy",
+    "mcc",
+    "minority_recall",
+    "rare_label_recall",
+    "pr_auc_macro",
+    "ece",
+    "qwk",
+    "mae_class",
+)
+TUNED = "tuned_"  # metrics/threshold.json: the SHOWN numbers after threshold tuning
+
+
+def shown(report: dict, prefix: str = "") -> dict:
+    """What metrics/<stage>.json lists of a report (its whole content goes to metrics/full/<stage>.json)."""
+    return {prefix + k: report[k] for k in SHOWN if k in report}
+
+
 def headline(report: dict) -> dict:
     """The headline metrics of a report (what metrics files put flat), without its per-class detail and CIs."""
     return {k: report[k] for k in HEADLINE if k in report}

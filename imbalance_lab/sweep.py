@@ -13,7 +13,6 @@ params.yaml happens to hold, and compare can pair it with the baseline seed by s
 from __future__ import annotations
 
 import copy
-import difflib
 import re
 from dataclasses import dataclass
 
@@ -91,22 +90,16 @@ def parse_seeds(text: str) -> list[int]:
 
 
 def _set(raw: dict, key: str, value: str) -> None:
+    """key=value into the params mapping; a key params.yaml leaves at its default is added (parse_params then
+    names an unknown one)."""
     node = raw
     *path, leaf = key.split(".")
     for i, part in enumerate(path):
-        if not isinstance(node.get(part), dict):
-            known = [k for k, v in node.items() if isinstance(v, dict)]
-            hint = difflib.get_close_matches(part, known, n=1)
-            where = ".".join(path[: i + 1])
-            raise ConfigError(
-                f"override {key}: no params section {where!r}" + (f"; did you mean {hint[0]!r}?" if hint else "")
-            )
+        if node.get(part) is None:
+            node[part] = {}
+        if not isinstance(node[part], dict):
+            raise ConfigError(f"override {key}: {'.'.join(path[: i + 1])} is a value, not a params section")
         node = node[part]
-    if leaf not in node:
-        hint = difflib.get_close_matches(leaf, list(node), n=1)
-        raise ConfigError(
-            f"override {key}: unknown param" + (f"; did you mean '{'.'.join([*path, hint[0]])}'?" if hint else "")
-        )
     node[leaf] = yaml.safe_load(value)
 
 
@@ -152,7 +145,8 @@ def plan(
             parse_params(raw)
         except ConfigError as exc:
             raise ConfigError(f"strategy {strategy.text!r}: {exc}") from None
-        sets = tuple(f"{k}={v}" for k, v in overrides.items())
+        # ++: set the key whether params.yaml holds it or leaves it at its default (Hydra's force-add)
+        sets = tuple(f"++{k}={v}" for k, v in overrides.items())
         for seed in seeds:
-            out.append(Experiment(f"{prefix}{strategy.slug}-s{seed}", strategy, seed, (*sets, f"seed={seed}")))
+            out.append(Experiment(f"{prefix}{strategy.slug}-s{seed}", strategy, seed, (*sets, f"++seed={seed}")))
     return out

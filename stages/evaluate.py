@@ -4,7 +4,7 @@ from imbalance_lab import paths
 from imbalance_lab.artifacts import write_metrics
 from imbalance_lab.config import load_params
 from imbalance_lab.modelfile import check_compatible, ensemble_logits, load_model
-from imbalance_lab.reporting import label_test_report, test_report, write_label_plots, write_test_plots
+from imbalance_lab.reporting import label_test_report, shown, test_report, write_label_plots, write_test_plots
 from imbalance_lab.stage import log, run_stage
 from imbalance_lab.strategies.registry import MULTILABEL
 from imbalance_lab.workspace import load_workspace
@@ -28,7 +28,8 @@ def main() -> None:
     else:
         report = test_report(y_test, logits, ws.classes, ordinal=params.data.ordinal, seed=params.seed)
         write_test_plots(paths.TEST_PLOTS, y_test, logits, ws.classes, train_counts=ws.train_counts())
-    write_metrics(paths.TEST_METRICS, report)
+    write_metrics(paths.TEST_REPORT, report)
+    write_metrics(paths.TEST_METRICS, shown(report))
     log(
         STAGE,
         f"test macro-F1 {report['macro_f1']:.4f}, minority ({report['minority_class']}) recall "
@@ -37,4 +38,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    run_stage(STAGE, main, outputs=[paths.TEST_METRICS, paths.TEST_PLOTS])
+    run_stage(STAGE, main, outputs=[paths.TEST_METRICS, paths.TEST_REPORT, paths.TEST_PLOTS])

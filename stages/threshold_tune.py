@@ -12,7 +12,15 @@ from imbalance_lab.guards import check_oof_coverage
 from imbalance_lab.label_thresholds import fit_label_thresholds, probability_thresholds, seed_grid_biases
 from imbalance_lab.modelfile import check_compatible, ensemble_logits, load_model
 from imbalance_lab.multilabel import iterative_fold_ids
-from imbalance_lab.reporting import headline, label_test_report, test_report, write_label_plots, write_test_plots
+from imbalance_lab.reporting import (
+    TUNED,
+    headline,
+    label_test_report,
+    shown,
+    test_report,
+    write_label_plots,
+    write_test_plots,
+)
 from imbalance_lab.splitting import stratified_fold_ids
 from imbalance_lab.stage import log, run_stage
 from imbalance_lab.strategies.registry import MULTILABEL
@@ -64,13 +72,15 @@ def write_thresholds(settings, classes: list[str], fits: dict, **extra) -> None:
 
 
 def write_threshold_metrics(params, fits: dict, before: dict, reports: dict, **extra) -> None:
-    """metrics/threshold.json: the test split before and after (the configured fit), every fit's test headline
-    (`after_<name>` for each report) and what each fit did on its fitting rows."""
+    """metrics/full/threshold.json: the test split before and after (the configured fit), every fit's test
+    headline (`after_<name>` for each report) and what each fit did on its fitting rows; metrics/threshold.json:
+    the shown numbers after."""
     settings = params.threshold
     chosen, after = fits[settings.fit_on], reports[settings.fit_on]
     fitted = {name: fits[name].summary() for name in FIT_ON}
+    write_metrics(paths.THRESHOLD_METRICS, shown(after, TUNED))
     write_metrics(
-        paths.THRESHOLD_METRICS,
+        paths.THRESHOLD_REPORT,
         {
             "method": settings.method,
             "metric": settings.metric,
@@ -190,4 +200,6 @@ def tune_label_thresholds(params, ws, members) -> None:
 
 
 if __name__ == "__main__":
-    run_stage(STAGE, main, outputs=[paths.THRESHOLDS, paths.THRESHOLD_METRICS, paths.THRESHOLD_PLOTS])
+    run_stage(
+        STAGE, main, outputs=[paths.THRESHOLDS, paths.THRESHOLD_METRICS, paths.THRESHOLD_REPORT, paths.THRESHOLD_PLOTS]
+    )

@@ -4,9 +4,10 @@ import numpy as np
 from tqdm import tqdm
 
 from imbalance_lab import paths
-from imbalance_lab.artifacts import by_class, read_npz, write_csv, write_metrics
+from imbalance_lab.artifacts import by_class, read_npz, write_metrics
 from imbalance_lab.config import load_params
 from imbalance_lab.guards import check_balanced_rows
+from imbalance_lab.live import EpochLog
 from imbalance_lab.modelfile import save_model
 from imbalance_lab.splitting import class_counts
 from imbalance_lab.stage import log, run_stage
@@ -25,13 +26,16 @@ def main() -> None:
     X_val, y_val = ws.part("val")
     counts = ws.train_counts()
     members, results = [], []
+    curves = EpochLog(paths.TRAIN_LIVE)  # member 0's epochs: the curves dvc plots draws
     for member in range(params.train.ensemble_size):
         bar = tqdm(
             total=params.train.max_epochs, desc=f"train member {member}", unit="epoch", leave=False, disable=None
         )
 
-        def show(row, bar=bar):
+        def show(row, bar=bar, member=member):
             bar.update(1)
+            if member == 0:
+                curves(row)
             bar.set_postfix(loss=f"{row['train_loss']:.4f}", val_macro_f1=f"{row['val_macro_f1']:.4f}")
 
         result = train_mlp(
@@ -72,15 +76,18 @@ def main() -> None:
         },
     }
     weights = results[0].class_weights
-    write_csv(paths.TRAIN_CURVES, results[0].history)
     save_model(paths.MODEL, members, meta)
+    headline = {
+        "best_epoch": results[0].best_epoch,
+        "best_val_macro_f1": round(float(np.mean([r.best_val_macro_f1 for r in results])), 4),
+    }
+    curves.finish(headline)
     write_metrics(
-        paths.TRAIN_METRICS,
+        paths.TRAIN_REPORT,
         {
+            **headline,
             "seed": params.seed,
             "epochs_run": [len(r.history) for r in results] if len(results) > 1 else len(results[0].history),
-            "best_epoch": results[0].best_epoch,
-            "best_val_macro_f1": round(float(np.mean([r.best_val_macro_f1 for r in results])), 6),
             "train_rows": int(len(balanced["y"])),
             "synthetic_rows": int(balanced["synthetic"].sum()),
             "class_weights": None if weights is None else by_class(ws.classes, weights, digits=6),
@@ -91,4 +98,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    run_stage(STAGE, main, outputs=[paths.MODEL, paths.TRAIN_METRICS, paths.TRAIN_CURVES.parent])
+    run_stage(STAGE, main, outputs=[paths.MODEL, paths.TRAIN_REPORT, paths.TRAIN_LIVE])

@@ -14,7 +14,9 @@ from pathlib import Path
 from imbalance_lab.stage import declared_outputs
 from tests.helpers import COMMAND_TIMEOUT_S, env, run
 
-METRIC_FILES = ("metrics/train.json", "metrics/cv.json", "metrics/test.json", "metrics/threshold.json")
+HEADLINE_FILES = ("metrics/test.json", "metrics/threshold.json", "metrics/cv.json", "dvclive/metrics.json")  # exp show
+REPORT_FILES = tuple(f"metrics/full/{stage}.json" for stage in ("train", "cv", "test", "threshold"))  # whole reports
+METRIC_FILES = (*HEADLINE_FILES, *REPORT_FILES)
 SKIP_DIRS = {".git", ".dvc"}
 
 

@@ -13,7 +13,7 @@ from commands import compare as stage
 from imbalance_lab import stats
 from imbalance_lab.compare import (
     Record,
-    attach_cv_file,
+    attach_report,
     build_leaderboard,
     group_by_strategy,
     load_records,
@@ -229,12 +229,45 @@ def test_parse_real_exp_show_fixture():
     assert records["smote-s2"].params["seed"] == 2 and records["smote-s2"].params["balance.method"] == "smote"
 
 
-def test_attach_cv_file_accepts_lists_and_fold_dicts():
+def test_attach_report_accepts_lists_and_fold_dicts():
     r = rec("x", 0, 0.6)
-    a = attach_cv_file(r, {"n_train": 80, "n_test": 20, "per_fold": {"macro_f1": [0.1, 0.2]}})
+    a = attach_report(r, "cv", {"n_train": 80, "n_test": 20, "per_fold": {"macro_f1": [0.1, 0.2]}})
     assert a.metrics["cv.per_fold.macro_f1"] == [0.1, 0.2] and a.metrics["cv.n_train"] == 80
-    b = attach_cv_file(r, {"per_fold": {"macro_f1": {"fold_10": 0.3, "fold_2": 0.2, "fold_1": 0.1}}})
+    b = attach_report(r, "cv", {"per_fold": {"macro_f1": {"fold_10": 0.3, "fold_2": 0.2, "fold_1": 0.1}}})
     assert b.metrics["cv.per_fold.macro_f1"] == [0.1, 0.2, 0.3]
+
+
+def _exp_show_node(params: dict, metrics: dict) -> dict:
+    return {"rev": "abc1234", "name": "main", "data": {"params": {"params.yaml": {"data": params}}, "metrics": metrics}}
+
+
+def test_headline_files_and_full_reports_give_the_same_keys():
+    """exp show reads the headline files (tuned_<key>, dvclive/metrics.json); metrics/full/<role>.json replaces
+    each role's keys with the stage's whole report."""
+    headline = {
+        "metrics/test.json": {"data": {"macro_f1": 0.8}},
+        "metrics/threshold.json": {"data": {"tuned_macro_f1": 0.82}},
+        "dvclive/metrics.json": {"data": {"best_epoch": 7, "step": 9}},
+    }
+    (r,) = load_records([_exp_show_node({"seed": 0}, headline)])
+    assert r.metrics == {"test.macro_f1": 0.8, "tuned.macro_f1": 0.82, "train.best_epoch": 7, "train.step": 9}
+    assert set(r.metric_files) == {"test", "threshold", "train"}
+    full = attach_report(r, "threshold", {"after": {"macro_f1": 0.83}, "before": {"macro_f1": 0.8}, "kept": True})
+    assert full.metrics["tuned.macro_f1"] == 0.83 and full.metrics["threshold.before.macro_f1"] == 0.8
+    assert full.metrics["tuned.kept"] is True and full.metrics["test.macro_f1"] == 0.8
+
+
+def test_params_left_at_their_default_count_as_set():
+    """params.yaml holds only the strategy axes: a run that wrote a default out (`-S ++train.lr=1.0e-3`) is the
+    same strategy as one that did not, and every param is known for --where and the strategy label."""
+    axes = {"seed": 0, "balance": {"method": "smote"}}
+    plain, explicit = load_records(
+        [_exp_show_node(axes, {}), _exp_show_node({**axes, "seed": 1, "train": {"lr": 1.0e-3}}, {})]
+    )
+    assert plain.params["train.lr"] == 1.0e-3 and plain.params["cv.folds"] == 5
+    assert {k: v for k, v in plain.params.items() if k != "seed"} == {
+        k: v for k, v in explicit.params.items() if k != "seed"
+    }
 
 
 def test_stale_metrics_and_dedup_rules():
@@ -394,7 +427,7 @@ def test_an_unreproduced_workspace_is_not_ranked(tmp_path, monkeypatch):
     workspace = next(node for node in data if node["rev"] == "workspace")
     workspace["data"]["params"]["params.yaml"]["data"]["train"]["lr"] = 0.5  # edited, not reproduced
     monkeypatch.setattr(stage, "run_exp_show", lambda all_commits=False, rev=None: data)
-    monkeypatch.setattr(stage, "with_cv_files", lambda records: records)
+    monkeypatch.setattr(stage, "with_full_reports", lambda records: records)
     monkeypatch.setattr(stage, "workspace_is_reproduced", lambda: False)
     out = tmp_path / "reports"
     assert stage.main(["--out", str(out)]) == 0

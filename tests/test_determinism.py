@@ -13,7 +13,8 @@ from tests.helpers import run
 
 pytestmark = pytest.mark.slow
 
-RESULTS = (*METRIC_FILES, "plots/test/confusion.csv", "plots/train/curves.csv", "models/model.pt", "dvc.lock")
+CURVE = "dvclive/plots/metrics/val_macro_f1.tsv"
+RESULTS = (*METRIC_FILES, "plots/test/confusion.csv", CURVE, "models/model.pt", "dvc.lock")
 ALL_STAGES = ["embed", "split", "balance", "train", "cross-validate", "evaluate", "threshold-tune"]
 
 

@@ -326,10 +326,10 @@ def test_a_multilabel_csv_runs_end_to_end_and_mlsmote_reruns_from_balance_on(tmp
     )
     first = run(["dvc", "repro"], project)
     assert "multi-label: 4 labels" in first.stderr
-    test = json.loads((project / "metrics/test.json").read_text())
+    test = json.loads((project / "metrics/full/test.json").read_text())
     assert {"macro_f1", "micro_f1", "samples_f1", "hamming_loss", "subset_accuracy", "lrap"} <= set(test)
     assert set(test["per_class"]) == {"finance", "health", "sports", "weather"}
-    tuned = json.loads((project / "metrics/threshold.json").read_text())
+    tuned = json.loads((project / "metrics/full/threshold.json").read_text())
     assert {"after_oof", "after_val", "after_val_grid"} <= set(tuned)
     thresholds = json.loads((project / "models/thresholds.json").read_text())
     assert len(thresholds["probability_thresholds"]) == 4

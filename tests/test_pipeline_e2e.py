@@ -6,11 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.dvc_helpers import METRIC_FILES
 from tests.helpers import run
 
 pytestmark = pytest.mark.slow
-
-METRICS = ["metrics/train.json", "metrics/cv.json", "metrics/test.json", "metrics/threshold.json"]
 
 
 def ran_stages(output: str) -> set[str]:
@@ -28,15 +27,15 @@ def test_repro_then_smote_experiment(text_project):
         "evaluate",
         "threshold-tune",
     }
-    for name in METRICS:
+    for name in METRIC_FILES:
         assert (text_project / name).exists(), name
-    test = json.loads((text_project / "metrics/test.json").read_text())
+    test = json.loads((text_project / "metrics/full/test.json").read_text())
     for key in ("accuracy", "balanced_accuracy", "macro_f1", "mcc", "roc_auc_macro", "pr_auc_macro", "ece"):
         assert 0.0 <= test[key] <= 1.0 or key == "mcc", (key, test[key])
     assert test["macro_f1"] > 0.5, "the fixture's classes are separable; a broken pipeline scores near chance"
     assert test["minority_class"] == "finance"
     assert set(test["per_class"]) == {"finance", "sports", "weather"}
-    cv = json.loads((text_project / "metrics/cv.json").read_text())
+    cv = json.loads((text_project / "metrics/full/cv.json").read_text())
     assert len(cv["per_fold"]["macro_f1"]) == 3 and 0 < cv["pooled_macro_f1"] <= 1
 
     second = run(["dvc", "repro"], text_project)

@@ -85,7 +85,7 @@ def test_confusion_plot_follows_label_order_and_qwk_matches_sklearn(ages):
 
 
 def test_thresholds_fitted_on_val_and_oof_are_both_reported(ages):
-    threshold, fitted = read(ages, "metrics/threshold.json"), read(ages, "models/thresholds.json")
+    threshold, fitted = read(ages, "metrics/full/threshold.json"), read(ages, "models/thresholds.json")
     assert fitted["biases"] == fitted["biases_oof"] and len(fitted["biases_val"]) == len(AGES)
     assert threshold["after"] == threshold["after_oof"]
     split = np.load(ages / "data/split/indices.npz")

@@ -29,15 +29,22 @@ pytestmark = pytest.mark.slow
 METHODS = ("none", "posthoc_logit_adjustment", "per_class_bias")
 OBJECTIVES = ("balanced_accuracy", "mcc")  # the baseline fits macro_f1: every queued experiment is new
 FIT_ON = ("val", "oof")
-UNCHANGED = ("metrics/train.json", "metrics/cv.json", "metrics/test.json")
+UNCHANGED = (
+    "dvclive/metrics.json",
+    "metrics/full/train.json",
+    "metrics/cv.json",
+    "metrics/full/cv.json",
+    "metrics/test.json",
+    "metrics/full/test.json",
+)
 
 
 def test_twelve_queued_experiments_and_a_failing_one(ran_project, tmp_path, monkeypatch, capsys):
     project = copy_ran_project(ran_project, tmp_path / "project")
     sweep = {"threshold.method": METHODS, "threshold.metric": OBJECTIVES, "threshold.fit_on": FIT_ON}
-    grid = [arg for key, values in sweep.items() for arg in ("-S", f"{key}={','.join(values)}")]
+    grid = [arg for key, values in sweep.items() for arg in ("-S", f"++{key}={','.join(values)}")]
     dvc(project, "exp", "run", "--queue", *grid)  # one command queues the 3 x 2 x 2 grid
-    dvc(project, "exp", "run", "--queue", "-n", "bad-lr", "-S", "train.lr=abc")
+    dvc(project, "exp", "run", "--queue", "-n", "bad-lr", "-S", "++train.lr=abc")
 
     try:
         start_queue(project, jobs=2)
@@ -60,9 +67,9 @@ def test_twelve_queued_experiments_and_a_failing_one(ran_project, tmp_path, monk
         by_combo[combo] = commit
         for path in UNCHANGED:  # the stages these params do not feed were not disturbed by the others
             assert git_show(project, commit, path) == (ran_project / path).read_bytes(), (name, path)
-        tuned = json.loads(git_show(project, commit, "metrics/threshold.json"))
+        tuned = json.loads(git_show(project, commit, "metrics/full/threshold.json"))
         assert (tuned["method"], tuned["metric"], tuned["fit_on"], tuned["seed"]) == (*combo, 0), name
-        test = json.loads(git_show(project, commit, "metrics/test.json"))
+        test = json.loads(git_show(project, commit, "metrics/full/test.json"))
         assert tuned["before"] == {k: test[k] for k in tuned["before"]}, name
         if params["method"] == "none":
             assert tuned["after"] == tuned["before"], name

@@ -70,13 +70,13 @@ def test_a_tiny_class_is_refused_before_embedding_then_dropped_without_re_embedd
     summary = json.loads((project / "data/split/summary.json").read_text())
     assert summary["classes"] == ["finance", "sports", "weather"]
     assert summary["rare_classes"] == {"action": "drop", "classes": {"health-a": 4, "health-b": 4, "health-c": 4}}
-    test_metrics = json.loads((project / "metrics/test.json").read_text())
+    test_metrics = json.loads((project / "metrics/full/test.json").read_text())
     assert set(test_metrics["per_class"]) == {"finance", "sports", "weather"}
     set_params(project, split={"min_class_count": 10, "rare_class_action": "merge_into_other"})
     again = run(["dvc", "repro"], project)
     assert "Stage 'embed' didn't change, skipping" in again.stdout
     assert "3 classes with 12 rows merged into 'other'" in again.stderr
-    assert "other" in json.loads((project / "metrics/test.json").read_text())["per_class"]
+    assert "other" in json.loads((project / "metrics/full/test.json").read_text())["per_class"]
     _, meta = load_model(project / "models/model.pt")
     assert meta["rare_classes"] == {
         "action": "merge_into_other",

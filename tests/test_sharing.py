@@ -11,7 +11,7 @@ import shutil
 import numpy as np
 import pytest
 
-from tests.dvc_helpers import METRIC_FILES, copy_ran_project, dvc, git_show, ran_stages, read_bytes
+from tests.dvc_helpers import METRIC_FILES, REPORT_FILES, copy_ran_project, dvc, git_show, ran_stages, read_bytes
 from tests.helpers import run
 
 pytestmark = pytest.mark.slow
@@ -43,7 +43,7 @@ def test_experiments_pushed_by_one_clone_are_pulled_reused_and_diffed_by_another
     run(["git", "commit", "-qam", "DVC remote"], a)
     run(["git", "push", "-q", "origin", "main"], a)
     dvc(a, "push")  # the committed baseline's outputs: what `git push` alone does not carry
-    dvc(a, "exp", "run", "--temp", "-n", "thr-mcc", "-S", "threshold.metric=mcc")  # --temp: workspace untouched
+    dvc(a, "exp", "run", "--temp", "-n", "thr-mcc", "-S", "++threshold.metric=mcc")  # --temp: workspace untouched
     seed_run = dvc(a, "exp", "run", "-n", "seed-1", "-S", "seed=1")  # its results land in the workspace
     assert "embed" not in ran_stages(seed_run.stdout), "embed does not depend on the seed"
     a_seed_1 = read_bytes(a, METRIC_FILES)
@@ -51,13 +51,14 @@ def test_experiments_pushed_by_one_clone_are_pulled_reused_and_diffed_by_another
     dvc(a, "push", "--run-cache")
     dvc(a, "exp", "push", "origin", "seed-1", "thr-mcc")
 
-    # different seeds, different splits and results; the seed is in every metrics file
-    for name in METRIC_FILES:
+    # different seeds, different splits and results; the seed is in every stage's report
+    for name in REPORT_FILES:
         assert json.loads(git_show(a, "main", name))["seed"] == 0, name
         assert json.loads(a_seed_1[name])["seed"] == 1, name
     split_0 = np.load(ran_project / "data/split/indices.npz")["test"]
     assert not np.array_equal(np.load(a / "data/split/indices.npz")["test"], split_0)
-    test_0, test_1 = json.loads(git_show(a, "main", "metrics/test.json")), json.loads(a_seed_1["metrics/test.json"])
+    test_0 = json.loads(git_show(a, "main", "metrics/full/test.json"))
+    test_1 = json.loads(a_seed_1["metrics/full/test.json"])
     assert test_0["log_loss"] != test_1["log_loss"] and test_0["brier"] != test_1["brier"]
 
     # machine B: a plain clone, then DVC pulls experiments, outputs and run-cache
@@ -87,4 +88,5 @@ def test_experiments_pushed_by_one_clone_are_pulled_reused_and_diffed_by_another
 
     # (3) metrics diff in B: A's experiment against the committed baseline
     changed = json.loads(dvc(b, "metrics", "diff", "main", "seed-1", "--json").stdout)["metrics/test.json"]
-    assert (changed["log_loss"]["old"], changed["log_loss"]["new"]) == (test_0["log_loss"], test_1["log_loss"])
+    pr_auc = changed["pr_auc_macro"]
+    assert (pr_auc["old"], pr_auc["new"]) == (test_0["pr_auc_macro"], test_1["pr_auc_macro"])

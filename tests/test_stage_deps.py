@@ -74,8 +74,12 @@ def test_every_file_a_stage_imports_is_a_dep(name):
 
 def test_the_check_fails_when_a_dep_is_removed():
     spec = stages()["train"]
-    without = {**spec, "deps": [d for d in spec["deps"] if d != "imbalance_lab/metrics.py"]}
-    assert missing_deps(without) == ["imbalance_lab/metrics.py"]
+    without = {**spec, "deps": [d for d in spec["deps"] if d != "imbalance_lab"]}
+    assert "imbalance_lab/metrics.py" in missing_deps(without)
+    only_some = {**spec, "deps": [*without["deps"], "imbalance_lab/training.py"]}
+    assert "imbalance_lab/metrics.py" in missing_deps(only_some) and "imbalance_lab/training.py" not in missing_deps(
+        only_some
+    )
 
 
 def test_closure_follows_function_level_imports_and_parent_packages():
@@ -104,4 +108,4 @@ def test_editing_metrics_marks_train_and_cross_validate_changed(tmp_path):
     status = json.loads(status.stdout)
     for stage in ("train", "cross-validate", "evaluate", "threshold-tune"):
         changed_deps = next(entry["changed deps"] for entry in status[stage] if "changed deps" in entry)
-        assert changed_deps.get("imbalance_lab/metrics.py") == "modified", stage
+        assert changed_deps.get("imbalance_lab") == "modified", stage  # the package is one dep (a folder)

@@ -10,7 +10,13 @@ from imbalance_lab.sweep import DEFAULT_SEEDS, DEFAULT_STRATEGIES, parse_base, p
 from tests.helpers import ROOT
 
 PARAMS = yaml.safe_load((ROOT / "params.yaml").read_text())
-BASE_SETS = ("balance.method=none", "train.class_weight=none", "train.loss=cross_entropy", "train.sampler=shuffle")
+# ++ (Hydra's force-add): params.yaml may leave a key at its default, -S still sets it
+BASE_SETS = (
+    "++balance.method=none",
+    "++train.class_weight=none",
+    "++train.loss=cross_entropy",
+    "++train.sampler=shuffle",
+)
 
 
 def test_strategy_syntax_and_names():
@@ -28,16 +34,16 @@ def test_every_strategy_starts_from_the_baseline():
     by_name = {e.name: e for e in grid}
     assert list(by_name) == ["none-s0", "none-s3", "loss-focal-s0", "loss-focal-s3", "smote+sampler-weighted-s0",
                              "smote+sampler-weighted-s3"]  # fmt: skip
-    assert by_name["none-s3"].set_params == (*BASE_SETS, "seed=3")
+    assert by_name["none-s3"].set_params == (*BASE_SETS, "++seed=3")
     assert by_name["loss-focal-s0"].set_params == (
-        "balance.method=none",
-        "train.class_weight=none",
-        "train.loss=focal",
-        "train.sampler=shuffle",
-        "seed=0",
+        "++balance.method=none",
+        "++train.class_weight=none",
+        "++train.loss=focal",
+        "++train.sampler=shuffle",
+        "++seed=0",
     )
     combo = by_name["smote+sampler-weighted-s0"].set_params
-    assert "balance.method=smote" in combo and "train.sampler=weighted" in combo and len(combo) == 5
+    assert "++balance.method=smote" in combo and "++train.sampler=weighted" in combo and len(combo) == 5
 
 
 def test_a_base_set_applies_to_every_experiment_and_prefixes_its_names():
@@ -49,7 +55,10 @@ def test_a_base_set_applies_to_every_experiment_and_prefixes_its_names():
         "reuters21578-loss-asymmetric-s0",
     ]
     for experiment in grid:
-        assert experiment.set_params[:2] == ("data.source=datasets/reuters21578.yaml", "split.min_class_count=20")
+        assert experiment.set_params[:2] == (
+            "++data.source=datasets/reuters21578.yaml",
+            "++split.min_class_count=20",  # not in params.yaml: ++ adds it
+        )
     makefile = (ROOT / "Makefile").read_text()
     assert "MULTILABEL_STRATEGIES := none random_over mlsmote train.class_weight=inverse train.loss=focal" in makefile
     with pytest.raises(ConfigError, match="expected section.key=value"):
@@ -75,8 +84,8 @@ def test_seeds():
     ("text", "message"),
     [
         ("smoet", r"balance.method: unknown value 'smoet'; valid values are: .*smote"),
-        ("train.los=focal", r"unknown param; did you mean 'train.loss'"),
-        ("trian.loss=focal", r"no params section 'trian'; did you mean 'train'"),
+        ("train.los=focal", r"unknown key 'train.los'; did you mean 'train.loss'"),
+        ("trian.loss=focal", r"unknown key 'trian'; did you mean 'train'"),
         ("train.lr=-1", r"train.lr: -1.0 is out of range"),
         ("seed=3", "set seeds with SWEEP_SEEDS"),
         ("smote++train.loss=focal", "empty override"),
@@ -122,7 +131,7 @@ def test_command_reports_failures_by_name(tmp_path, monkeypatch, capsys):
     assert "1 failed: smote-s0; `make sweep` again re-runs only these" in out
     assert calls[0] == ("repro", "embed") and ("queue", "start", 1) in calls
     queued = [c for c in calls if c[:3] == ("exp", "run", "--queue")]
-    assert [c[4] for c in queued] == ["none-s0", "smote-s0"] and "-S" in queued[1] and "seed=0" in queued[1]
+    assert [c[4] for c in queued] == ["none-s0", "smote-s0"] and "-S" in queued[1] and "++seed=0" in queued[1]
 
 
 def test_a_poll_that_gets_no_answer_is_retried(monkeypatch, capsys):

@@ -20,7 +20,7 @@ from imbalance_lab.compare.leaderboard import (
     strategy_key,
     strategy_label,
 )
-from imbalance_lab.compare.records import Record, attach_cv_file, load_records
+from imbalance_lab.compare.records import Record, attach_report, full_report_path, load_records
 from imbalance_lab.compare.report import (
     leaderboard_dict,
     plot_leaderboard,
@@ -35,7 +35,8 @@ __all__ = [
     "Leaderboard",
     "Record",
     "Row",
-    "attach_cv_file",
+    "attach_report",
+    "full_report_path",
     "build_leaderboard",
     "find_baseline",
     "group_by_strategy",

@@ -14,13 +14,15 @@ was captured from DVC 3.67)::
       "experiments": null | [{"name": <exp>, "executor": null | {"state": "queued|running|success|failed"},
                               "revs": [{"rev", "name", "error": null | {"msg"}, "data": {...}}]}]}, ...]
 
-DVC drops JSON *lists* from metrics, so cv.json's ``per_fold`` lists never reach ``exp show`` (a dict
-``{"fold_1": x, ...}`` would survive; both shapes are accepted). ``attach_cv_file`` replaces a record's
-cv.* metrics with the full cv.json content; commands/compare.py reads that file per rev.
+The metrics files `exp show` reads hold only headline numbers; each stage's whole report (per-class tables,
+CIs, ``before``/``after``, cv.json's ``per_fold`` lists, which DVC would drop from metrics anyway) is in
+metrics/full/<role>.json. ``attach_report`` replaces a record's metrics of one role with that file's content;
+commands/compare.py reads the files per rev. A per-fold dict ``{"fold_1": x, ...}`` is read like a list.
 
-A Record's flat metric keys: ``test.<key>`` (metrics/test.json, nested keys dotted), ``tuned.<key>``
-(threshold.json ``after``, plus ``tuned.method`` / ``tuned.fit_on`` ...), ``threshold.before.<key>``,
-``cv.<key>`` with ``cv.per_fold.<metric>`` a list of floats; any other metrics file ``<stem>.<key>``.
+A Record's flat metric keys: ``test.<key>`` (evaluate's report, nested keys dotted), ``tuned.<key>``
+(threshold-tune's ``after``, plus ``tuned.method`` / ``tuned.fit_on`` ...; the headline file's ``tuned_<key>``),
+``threshold.before.<key>``, ``cv.<key>`` with ``cv.per_fold.<metric>`` a list of floats, ``train.<key>``;
+any other metrics file ``<stem>.<key>``.
 """
 
 from __future__ import annotations
@@ -32,7 +34,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from imbalance_lab.errors import DataError
+from imbalance_lab import paths
+from imbalance_lab.config import resolve_flat
+from imbalance_lab.errors import ConfigError, DataError
+from imbalance_lab.reporting import TUNED
 
 _KIND_RANK = {"experiment": 0, "commit": 1, "workspace": 2}
 
@@ -49,7 +54,7 @@ class Record:
     kind: str = "experiment"  # experiment | commit | workspace
     created: str | None = None
     error: str | None = None
-    metric_files: dict = field(default_factory=dict)  # file stem ("cv") -> path ("metrics/cv.json")
+    metric_files: dict = field(default_factory=dict)  # role ("cv") -> headline file ("metrics/cv.json")
 
     @property
     def seed(self):
@@ -90,6 +95,24 @@ def _folds(v: Any) -> list | None:
     return None
 
 
+# the role of each headline metrics file (dvc.yaml's `metrics:`); its whole report is metrics/full/<role>.json
+ROLES = {
+    str(paths.TEST_METRICS): "test",
+    str(paths.THRESHOLD_METRICS): "threshold",
+    str(paths.CV_METRICS): "cv",
+    str(paths.TRAIN_METRICS): "train",
+}
+ROLE_PREFIXES = {"threshold": ("tuned.", "threshold.before.")}  # the keys a role's metrics have; else "<role>."
+
+
+def full_report_path(role: str) -> str:
+    return str(paths.FULL_REPORTS / f"{role}.json")
+
+
+def _role(path: str) -> str:
+    return ROLES.get(Path(path).as_posix(), Path(path).stem)
+
+
 def _metric_keys(role: str, data: dict) -> dict:
     if role == "threshold":
         out: dict = {}
@@ -99,7 +122,7 @@ def _metric_keys(role: str, data: dict) -> dict:
             elif k == "before" and isinstance(v, dict):
                 out.update(_flatten(v, "threshold.before."))
             else:
-                out.update(_flatten({k: v}, "tuned."))
+                out.update(_flatten({k.removeprefix(TUNED): v}, "tuned."))
         return out
     if role != "cv":
         return _flatten(data, f"{role}.")
@@ -110,11 +133,22 @@ def _metric_keys(role: str, data: dict) -> dict:
     return out
 
 
-def attach_cv_file(record: Record, cv_data: dict) -> Record:
-    """A copy of ``record`` whose cv.* metrics come from the full cv.json content (lists included)."""
-    metrics = {k: v for k, v in record.metrics.items() if not k.startswith("cv.")}
-    metrics.update(_metric_keys("cv", cv_data))
+def attach_report(record: Record, role: str, report: dict) -> Record:
+    """A copy of ``record`` whose metrics of ``role`` come from its stage's whole report (lists included)."""
+    prefixes = ROLE_PREFIXES.get(role, (f"{role}.",))
+    metrics = {k: v for k, v in record.metrics.items() if not k.startswith(prefixes)}
+    metrics.update(_metric_keys(role, report))
     return replace(record, metrics=metrics)
+
+
+def _with_defaults(flat: dict) -> dict:
+    """params.yaml holds the strategy axes; every other param is at its default unless an experiment set it
+    (`-S ++train.lr=...`): fill the defaults in, so records of the same settings compare as the same strategy.
+    Params this code cannot read (an old commit's) stay as they are."""
+    try:
+        return resolve_flat(flat)
+    except ConfigError:
+        return flat
 
 
 def _record(entry: dict, *, kind: str, name: str, executor: dict | None = None) -> Record:
@@ -123,12 +157,14 @@ def _record(entry: dict, *, kind: str, name: str, executor: dict | None = None) 
     for path, pf in (data.get("params") or {}).items():
         prefix = "" if Path(path).name == "params.yaml" else f"{path}:"
         flat = _flatten((pf or {}).get("data") or {})
+        if not prefix:
+            flat = _with_defaults(flat)
         params.update({prefix + k: _hashable(v) for k, v in flat.items()})
     metrics: dict = {}
     files: dict = {}
     for path, mf in (data.get("metrics") or {}).items():
-        files[Path(path).stem] = path
-        metrics.update(_metric_keys(Path(path).stem, (mf or {}).get("data") or {}))
+        files[_role(path)] = path
+        metrics.update(_metric_keys(_role(path), (mf or {}).get("data") or {}))
     err = entry.get("error")
     error = (err.get("msg") or json.dumps(err)) if isinstance(err, dict) else (str(err) if err else None)
     state = str((executor or {}).get("state") or ("failed" if error else "success")).lower()
