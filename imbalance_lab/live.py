@@ -18,8 +18,15 @@ class EpochLog:
     def __init__(self, folder: Path):
         from dvclive import Live  # imports DVC: only the stage that trains pays for it
 
+        class FilesOnly(Live):
+            def _init_dvc(self):
+                # DVCLive 3.49 would open the DVC repo here to save experiments: `dvc init` a folder that is not
+                # one, and fail in a git repository without commits. The stage only writes files (DVC runs it;
+                # the VS Code step signal does not need this).
+                self._dvc_repo = None
+
         # no dvc.yaml of its own (ours declares the plots), no experiment of its own (dvc exp run makes it)
-        self.live = Live(str(folder), save_dvc_exp=False, dvcyaml=False, report=None)
+        self.live = FilesOnly(str(folder), save_dvc_exp=False, dvcyaml=False, report=None)
         self.epoch = 0
 
     def __call__(self, row: dict) -> None:
