@@ -32,7 +32,9 @@ class EpochLog:
     def __call__(self, row: dict) -> None:
         self.epoch = self.live.step = int(row["epoch"])
         for name in CURVES:
-            self.live.log_metric(name, plot_value(row[name]))  # rounded like every plot file: same bytes on any CPU
+            # rounded like every plot file (same bytes on any CPU), but not the learning rate: the scheduler's
+            # halvings (1.0e-3 -> 5.0e-4 -> ...) are exact, and 3 decimals would flatten them to 0
+            self.live.log_metric(name, float(row[name]) if name == "lr" else plot_value(row[name]))
         self.live.next_step()
 
     def finish(self, headline: dict) -> None:

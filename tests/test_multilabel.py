@@ -336,7 +336,11 @@ def test_a_multilabel_csv_runs_end_to_end_and_mlsmote_reruns_from_balance_on(tmp
     plots = json.loads(run(["dvc", "plots", "show", "--json"], project).stdout)["data"]
     (pr,) = plots["Precision-recall, one-vs-rest (test)"]
     assert "health" in {row["class"] for row in pr["content"]["data"]["values"]}  # the rarest label's curve
-    for title in ("Per-class F1 (test)", "Per-class recall (test)", "Confusion matrix, normalised (test)"):
+    for title in (
+        "Per-class F1 (test)",
+        "Per-class recall before and after threshold tuning (test)",
+        "Confusion matrix, normalised (test)",
+    ):
         (chart,) = plots[title]
         assert len(chart["content"]["data"]["values"]) > 0, title
     scored = run(["python", "-m", "commands.score", "--source", "tags.csv"], project)
