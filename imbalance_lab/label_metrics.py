@@ -111,11 +111,11 @@ def label_bootstrap_ci(Y, P, *, n_boot: int = 1000, seed: int = 0, level: float 
     return {name: [_num(v) for v in np.quantile(values[name], q)] for name in LABEL_CI_METRICS}
 
 
-def label_plot_rows(Y, logits, classes: list[str], train_counts, *, biases=None, rare: int = 8) -> dict[str, list]:
+def label_plot_rows(Y, logits, classes: list[str], train_counts, *, biases=None) -> dict[str, list]:
     """Rows for the plot files, in the multiclass files' shapes: confusion (actual label -> the same label, or
-    '(missed)'; false positives from '(not this label)'), recall bars, PR curves of the `rare` rarest labels,
+    '(missed)'; false positives from '(not this label)'), recall bars, PR curves of the PR_PANELS rarest labels,
     reliability over every (row, label) cell; plus f1.csv (per-label F1 with its training frequency)."""
-    from imbalance_lab.metrics import f1_rows, pr_curve_rows
+    from imbalance_lab.metrics import f1_rows, pr_curve_rows, rarest
 
     Y = np.asarray(Y, dtype=np.uint8)
     P = predict(logits, biases)
@@ -133,7 +133,7 @@ def label_plot_rows(Y, logits, classes: list[str], train_counts, *, biases=None,
     support = Y.sum(0)
     recall, f1 = div(tp, tp + fn), div(2 * tp, 2 * tp + fp + fn)
     pr = []
-    for j in np.argsort(np.asarray(train_counts), kind="stable")[:rare]:
+    for j in rarest(train_counts):
         binary = np.column_stack([1 - proba[:, j], proba[:, j]])
         curve = pr_curve_rows(Y[:, j].astype(np.int64), binary, ["rest", classes[j]])
         pr += [row for row in curve if row["class"] == classes[j]]

@@ -213,14 +213,23 @@ def bootstrap_ci(
     return {m: [_num(q) for q in np.quantile(fn(cm), [alpha, 1 - alpha])] for m, fn in fns.items()}
 
 
-def pr_curve_rows(y_true, proba, classes, max_points: int = 200) -> list[dict]:
-    """One-vs-rest precision/recall rows per class present in y_true, at most max_points per class."""
+PR_PANELS = 8  # PR curves drawn (one small panel each): with more classes or labels, the rarest in training
+
+
+def rarest(train_counts, n: int = PR_PANELS) -> list[int]:
+    """Indices of the n classes (labels) with the fewest training rows, rarest first (all when at most n)."""
+    return [int(i) for i in np.argsort(np.asarray(train_counts), kind="stable")[:n]]
+
+
+def pr_curve_rows(y_true, proba, classes, max_points: int = 200, only=None) -> list[dict]:
+    """One-vs-rest precision/recall rows per class present in y_true (those in `only`, if given), at most
+    max_points per class."""
     from sklearn.metrics import precision_recall_curve
 
     y, proba = _check(y_true, proba, classes)
     rows = []
     for c, name in enumerate(classes):
-        if not 0 < np.count_nonzero(y == c) < len(y):
+        if (only is not None and c not in only) or not 0 < np.count_nonzero(y == c) < len(y):
             continue
         precision, recall, _ = precision_recall_curve(y == c, proba[:, c])
         keep = np.unique(np.linspace(0, len(recall) - 1, min(max_points, len(recall))).round().astype(int))

@@ -12,6 +12,7 @@ from imbalance_lab.metrics import (
     f1_rows,
     per_class_recall_rows,
     pr_curve_rows,
+    rarest,
     softmax,
 )
 
@@ -106,7 +107,8 @@ def write_test_plots(
         write_csv(folder / "f1.csv", f1_rows(names, f1, np.bincount(y, minlength=len(classes)), train_counts))
     if curves:
         proba = softmax(logits)
-        write_csv(folder / "pr.csv", pr_curve_rows(y, proba, classes))
+        counts = train_counts if train_counts is not None else np.bincount(y, minlength=len(classes))
+        write_csv(folder / "pr.csv", pr_curve_rows(y, proba, classes, only=rarest(counts)))
         write_csv(folder / "calibration.csv", calibration_rows(y, proba))
 
 

@@ -1,6 +1,7 @@
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 import scipy.special
 from sklearn import metrics as skm
@@ -230,3 +231,21 @@ def test_bad_inputs_raise_data_error():
         classification_metrics(y, proba * 2, classes)
     with pytest.raises(DataError, match="0..3"):
         classification_metrics(y + 4, proba, classes)
+
+
+def test_pr_curves_are_drawn_for_the_rarest_classes_when_there_are_many(tmp_path):
+    """One small panel per class stays readable up to PR_PANELS: with more classes, the rarest in training."""
+    from imbalance_lab.metrics import PR_PANELS
+    from imbalance_lab.reporting import write_test_plots
+
+    n = PR_PANELS + 4
+    rng = np.random.default_rng(0)
+    y = np.repeat(np.arange(n), 20)
+    logits = rng.normal(size=(len(y), n)) + 2 * np.eye(n)[y]
+    train_counts = np.arange(n)[::-1] * 10 + 5  # the last classes are the rarest
+    classes = [f"c{i:02d}" for i in range(n)]
+    write_test_plots(tmp_path, y, logits, classes, train_counts=train_counts)
+    drawn = set(pd.read_csv(tmp_path / "pr.csv")["class"])
+    assert drawn == set(classes[-PR_PANELS:])
+    write_test_plots(tmp_path, y[y < 3], logits[y < 3][:, :3], classes[:3], train_counts=train_counts[:3])
+    assert set(pd.read_csv(tmp_path / "pr.csv")["class"]) == set(classes[:3])  # few classes: every one
