@@ -70,7 +70,7 @@ def scale(workdir: Path, rows: int, timeout: float) -> dict:
         within_memory_limit=record["peak_rss_mb"] < MEMORY_LIMIT_GIB * 1024,
         memory_limit_gib=MEMORY_LIMIT_GIB,
         test_macro_f1=json.loads((project / "metrics/test.json").read_text())["macro_f1"],
-        train_epochs=json.loads((project / "metrics/full/train.json").read_text())["epochs_run"],
+        train_epochs=json.loads((project / "models/train.json").read_text())["epochs_run"],
         max_epochs=SCALE_MAX_EPOCHS,
         project=str(project),
     )

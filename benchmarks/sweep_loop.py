@@ -69,7 +69,7 @@ def run_one(X, y, classes, params, cache: dict, plots: Path) -> dict:
     ]
     rows = np.sort(np.concatenate([split.train, split.val]))
     result = cross_validate(X[rows], y[rows], classes, params)
-    cv = summarize_cv(result, params.cv.folds, seed)
+    cv = summarize_cv(result)
     X_test, y_test = X[split.test], y[split.test]
     test_logits = ensemble_logits(members, X_test)
     report = test_report(y_test, test_logits, classes, ordinal=params.data.ordinal, seed=seed)

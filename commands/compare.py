@@ -68,7 +68,9 @@ def with_full_reports(records: list[Record]) -> list[Record]:
     out = []
     for r in records:
         for role in list(r.metric_files) if r.state == "success" else []:
-            text = _read_at_rev(full_report_path(role), r)
+            if (path := full_report_path(role)) is None:
+                continue
+            text = _read_at_rev(path, r)
             try:
                 data = json.loads(text) if text else None
             except json.JSONDecodeError:

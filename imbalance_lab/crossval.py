@@ -32,8 +32,8 @@ class CvResult:
     fold_of_row: np.ndarray  # (n,) fold number of each row
     per_fold: dict[str, list[float]]
     pooled_macro_f1: float  # macro-F1 of all folds' held-out decisions pooled (Forman & Scholz)
-    n_train: int  # rows used to fit per fold (before resampling), for the Nadeau-Bengio correction
-    n_test: int
+    fitted_rows: list[int]  # per fold, rows used to fit (before resampling): the Nadeau-Bengio correction
+    held_out_rows: list[int]
 
 
 def _disjoint_or_fail(fold: int, held_idx: np.ndarray, *fitting: np.ndarray) -> None:
@@ -112,7 +112,7 @@ def cross_validate(
     per_fold: dict[str, list[float]] = {name: [] for name in scorer.names}
     # early stopping inside a fold needs its own validation rows: carve them from the training fold
     inner_val = params.split.val_size / (1 - params.split.test_size)
-    n_train = n_test = 0
+    fitted_rows, held_out_rows = [], []
     for fold, (fit_idx, held_idx) in enumerate(_folds(y, folds, params.seed)):
         try:
             fit_idx, stop_idx = holdout(fit_idx, y[fit_idx], inner_val, params.seed + fold)
@@ -152,7 +152,8 @@ def cross_validate(
         scores = scorer.score(y[held_idx], logits)
         for name in scorer.names:
             per_fold[name].append(round(float(scores[name]), 6))
-        n_train, n_test = max(n_train, len(fit_idx) + len(stop_idx)), max(n_test, len(held_idx))
+        fitted_rows.append(len(fit_idx) + len(stop_idx))
+        held_out_rows.append(len(held_idx))
         if progress is not None:
             progress(fold, scores)
     return CvResult(
@@ -160,24 +161,19 @@ def cross_validate(
         fold_of_row=fold_of_row,
         per_fold=per_fold,
         pooled_macro_f1=scorer.pooled_macro_f1(),
-        n_train=n_train,
-        n_test=n_test,
+        fitted_rows=fitted_rows,
+        held_out_rows=held_out_rows,
     )
 
 
-SHOWN = ("pooled_macro_f1", "macro_f1_mean", "macro_f1_std")  # metrics/cv.json; the rest in metrics/full/cv.json
-
-
-def summarize_cv(result: CvResult, folds: int, seed: int) -> dict:
-    summary = {
-        "folds": folds,
-        "seed": seed,
-        "n_train": result.n_train,
-        "n_test": result.n_test,
+def summarize_cv(result: CvResult) -> dict:
+    """metrics/cv.json: the headline numbers `dvc exp show` lists, and per-fold lists it leaves out (DVC shows no
+    lists): every metric per fold (compare's paired tests; mean and std of any of them) and the fold sizes."""
+    values = result.per_fold["macro_f1"]
+    return {
         "pooled_macro_f1": round(result.pooled_macro_f1, 6),
+        "macro_f1_mean": round(float(np.mean(values)), 6),
+        "macro_f1_std": round(float(np.std(values, ddof=1)), 6),
         "per_fold": result.per_fold,
+        "fold_rows": {"fitted": result.fitted_rows, "held_out": result.held_out_rows},
     }
-    for name, values in result.per_fold.items():
-        summary[f"{name}_mean"] = round(float(np.mean(values)), 6)
-        summary[f"{name}_std"] = round(float(np.std(values, ddof=1)), 6)
-    return summary

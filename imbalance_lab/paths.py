@@ -21,19 +21,18 @@ BALANCED_TRAIN = BALANCED / "train.npz"  # X, y, synthetic
 BALANCE_SUMMARY = BALANCED / "summary.json"
 
 MODEL = Path("models/model.pt")
+TRAIN_REPORT = Path("models/train.json")  # what train did: rows, class weights, epochs (DVC-cached, like the model)
 THRESHOLDS = Path("models/thresholds.json")
 OOF = Path("data/cv/oof.npz")  # out-of-fold logits for every train+val row
 
-# metrics/*.json: a few flat headline numbers per stage, what `dvc exp show` and `dvc metrics diff` list.
-# metrics/full/*.json: each stage's whole report (per-class tables, CIs, per-fold rows, before/after), what
-# compare, score and the docs read. Both are committed to git.
+# metrics/*.json: a few flat headline numbers per stage, what `dvc exp show` and `dvc metrics diff` list (cv.json
+# also holds per-fold lists, which DVC does not show). metrics/full/*.json: the test-split reports whole
+# (per-class tables, CIs, before/after), what compare, score and the docs read. All committed to git.
 METRICS = Path("metrics")
 CV_METRICS = METRICS / "cv.json"
 TEST_METRICS = METRICS / "test.json"
 THRESHOLD_METRICS = METRICS / "threshold.json"
 FULL_REPORTS = METRICS / "full"
-TRAIN_REPORT = FULL_REPORTS / "train.json"
-CV_REPORT = FULL_REPORTS / "cv.json"
 TEST_REPORT = FULL_REPORTS / "test.json"
 THRESHOLD_REPORT = FULL_REPORTS / "threshold.json"
 

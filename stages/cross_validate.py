@@ -5,7 +5,7 @@ import numpy as np
 from imbalance_lab import paths
 from imbalance_lab.artifacts import write_metrics, write_npz
 from imbalance_lab.config import load_params
-from imbalance_lab.crossval import SHOWN, cross_validate, summarize_cv
+from imbalance_lab.crossval import cross_validate, summarize_cv
 from imbalance_lab.guards import check_oof_coverage
 from imbalance_lab.stage import log, run_stage
 from imbalance_lab.stage_texts import texts_for
@@ -27,12 +27,10 @@ def main() -> None:
 
     texts = texts_for(params.balance.method, ws, rows)
     result = cross_validate(X, y, ws.classes, params, progress=show, texts=texts)
-    summary = summarize_cv(result, params.cv.folds, params.seed)
-    summary["ensemble_size"] = params.train.ensemble_size  # members trained per fold
+    summary = summarize_cv(result)
     check_oof_coverage(rows, result.fold_of_row, ws.split.train, ws.split.val, ws.split.test)
     write_npz(paths.OOF, rows=rows, logits=result.oof_logits, fold=result.fold_of_row)
-    write_metrics(paths.CV_REPORT, summary)
-    write_metrics(paths.CV_METRICS, {k: summary[k] for k in SHOWN})
+    write_metrics(paths.CV_METRICS, summary)
     log(
         STAGE,
         f"macro-F1 {summary['macro_f1_mean']:.4f} ± {summary['macro_f1_std']:.4f} over folds; "
@@ -41,4 +39,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    run_stage(STAGE, main, outputs=[paths.OOF.parent, paths.CV_METRICS, paths.CV_REPORT])
+    run_stage(STAGE, main, outputs=[paths.OOF.parent, paths.CV_METRICS])

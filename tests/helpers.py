@@ -96,7 +96,7 @@ def set_params(project: Path, **sections) -> None:
     params = yaml.safe_load(path.read_text())
     for key, value in sections.items():
         if isinstance(value, dict):
-            params[key].update(value)
+            params[key] = {**(params.get(key) or {}), **value}  # params.yaml may leave a section out
         else:
             params[key] = value
     path.write_text(yaml.safe_dump(params, sort_keys=False))

@@ -14,7 +14,7 @@ from tests.helpers import run
 pytestmark = pytest.mark.slow
 
 CURVE = "dvclive/plots/metrics/val_macro_f1.tsv"
-RESULTS = (*METRIC_FILES, "plots/test/confusion.csv", CURVE, "models/model.pt", "dvc.lock")
+RESULTS = (*METRIC_FILES, "plots/test/confusion.csv", CURVE, "models/model.pt", "models/train.json", "dvc.lock")
 ALL_STAGES = ["embed", "split", "balance", "train", "cross-validate", "evaluate", "threshold-tune"]
 
 

@@ -35,7 +35,7 @@ def test_repro_then_smote_experiment(text_project):
     assert test["macro_f1"] > 0.5, "the fixture's classes are separable; a broken pipeline scores near chance"
     assert test["minority_class"] == "finance"
     assert set(test["per_class"]) == {"finance", "sports", "weather"}
-    cv = json.loads((text_project / "metrics/full/cv.json").read_text())
+    cv = json.loads((text_project / "metrics/cv.json").read_text())
     assert len(cv["per_fold"]["macro_f1"]) == 3 and 0 < cv["pooled_macro_f1"] <= 1
 
     second = run(["dvc", "repro"], text_project)
@@ -57,6 +57,14 @@ def test_repro_then_smote_experiment(text_project):
     assert "smote" in json.dumps(shown)
     diff = run(["dvc", "metrics", "diff", "main", "--md"], text_project)
     assert "macro_f1" in diff.stdout
+
+    # back to the baseline's params: train and cross-validate (the costly stages) are restored from DVC's
+    # run-cache, not run; evaluate and threshold-tune have cache: false plot folders, so DVC runs them again
+    back = run(["dvc", "exp", "run", "-S", "balance.method=none"], text_project)
+    assert set(ran_stages(back.stdout)) == {"evaluate", "threshold-tune"}
+    for stage in ("balance", "train", "cross-validate"):
+        assert f"Stage '{stage}' is cached - skipping run, checking out outputs" in back.stdout, stage
+    assert run(["dvc", "metrics", "diff", "main"], text_project).stdout.strip() == ""  # the baseline's numbers
 
 
 def test_label_counts_are_checked_before_embedding(tmp_path):

@@ -31,9 +31,7 @@ OBJECTIVES = ("balanced_accuracy", "mcc")  # the baseline fits macro_f1: every q
 FIT_ON = ("val", "oof")
 UNCHANGED = (
     "dvclive/metrics.json",
-    "metrics/full/train.json",
     "metrics/cv.json",
-    "metrics/full/cv.json",
     "metrics/test.json",
     "metrics/full/test.json",
 )

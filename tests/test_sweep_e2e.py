@@ -40,7 +40,7 @@ def test_pr_report_shows_changed_metrics_and_params(project):
     run(["git", "commit", "-qm", "higher learning rate"], project)
     md = run([*PR_REPORT, "main", "pr_plots"], project).stdout
     metrics = md.split("### Metrics")[1].split("### Params")[0]
-    assert "| Path" in metrics and "metrics/test.json" in metrics and "pr_auc_macro" in metrics
+    assert "| Path" in metrics and "| metrics/test.json" in metrics
     assert "per_class" not in metrics and "after_val" not in metrics  # headline numbers only: a short diff
     params = md.split("### Params")[1].split("### Plots")[0]
     assert "train.lr" in params and "0.02" in params
@@ -51,8 +51,19 @@ def test_pr_report_shows_changed_metrics_and_params(project):
 def test_plot_templates_fill(project):
     plots = json.loads(run(["dvc", "plots", "show", "--json"], project).stdout)["data"]
     (pr,) = plots["Precision-recall, one-vs-rest (test)"]
-    assert pr["content"]["encoding"]["color"]["field"] == "class"  # one line per class, not one scatter
+    assert pr["content"]["facet"]["field"] == "class"  # one small panel per class
     assert {row["class"] for row in pr["content"]["data"]["values"]} == {"finance", "sports", "weather"}
+    (recall,) = plots["Per-class recall before and after threshold tuning (test)"]
+    sources = {row["filename"] for row in recall["content"]["data"]["values"]}
+    assert sources == {"test/recall.csv", "threshold/recall.csv"}  # before and after in one chart
+    assert recall["content"]["encoding"]["x"]["scale"]["zero"] is False  # small differences stay visible
+    (reliability,) = plots["Reliability diagram (test)"]
+    colours = (
+        pr["content"]["spec"]["encoding"]["color"],
+        recall["content"]["encoding"]["color"],
+        reliability["content"]["layer"][1]["encoding"]["color"],
+    )
+    assert all(colour["field"] == "rev" and colour["scale"]["domain"] == ["workspace"] for colour in colours)
     filled = (
         "Confusion matrix, normalised (test)",
         "Confusion matrix after threshold tuning, normalised (test)",
@@ -62,9 +73,25 @@ def test_plot_templates_fill(project):
     for title in filled:
         (chart,) = plots[title]
         assert len(chart["content"]["data"]["values"]) > 0, title
-    (rel,) = plots["Reliability diagram (test)"]
-    diagonal = rel["content"]["layer"][0]["data"]["values"]
+    diagonal = reliability["content"]["layer"][0]["data"]["values"]
     assert diagonal == [{"confidence": 0, "accuracy": 0}, {"confidence": 1, "accuracy": 1}]
+
+
+def test_dvclive_writes_one_row_per_epoch_and_the_training_plots_read_them(project):
+    epochs = json.loads((project / "models/train.json").read_text())["epochs_run"]
+    live = json.loads((project / "dvclive/metrics.json").read_text())
+    assert live["step"] == epochs and 1 <= live["best_epoch"] <= epochs  # train's headline in exp show
+    for curve in ("train_loss", "val_loss", "val_macro_f1", "lr"):
+        rows = (project / f"dvclive/plots/metrics/{curve}.tsv").read_text().splitlines()
+        assert rows[0] == f"step\t{curve}" and [int(r.split("\t")[0]) for r in rows[1:]] == list(range(1, epochs + 1))
+    plots = json.loads(run(["dvc", "plots", "show", "--json"], project).stdout)["data"]
+    (loss,) = plots["Training loss"]
+    values = loss["content"]["data"]["values"]
+    assert {row["filename::field"] for row in values} == {"train_loss.tsv::train_loss", "val_loss.tsv::val_loss"}
+    assert len(values) == 2 * epochs
+    for title in ("Validation macro-F1 per epoch", "Learning rate per epoch"):
+        (chart,) = plots[title]
+        assert len(chart["content"]["data"]["values"]) == epochs, title
 
 
 def test_sweep_two_strategies_two_seeds(project):

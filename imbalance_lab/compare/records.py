@@ -14,10 +14,11 @@ was captured from DVC 3.67)::
       "experiments": null | [{"name": <exp>, "executor": null | {"state": "queued|running|success|failed"},
                               "revs": [{"rev", "name", "error": null | {"msg"}, "data": {...}}]}]}, ...]
 
-The metrics files `exp show` reads hold only headline numbers; each stage's whole report (per-class tables,
-CIs, ``before``/``after``, cv.json's ``per_fold`` lists, which DVC would drop from metrics anyway) is in
-metrics/full/<role>.json. ``attach_report`` replaces a record's metrics of one role with that file's content;
-commands/compare.py reads the files per rev. A per-fold dict ``{"fold_1": x, ...}`` is read like a list.
+`exp show` gives only headline numbers: the metrics files hold no per-class tables, CIs or ``before``/``after``
+(those are in metrics/full/test.json and threshold.json), and DVC leaves out lists (cv.json's ``per_fold`` and
+``fold_rows``). ``attach_report`` replaces a record's metrics of one role with a whole file's content
+(FULL_REPORTS); commands/compare.py reads the files per rev. A per-fold dict ``{"fold_1": x, ...}`` is read like
+a list.
 
 A Record's flat metric keys: ``test.<key>`` (evaluate's report, nested keys dotted), ``tuned.<key>``
 (threshold-tune's ``after``, plus ``tuned.method`` / ``tuned.fit_on`` ...; the headline file's ``tuned_<key>``),
@@ -95,7 +96,7 @@ def _folds(v: Any) -> list | None:
     return None
 
 
-# the role of each headline metrics file (dvc.yaml's `metrics:`); its whole report is metrics/full/<role>.json
+# the role of each metrics file `dvc exp show` reads
 ROLES = {
     str(paths.TEST_METRICS): "test",
     str(paths.THRESHOLD_METRICS): "threshold",
@@ -103,10 +104,13 @@ ROLES = {
     str(paths.TRAIN_METRICS): "train",
 }
 ROLE_PREFIXES = {"threshold": ("tuned.", "threshold.before.")}  # the keys a role's metrics have; else "<role>."
+# where each role's whole content is, in git at the record's rev: exp show leaves out the per-class tables (not in
+# the headline files) and every list (cv.json's per-fold values)
+FULL_REPORTS = {"test": str(paths.TEST_REPORT), "threshold": str(paths.THRESHOLD_REPORT), "cv": str(paths.CV_METRICS)}
 
 
-def full_report_path(role: str) -> str:
-    return str(paths.FULL_REPORTS / f"{role}.json")
+def full_report_path(role: str) -> str | None:
+    return FULL_REPORTS.get(role)
 
 
 def _role(path: str) -> str:
@@ -126,10 +130,14 @@ def _metric_keys(role: str, data: dict) -> dict:
         return out
     if role != "cv":
         return _flatten(data, f"{role}.")
-    out = _flatten({k: v for k, v in data.items() if k != "per_fold"}, "cv.")
+    out = _flatten({k: v for k, v in data.items() if k not in ("per_fold", "fold_rows")}, "cv.")
     for metric, vals in (data.get("per_fold") or {}).items():
         if (folds := _folds(vals)) is not None:
             out[f"cv.per_fold.{metric}"] = folds
+    rows = data.get("fold_rows") or {}
+    for key, name in (("fitted", "cv.n_train"), ("held_out", "cv.n_test")):
+        if sizes := _folds(rows.get(key)):
+            out[name] = max(sizes)  # the Nadeau-Bengio correction's training and test sizes
     return out
 
 
