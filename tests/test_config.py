@@ -1,3 +1,5 @@
+import re
+
 import pytest
 import yaml
 
@@ -133,3 +135,34 @@ def test_sampling_strategy_takes_what_the_readme_documents():
     ]:
         with pytest.raises(ConfigError, match=message):
             parse_params(with_value("balance", "sampling_strategy", value))
+
+
+def test_every_param_is_in_the_readme_reference():
+    """params.yaml holds only the strategy axes, so the README's table is where a user finds every other key:
+    each field of every section is named there."""
+    from dataclasses import fields
+
+    from imbalance_lab.config import SECTION_TYPES
+
+    readme = (ROOT / "README.md").read_text()
+    table = readme.split("## Params reference", 1)[1].split("\n## ", 1)[0]
+    documented = set(re.findall(r"`([a-z_]+(?:\.[a-z_]+)?)`", table))
+    keys = {f"{name}.{f.name}" for name, cls in SECTION_TYPES.items() for f in fields(cls)} | {"seed"}
+    assert sorted(keys - documented) == []
+
+
+def test_params_yaml_keeps_to_the_axes_and_their_defaults_mean_the_full_defaults():
+    """The committed params.yaml sets nothing but the data, the seed and the strategy axes (each at its default),
+    so `dvc exp show` lists those few params and the pipeline runs exactly the defaults."""
+    raw = raw_params()
+    written = {f"{section}.{key}" for section, values in raw.items() if isinstance(values, dict) for key in values}
+    assert written == {
+        "data.source",
+        "embed.backend",
+        "balance.method",
+        "train.class_weight",
+        "train.loss",
+        "train.sampler",
+        "threshold.method",
+    }
+    assert parse_params(raw) == parse_params({})
