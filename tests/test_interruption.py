@@ -8,6 +8,7 @@ import signal
 import subprocess
 
 import pytest
+import yaml
 
 from tests.dvc_helpers import (
     METRIC_FILES,
@@ -65,7 +66,9 @@ def test_killed_during_train_then_rerun_gives_the_uninterrupted_results(ran_proj
     uninterrupted = read_bytes(project, RESULTS)
     # train must really run: no outputs, and nothing DVC could restore them from instead (its run-cache, or the
     # cached outputs dvc.lock names)
-    shutil.rmtree(project / ".dvc/cache", ignore_errors=True)
+    shutil.rmtree(project / ".dvc/cache/runs", ignore_errors=True)
+    for out in yaml.safe_load((project / "dvc.lock").read_text())["stages"]["train"]["outs"]:
+        (project / ".dvc/cache/files/md5" / out["md5"][:2] / out["md5"][2:]).unlink(missing_ok=True)
     for output in stage_outputs(project, "train"):
         if output.is_dir():
             shutil.rmtree(output)
