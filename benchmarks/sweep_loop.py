@@ -5,7 +5,8 @@
 Each experiment does what the stages do (split, resample, train, cross-validate, evaluate, threshold-tune,
 plot files written to a temp folder) with the same params and seeds, but without processes, imports per
 stage, artifact files or DVC. Like DVC's run-cache, a split or resampled set already computed for the
-same params is reused. Metrics are returned so the caller can check both paths agree.
+same params is reused. Metrics are returned at the metrics files' rounding, so the caller can check that both
+paths agree.
 """
 
 from __future__ import annotations
@@ -20,13 +21,15 @@ import numpy as np
 import yaml
 
 from benchmarks.grid import experiments
+from imbalance_lab.artifacts import METRIC_DECIMALS
 from imbalance_lab.config import parse_params
 from imbalance_lab.crossval import cross_validate, summarize_cv
 from imbalance_lab.modelfile import ensemble_logits
 from imbalance_lab.reporting import test_report, write_test_plots
-from imbalance_lab.splitting import stratified_split
+from imbalance_lab.splitting import stratified_fold_ids, stratified_split
 from imbalance_lab.strategies.resampling import resample
-from imbalance_lab.strategies.thresholds import fit_biases
+from imbalance_lab.strategies.thresholds import decision_objective, positive_class
+from imbalance_lab.threshold_fit import VAL_FOLDS, fit_thresholds
 from imbalance_lab.training import member_seed, set_threads, train_mlp
 
 
@@ -75,17 +78,28 @@ def run_one(X, y, classes, params, cache: dict, plots: Path) -> dict:
     report = test_report(y_test, test_logits, classes, ordinal=params.data.ordinal, seed=seed)
     write_test_plots(plots / "test", y_test, test_logits, classes)
     t = params.threshold
-    # what stages/threshold_tune.py fits on: validation logits of the final model, or out-of-fold logits
-    fit_sets = {"val": (ensemble_logits(members, X_val), y_val), "oof": (result.oof_logits, y[rows])}
-    fit_logits, fit_y = fit_sets[t.fit_on]
-    biases = fit_biases(fit_logits, fit_y, t, priors=counts / counts.sum(), seed=seed)
-    after = test_report(y_test, test_logits + biases, classes, ordinal=params.data.ordinal, seed=seed)
-    write_test_plots(plots / "threshold", y_test, test_logits + biases, classes, curves=False)
-    return {
+    # what stages/threshold_tune.py fits on (its VAL_FOLDS cross-fitting folds of the validation rows, or the
+    # out-of-fold logits with their CV folds), with the same cross-fitted choice of shrinkage and keep-or-not
+    fit_sets = {
+        "val": (ensemble_logits(members, X_val), y_val, stratified_fold_ids(y_val, VAL_FOLDS, seed)),
+        "oof": (result.oof_logits, y[rows], result.fold_of_row),
+    }
+    positive = positive_class(t, classes, counts)
+    fit = fit_thresholds(
+        *fit_sets[t.fit_on],
+        t,
+        decision_objective(t, classes, positive),
+        priors=counts / counts.sum(),
+        positive=positive or 0,
+    )
+    after = test_report(y_test, test_logits + fit.biases, classes, ordinal=params.data.ordinal, seed=seed)
+    write_test_plots(plots / "threshold", y_test, test_logits + fit.biases, classes, curves=False)
+    values = {
         "test_macro_f1": report["macro_f1"],
         "threshold_macro_f1": after["macro_f1"],
         "cv_macro_f1_mean": cv["macro_f1_mean"],
     }
+    return {k: round(v, METRIC_DECIMALS) for k, v in values.items()}
 
 
 def main() -> None:

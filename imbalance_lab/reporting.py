@@ -42,20 +42,12 @@ HEADLINE = (
 )
 
 
-# The few numbers of a test-split report that metrics/test.json (and, prefixed tuned_, metrics/threshold.json)
-# hold for `dvc exp show` and `dvc metrics diff`: those a report has, at most 6 plus the ordinal pair.
-SHOWN = (
-    "macro_f1",
-    "micro_f1",
-    "balanced_accuracy",
-    "mcc",
-    "minority_recall",
-    "rare_label_recall",
-    "pr_auc_macro",
-    "ece",
-    "qwk",
-    "mae_class",
-)
+# A test-split report's headline, per task: what metrics/test.json (and, prefixed tuned_, metrics/threshold.json)
+# hold for `dvc exp show` and `dvc metrics diff`, and the leaderboard's columns. Ordered classes add ORDINAL.
+CLASS_HEADLINE = ("macro_f1", "balanced_accuracy", "mcc", "minority_recall", "pr_auc_macro", "ece")
+LABEL_HEADLINE = ("macro_f1", "micro_f1", "rare_label_recall", "minority_recall", "pr_auc_macro", "ece")
+ORDINAL = ("qwk", "mae_class")
+SHOWN = tuple(dict.fromkeys(CLASS_HEADLINE + LABEL_HEADLINE + ORDINAL))  # each report has its task's
 TUNED = "tuned_"  # metrics/threshold.json: the SHOWN numbers after threshold tuning
 
 

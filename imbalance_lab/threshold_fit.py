@@ -13,6 +13,8 @@ from imbalance_lab.config import ThresholdParams
 from imbalance_lab.metrics import confusion_counts, div
 from imbalance_lab.strategies.thresholds import Objective, apply_biases, fit_biases
 
+VAL_FOLDS = 5  # cross-fitting folds of the validation rows (out-of-fold rows keep cross-validate's folds)
+
 REGULARIZATION_GRID = (0.0, 3.0e-3, 3.0e-2)  # threshold.regularization: auto
 CROSS_FIT_ROUNDS = 3  # coordinate-ascent sweeps per cross-fitting fit (the final fit uses MAX_ROUNDS)
 TIE = 1e-12

@@ -25,11 +25,10 @@ from imbalance_lab.splitting import stratified_fold_ids
 from imbalance_lab.stage import log, run_stage
 from imbalance_lab.strategies.registry import MULTILABEL
 from imbalance_lab.strategies.thresholds import decision_objective, positive_class, probability_threshold
-from imbalance_lab.threshold_fit import fit_thresholds, positive_class_report
+from imbalance_lab.threshold_fit import VAL_FOLDS, fit_thresholds, positive_class_report
 from imbalance_lab.workspace import load_workspace
 
 STAGE = "threshold-tune"
-VAL_FOLDS = 5  # cross-fitting folds of the validation rows (out-of-fold rows keep cross-validate's folds)
 
 
 def fitting_sets(ws, members, seed: int) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:

@@ -20,6 +20,7 @@ from imbalance_lab import stats
 from imbalance_lab.compare.records import Record
 from imbalance_lab.config import COMMAND_SECTIONS, CompareParams
 from imbalance_lab.errors import UserError
+from imbalance_lab.reporting import CLASS_HEADLINE, LABEL_HEADLINE
 
 #: Params that define the baseline (no rebalancing). A key a record's params lack counts as matching.
 BASELINE = {
@@ -28,8 +29,8 @@ BASELINE = {
     "train.loss": "cross_entropy",
     "train.sampler": "shuffle",
 }
-DEFAULT_METRICS = ("macro_f1", "balanced_accuracy", "mcc", "minority_recall", "pr_auc_macro", "ece")
-LABEL_METRICS = ("macro_f1", "micro_f1", "rare_label_recall", "minority_recall", "pr_auc_macro", "ece")  # multi-label
+DEFAULT_METRICS = CLASS_HEADLINE
+LABEL_METRICS = LABEL_HEADLINE  # multi-label
 DEFAULTS = CompareParams()  # rope and decision_probability when a caller gives none
 SCOPE_SECTIONS = ("data", "embed")  # what must match the baseline for a comparison to mean anything
 
