@@ -22,7 +22,7 @@ import yaml
 
 from benchmarks.grid import experiments
 from imbalance_lab.artifacts import METRIC_DECIMALS
-from imbalance_lab.config import parse_params
+from imbalance_lab.config import parse_params, set_dotted
 from imbalance_lab.crossval import cross_validate, summarize_cv
 from imbalance_lab.modelfile import ensemble_logits
 from imbalance_lab.reporting import test_report, write_test_plots
@@ -37,8 +37,7 @@ def with_overrides(raw: dict, seed: int, overrides: dict[str, str]):
     raw = json.loads(json.dumps(raw))
     raw["seed"] = seed
     for key, value in overrides.items():
-        section, name = key.split(".")
-        raw[section][name] = value
+        set_dotted(raw, key, value)
     return parse_params(raw)
 
 

@@ -20,11 +20,11 @@ from dataclasses import replace
 from pathlib import Path
 
 from imbalance_lab.compare import (
+    WHOLE_REPORTS,
     Leaderboard,
     Record,
     attach_report,
     build_leaderboard,
-    full_report_path,
     load_records,
     plot_leaderboard,
     write_json,
@@ -68,7 +68,7 @@ def with_full_reports(records: list[Record]) -> list[Record]:
     out = []
     for r in records:
         for role in list(r.metric_files) if r.state == "success" else []:
-            if (path := full_report_path(role)) is None:
+            if (path := WHOLE_REPORTS.get(role)) is None:
                 continue
             text = _read_at_rev(path, r)
             try:

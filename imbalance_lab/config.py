@@ -401,17 +401,27 @@ def _check_text_methods(sections: dict) -> None:
         )
 
 
+def set_dotted(raw: dict, key: str, value: Any) -> None:
+    """raw["train"]["lr"] = value for key "train.lr", adding a section params.yaml leaves out (or empty);
+    an unknown key is for parse_params to name."""
+    node = raw
+    *path, leaf = key.split(".")
+    for i, part in enumerate(path):
+        if node.get(part) is None:
+            node[part] = {}
+        if not isinstance(node[part], dict):
+            raise ConfigError(f"{key}: {'.'.join(path[: i + 1])} is a value, not a params section")
+        node = node[part]
+    node[leaf] = value
+
+
 def resolve_flat(flat: dict) -> dict:
     """Dotted params as `dvc exp show` lists them (only what params.yaml holds) -> every param, defaults filled
     in, dotted ("train.lr"). So two runs of the same settings look alike whether a default was written or not.
     Raises ConfigError when they do not validate."""
     raw: dict = {}
     for key, value in flat.items():
-        node = raw
-        *path, leaf = key.split(".")
-        for part in path:
-            node = node.setdefault(part, {})
-        node[leaf] = value
+        set_dotted(raw, key, value)
     params = parse_params(raw)
     out: dict = {"seed": params.seed}
     for name, cls in SECTION_TYPES.items():

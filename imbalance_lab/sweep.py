@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import yaml
 
 from imbalance_lab.compare import BASELINE
-from imbalance_lab.config import parse_params
+from imbalance_lab.config import parse_params, set_dotted
 from imbalance_lab.errors import ConfigError
 
 DEFAULT_STRATEGIES = (
@@ -89,20 +89,6 @@ def parse_seeds(text: str) -> list[int]:
     return seeds
 
 
-def _set(raw: dict, key: str, value: str) -> None:
-    """key=value into the params mapping; a key params.yaml leaves at its default is added (parse_params then
-    names an unknown one)."""
-    node = raw
-    *path, leaf = key.split(".")
-    for i, part in enumerate(path):
-        if node.get(part) is None:
-            node[part] = {}
-        if not isinstance(node[part], dict):
-            raise ConfigError(f"override {key}: {'.'.join(path[: i + 1])} is a value, not a params section")
-        node = node[part]
-    node[leaf] = yaml.safe_load(value)
-
-
 def parse_base(text: str) -> tuple[tuple[str, str], ...]:
     """--set / SWEEP_SET: `key=value` overrides applied to every experiment (e.g. another dataset)."""
     pairs = []
@@ -140,7 +126,10 @@ def plan(
         for key, value in overrides.items():
             if key == "seed":
                 raise ConfigError(f"strategy {strategy.text!r}: set seeds with SWEEP_SEEDS, not in a strategy")
-            _set(raw, key, value)
+            try:
+                set_dotted(raw, key, yaml.safe_load(value))
+            except ConfigError as exc:
+                raise ConfigError(f"override {exc}") from None
         try:
             parse_params(raw)
         except ConfigError as exc:

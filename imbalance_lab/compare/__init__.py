@@ -20,7 +20,7 @@ from imbalance_lab.compare.leaderboard import (
     strategy_key,
     strategy_label,
 )
-from imbalance_lab.compare.records import Record, attach_report, full_report_path, load_records
+from imbalance_lab.compare.records import WHOLE_REPORTS, Record, attach_report, load_records
 from imbalance_lab.compare.report import (
     leaderboard_dict,
     plot_leaderboard,
@@ -36,7 +36,7 @@ __all__ = [
     "Record",
     "Row",
     "attach_report",
-    "full_report_path",
+    "WHOLE_REPORTS",
     "build_leaderboard",
     "find_baseline",
     "group_by_strategy",

@@ -17,7 +17,7 @@ was captured from DVC 3.67)::
 `exp show` gives only headline numbers: the metrics files hold no per-class tables, CIs or ``before``/``after``
 (those are in metrics/full/test.json and threshold.json), and DVC leaves out lists (cv.json's ``per_fold`` and
 ``fold_rows``). ``attach_report`` replaces a record's metrics of one role with a whole file's content
-(FULL_REPORTS); commands/compare.py reads the files per rev. A per-fold dict ``{"fold_1": x, ...}`` is read like
+(WHOLE_REPORTS); commands/compare.py reads the files per rev. A per-fold dict ``{"fold_1": x, ...}`` is read like
 a list.
 
 A Record's flat metric keys: ``test.<key>`` (evaluate's report, nested keys dotted), ``tuned.<key>``
@@ -106,11 +106,7 @@ ROLES = {
 ROLE_PREFIXES = {"threshold": ("tuned.", "threshold.before.")}  # the keys a role's metrics have; else "<role>."
 # where each role's whole content is, in git at the record's rev: exp show leaves out the per-class tables (not in
 # the headline files) and every list (cv.json's per-fold values)
-FULL_REPORTS = {"test": str(paths.TEST_REPORT), "threshold": str(paths.THRESHOLD_REPORT), "cv": str(paths.CV_METRICS)}
-
-
-def full_report_path(role: str) -> str | None:
-    return FULL_REPORTS.get(role)
+WHOLE_REPORTS = {"test": str(paths.TEST_REPORT), "threshold": str(paths.THRESHOLD_REPORT), "cv": str(paths.CV_METRICS)}
 
 
 def _role(path: str) -> str:
