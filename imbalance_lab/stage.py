@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import signal
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -32,6 +33,22 @@ def _remove(outputs: Iterable[str | Path]) -> None:
             path.unlink(missing_ok=True)
 
 
+_sigint_seen = False
+
+
+def _on_sigint(signum, frame) -> None:
+    global _sigint_seen
+    _sigint_seen = True
+    signal.default_int_handler(signum, frame)
+
+
+def stop_if_interrupted() -> None:
+    """Raise KeyboardInterrupt for a Ctrl-C that Python swallowed: one landing in a destructor (a progress bar's
+    __del__) is printed as "Exception ignored" and lost, and the stage would go on to write its outputs."""
+    if _sigint_seen:
+        raise KeyboardInterrupt
+
+
 def declared_outputs(name: str, dvc_yaml: str | Path = "dvc.yaml") -> list[Path]:
     """What dvc.yaml says the stage writes (outs, metrics, plots): the list DVC itself removes before a run."""
     import yaml  # only on the failure path
@@ -47,10 +64,16 @@ def declared_outputs(name: str, dvc_yaml: str | Path = "dvc.yaml") -> list[Path]
 def run_stage(name: str, main: Callable[[], None], outputs: Iterable[str | Path] = ()) -> None:
     """Run a stage's main(). On failure remove its outputs (the given ones and every one dvc.yaml declares for
     the stage) so nothing half-written or stale is left behind, also when the stage is run without DVC."""
+    global _sigint_seen
     outputs = list(outputs)
     started = time.perf_counter()
+    _sigint_seen = False
+    catching = signal.getsignal(signal.SIGINT) is signal.default_int_handler  # an ignored SIGINT stays ignored
+    if catching:
+        signal.signal(signal.SIGINT, _on_sigint)
     try:
         main()
+        stop_if_interrupted()
         log(name, f"done in {time.perf_counter() - started:.1f} s")
     except UserError as exc:
         _remove(outputs + declared_outputs(name))
@@ -63,3 +86,6 @@ def run_stage(name: str, main: Callable[[], None], outputs: Iterable[str | Path]
     except BaseException:
         _remove(outputs + declared_outputs(name))
         raise
+    finally:
+        if catching:
+            signal.signal(signal.SIGINT, signal.default_int_handler)

@@ -10,7 +10,7 @@ from imbalance_lab.guards import check_balanced_rows
 from imbalance_lab.live import EpochLog
 from imbalance_lab.modelfile import save_model
 from imbalance_lab.splitting import class_counts
-from imbalance_lab.stage import log, run_stage
+from imbalance_lab.stage import log, run_stage, stop_if_interrupted
 from imbalance_lab.training import member_seed, set_threads, train_mlp
 from imbalance_lab.workspace import load_workspace
 
@@ -33,6 +33,7 @@ def main() -> None:
         )
 
         def show(row, bar=bar, member=member):
+            stop_if_interrupted()
             bar.update(1)
             if member == 0:
                 curves(row)

@@ -1,6 +1,7 @@
 """Library-level checks behind the bad-input messages, atomic writes and the stage runner (fast, in-process)."""
 
 import os
+import signal
 import stat
 from dataclasses import replace
 from pathlib import Path
@@ -161,6 +162,27 @@ def test_run_stage_removes_every_declared_output(tmp_path, monkeypatch, capsys, 
     assert exit_.value.code == code
     assert capsys.readouterr().err == message
     assert not (tmp_path / "models/model.pt").exists() and not (tmp_path / "plots/train").exists()
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # the swallowed one
+def test_a_ctrl_c_python_swallows_in_a_destructor_still_stops_the_stage(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    dvc_yaml(tmp_path)
+
+    class ProgressBar:  # tqdm's __del__, where the CI run's Ctrl-C once landed
+        def __del__(self):
+            os.kill(os.getpid(), signal.SIGINT)
+
+    def main():
+        ProgressBar()  # the KeyboardInterrupt is printed as "Exception ignored" and lost
+        (tmp_path / "models/model.pt").write_text("new")
+
+    with pytest.raises(SystemExit) as exit_:
+        run_stage("train", main, outputs=["models/model.pt"])
+    assert exit_.value.code == EXIT_INTERRUPTED
+    assert capsys.readouterr().err.endswith("error: train: interrupted; outputs removed, run `dvc repro` again\n")
+    assert not (tmp_path / "models/model.pt").exists()
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
 def test_model_file_checks(tmp_path):
