@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from imbalance_lab.metrics import ECE_BINS, _num, div
+from imbalance_lab.ranking import average_precision, label_ranking_average_precision
 
 RARE_SHARE = 0.25  # rare_label_recall: recall pooled over this share of labels with the fewest training positives
 LABEL_CI_METRICS = ("macro_f1", "micro_f1")
@@ -52,8 +53,6 @@ def rare_labels(train_counts: np.ndarray) -> np.ndarray:
 
 def label_report(Y, logits, classes: list[str], *, train_counts, seed: int, biases=None) -> dict:
     """Headline metrics flat, per-label detail under per_class, bootstrap CIs under ci95; JSON-ready."""
-    from sklearn.metrics import average_precision_score, label_ranking_average_precision_score
-
     Y = np.asarray(Y, dtype=np.uint8)
     proba = sigmoid(logits)
     P = predict(logits, biases)
@@ -63,7 +62,7 @@ def label_report(Y, logits, classes: list[str], *, train_counts, seed: int, bias
     row_tp, row_true, row_pred = (Y & P).sum(1), Y.sum(1), P.sum(1)
     present = np.flatnonzero((support > 0) & (support < len(Y)))
     ap = np.full(Y.shape[1], np.nan)
-    ap[present] = [average_precision_score(Y[:, j], proba[:, j]) for j in present]
+    ap[present] = [average_precision(Y[:, j], proba[:, j]) for j in present]
     rare = rare_labels(np.asarray(train_counts))
     minority = int(np.argmin(np.where(support > 0, support, np.inf)))
     out = {
@@ -77,7 +76,7 @@ def label_report(Y, logits, classes: list[str], *, train_counts, seed: int, bias
         "minority_class": str(classes[minority]),
         "rare_label_recall": div(tp[rare].sum(), (tp + fn)[rare].sum()),
         "pr_auc_macro": float(np.nanmean(ap)) if len(present) else float("nan"),
-        "lrap": label_ranking_average_precision_score(Y, proba) if Y.any() else float("nan"),
+        "lrap": label_ranking_average_precision(Y, proba) if Y.any() else float("nan"),
         "ece": _ece_per_label(Y, proba),
     }
     out = {key: v if isinstance(v, str) else _num(v) for key, v in out.items()}

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from imbalance_lab.errors import ConfigError, DataError, lookup
+from imbalance_lab.ranking import average_precision, precision_recall_curve, roc_auc
 
 DECIMALS = 6
 ECE_BINS = 15
@@ -152,8 +153,6 @@ def expected_calibration_error(y_true, proba, n_bins: int = ECE_BINS) -> float:
 
 def classification_metrics(y_true, proba, classes, *, ordinal: bool = False) -> dict:
     """Flat headline metrics plus "per_class"; JSON-ready (plain types, 6 decimals, None if undefined)."""
-    from sklearn.metrics import average_precision_score, roc_auc_score  # lazy: split/balance import metrics
-
     y, proba = _check(y_true, proba, classes)
     n, k = proba.shape
     pred = proba.argmax(axis=1)
@@ -172,8 +171,8 @@ def classification_metrics(y_true, proba, classes, *, ordinal: bool = False) -> 
         "g_mean": float(np.prod(recall[present]) ** (1.0 / present.sum())),
         "minority_recall": float(recall[minority]),
         "minority_class": str(classes[minority]),
-        "roc_auc_macro": _ovr_mean(roc_auc_score, y, proba),
-        "pr_auc_macro": _ovr_mean(average_precision_score, y, proba),
+        "roc_auc_macro": _ovr_mean(roc_auc, y, proba),
+        "pr_auc_macro": _ovr_mean(average_precision, y, proba),
         "brier": float(((proba - np.eye(k)[y]) ** 2).sum(axis=1).mean()),
         "log_loss": float(-np.log(p_true).mean()),
         "ece": expected_calibration_error(y, proba),
@@ -224,14 +223,12 @@ def rarest(train_counts, n: int = PR_PANELS) -> list[int]:
 def pr_curve_rows(y_true, proba, classes, max_points: int = 200, only=None) -> list[dict]:
     """One-vs-rest precision/recall rows per class present in y_true (those in `only`, if given), at most
     max_points per class."""
-    from sklearn.metrics import precision_recall_curve
-
     y, proba = _check(y_true, proba, classes)
     rows = []
     for c, name in enumerate(classes):
         if (only is not None and c not in only) or not 0 < np.count_nonzero(y == c) < len(y):
             continue
-        precision, recall, _ = precision_recall_curve(y == c, proba[:, c])
+        precision, recall = precision_recall_curve(y == c, proba[:, c])
         keep = np.unique(np.linspace(0, len(recall) - 1, min(max_points, len(recall))).round().astype(int))
         rows += [
             {"class": str(name), "precision": _num(p), "recall": _num(r)}
