@@ -22,6 +22,7 @@ from pathlib import Path
 from benchmarks.common import bench_env, load, run_measured
 from benchmarks.grid import GRIDS, experiments
 from benchmarks.project import read_stage_log, sh
+from benchmarks.sweep_loop import compared_metrics
 
 POLL_S = 1.0
 STATUS_EVERY = 15  # polls between `dvc queue status` calls (they cost ~1 s of CPU each)
@@ -113,12 +114,7 @@ def _exp_metrics(project: Path, ref: str) -> dict:
         out = subprocess.run(["git", "show", f"{ref}:{path}"], cwd=project, capture_output=True, text=True)
         return json.loads(out.stdout) if out.returncode == 0 else {}
 
-    test, threshold, cv = read("metrics/test.json"), read("metrics/full/threshold.json"), read("metrics/cv.json")
-    return {
-        "test_macro_f1": test.get("macro_f1"),
-        "threshold_macro_f1": threshold.get("after", {}).get("macro_f1"),
-        "cv_macro_f1_mean": cv.get("macro_f1_mean"),
-    }
+    return compared_metrics(read)
 
 
 def run_loop(project: Path, grid: str, out: Path, timeout: float) -> dict:

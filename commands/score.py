@@ -4,7 +4,7 @@ tuned thresholds on a new file.
     python -m commands.score [--source FILE] [--prior-correction | --no-prior-correction]
 
 FILE defaults to score.source in params.yaml.
-Embeds the file exactly as the training data was (settings from models/model.pt; tfidf re-applies the
+Embeds the file exactly as the training data was (settings from models/model.safetensors; tfidf re-applies the
 pipeline fitted in the embed stage), then writes reports/score/predictions.csv and reports/score/shift.json;
 with labels also metrics/score.json and plots/score/. Labels the model never saw are an error.
 """

@@ -14,12 +14,12 @@ from imbalance_lab.config import Params
 from imbalance_lab.errors import DataError
 from imbalance_lab.label_metrics import label_counts, predict, rare_labels
 from imbalance_lab.metrics import confusion_counts, decisions_metrics, div, macro_f1_from_confusion
-from imbalance_lab.modelfile import mean_probability_logits
+from imbalance_lab.modelfile import ensemble_logits, member_weights
 from imbalance_lab.multilabel import is_multilabel, iterative_fold_ids, iterative_holdout
 from imbalance_lab.splitting import check_fold_counts, check_folds, class_counts, stratified_folds, stratified_holdout
 from imbalance_lab.strategies.resampling import resample
 from imbalance_lab.strategies.text_augment import Texts
-from imbalance_lab.training import member_seed, predict_logits, train_mlp
+from imbalance_lab.training import member_seed, train_mlp
 
 FOLD_METRICS = ("macro_f1", "balanced_accuracy", "mcc")
 ORDINAL_FOLD_METRICS = ("qwk", "mae_class")  # added when data.ordinal is true
@@ -133,7 +133,7 @@ def cross_validate(
             )
         except DataError as exc:
             raise DataError(f"cv fold {fold + 1}/{folds}: {exc}") from None
-        member_logits = []
+        members = []
         for member in range(params.train.ensemble_size):
             result = train_mlp(
                 balanced.X,
@@ -146,8 +146,8 @@ def cross_validate(
                 seed=member_seed(params.seed + fold, member),
                 original_rows=len(fit_idx),
             )
-            member_logits.append(predict_logits(result.model, X[held_idx]))
-        logits = mean_probability_logits(member_logits, multilabel)
+            members.append(member_weights(result.model))
+        logits = ensemble_logits(members, X[held_idx], multilabel)
         oof[held_idx], fold_of_row[held_idx] = logits, fold
         scores = scorer.score(y[held_idx], logits)
         for name in scorer.names:

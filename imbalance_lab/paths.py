@@ -20,7 +20,7 @@ BALANCED = Path("data/balanced")
 BALANCED_TRAIN = BALANCED / "train.npz"  # X, y, synthetic
 BALANCE_SUMMARY = BALANCED / "summary.json"
 
-MODEL = Path("models/model.pt")
+MODEL = Path("models/model.safetensors")
 TRAIN_REPORT = Path("models/train.json")  # what train did: rows, class weights, epochs (DVC-cached, like the model)
 THRESHOLDS = Path("models/thresholds.json")
 OOF = Path("data/cv/oof.npz")  # out-of-fold logits for every train+val row

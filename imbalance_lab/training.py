@@ -81,15 +81,6 @@ class TrainResult:
     class_weights: np.ndarray | None = None
 
 
-def predict_logits(model: nn.Module, X: np.ndarray, batch_size: int = 8192) -> np.ndarray:
-    model.eval()
-    with torch.inference_mode():
-        parts = [
-            model(torch.from_numpy(np.ascontiguousarray(X[i : i + batch_size]))) for i in range(0, len(X), batch_size)
-        ]
-    return torch.cat(parts).numpy().astype(np.float64) if parts else np.zeros((0, 0))
-
-
 def _val_scores(model, loss_fn, X_val: torch.Tensor, y_val: torch.Tensor, n_classes: int) -> tuple[float, float]:
     """Validation loss and macro-F1 (multi-label: each label predicted at p > 0.5)."""
     model.eval()

@@ -8,7 +8,7 @@ from imbalance_lab.artifacts import by_class, read_npz, write_metrics
 from imbalance_lab.config import load_params
 from imbalance_lab.guards import check_balanced_rows
 from imbalance_lab.live import EpochLog
-from imbalance_lab.modelfile import save_model
+from imbalance_lab.modelfile import member_weights, save_model
 from imbalance_lab.splitting import class_counts
 from imbalance_lab.stage import log, run_stage, stop_if_interrupted
 from imbalance_lab.training import member_seed, set_threads, train_mlp
@@ -53,7 +53,7 @@ def main() -> None:
         )
         bar.close()
         log(STAGE, f"member {member}: best epoch {result.best_epoch}, val macro-F1 {result.best_val_macro_f1:.4f}")
-        members.append(result.model)
+        members.append(member_weights(result.model))
         results.append(result)
     meta = {
         "task": ws.task,

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from imbalance_lab.modelfile import save_model
+from imbalance_lab.modelfile import member_weights, save_model
 from imbalance_lab.splitting import stratified_split
 from imbalance_lab.training import build_mlp
 from tests.dvc_helpers import (
@@ -74,7 +74,7 @@ def model_with_other_label_order(project):
     """A real model file (the format train writes) whose classes are in another order than the data's."""
     dim = np.load(project / "data/embeddings/features.npy", mmap_mode="r").shape[1]
     meta = {"classes": ["weather", "sports", "finance"], "input_dim": dim, "hidden_dims": [8], "dropout": 0.0}
-    save_model(project / "models/model.pt", [build_mlp(dim, (8,), 3, 0.0)], meta)
+    save_model(project / "models/model.safetensors", [member_weights(build_mlp(dim, (8,), 3, 0.0))], meta)
 
 
 @dataclass(frozen=True)
@@ -190,7 +190,7 @@ CASES = [
         "model label order differs from the data",
         "evaluate",
         model_with_other_label_order,
-        "models/model.pt was trained on classes ['weather', 'sports', 'finance'] but the data has "
+        "models/model.safetensors was trained on classes ['weather', 'sports', 'finance'] but the data has "
         "['finance', 'sports', 'weather']; re-run train on this data (dvc repro) or fix data.label_order",
     ),
     Case(

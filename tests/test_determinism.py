@@ -14,14 +14,21 @@ from tests.helpers import run
 pytestmark = pytest.mark.slow
 
 CURVE = "dvclive/plots/metrics/val_macro_f1.tsv"
-RESULTS = (*METRIC_FILES, "plots/test/confusion.csv", CURVE, "models/model.pt", "models/train.json", "dvc.lock")
+RESULTS = (
+    *METRIC_FILES,
+    "plots/test/confusion.csv",
+    CURVE,
+    "models/model.safetensors",
+    "models/train.json",
+    "dvc.lock",
+)
 ALL_STAGES = ["embed", "split", "balance", "train", "cross-validate", "evaluate", "threshold-tune"]
 
 
 def test_a_fresh_clone_reproduces_every_result_byte_for_byte(ran_project, tmp_path):
     clone = tmp_path / "clone"
     run(["git", "clone", "-q", str(ran_project), str(clone)], tmp_path)
-    assert not (clone / "models/model.pt").exists() and not (clone / "data/embeddings").exists()
+    assert not (clone / "models/model.safetensors").exists() and not (clone / "data/embeddings").exists()
 
     result = dvc(clone, "repro", "-f")
 

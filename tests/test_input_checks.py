@@ -8,7 +8,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 import yaml
 
 from imbalance_lab import artifacts
@@ -16,7 +15,7 @@ from imbalance_lab.config import PARAMS_FILE, load_params, parse_params
 from imbalance_lab.datasets import check_distinct_rows, read_user_table
 from imbalance_lab.errors import ConfigError, DataError
 from imbalance_lab.guards import check_balanced_rows
-from imbalance_lab.modelfile import check_compatible, load_model
+from imbalance_lab.modelfile import check_compatible, load_model, save_model
 from imbalance_lab.splitting import check_folds, rows_needed
 from imbalance_lab.stage import EXIT_INTERRUPTED, EXIT_USER_ERROR, declared_outputs, run_stage
 from tests.helpers import ROOT
@@ -133,11 +132,13 @@ def test_written_files_get_the_usual_permissions(tmp_path):
 
 def dvc_yaml(tmp_path):
     spec = {
-        "stages": {"train": {"cmd": "x", "outs": ["models/model.pt"], "plots": [{"plots/train": {"cache": False}}]}}
+        "stages": {
+            "train": {"cmd": "x", "outs": ["models/model.safetensors"], "plots": [{"plots/train": {"cache": False}}]}
+        }
     }
     (tmp_path / "dvc.yaml").write_text(yaml.safe_dump(spec))
     (tmp_path / "models").mkdir()
-    (tmp_path / "models/model.pt").write_text("old")
+    (tmp_path / "models/model.safetensors").write_text("old")
     (tmp_path / "plots/train").mkdir(parents=True)
     (tmp_path / "plots/train/curves.csv").write_text("old")
 
@@ -152,16 +153,16 @@ def dvc_yaml(tmp_path):
 def test_run_stage_removes_every_declared_output(tmp_path, monkeypatch, capsys, raised, code, message):
     monkeypatch.chdir(tmp_path)
     dvc_yaml(tmp_path)
-    assert declared_outputs("train") == [Path("models/model.pt"), Path("plots/train")]
+    assert declared_outputs("train") == [Path("models/model.safetensors"), Path("plots/train")]
 
     def main():
         raise raised
 
     with pytest.raises(SystemExit) as exit_:
-        run_stage("train", main, outputs=["models/model.pt"])
+        run_stage("train", main, outputs=["models/model.safetensors"])
     assert exit_.value.code == code
     assert capsys.readouterr().err == message
-    assert not (tmp_path / "models/model.pt").exists() and not (tmp_path / "plots/train").exists()
+    assert not (tmp_path / "models/model.safetensors").exists() and not (tmp_path / "plots/train").exists()
 
 
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # the swallowed one
@@ -175,13 +176,13 @@ def test_a_ctrl_c_python_swallows_in_a_destructor_still_stops_the_stage(tmp_path
 
     def main():
         ProgressBar()  # the KeyboardInterrupt is printed as "Exception ignored" and lost
-        (tmp_path / "models/model.pt").write_text("new")
+        (tmp_path / "models/model.safetensors").write_text("new")
 
     with pytest.raises(SystemExit) as exit_:
-        run_stage("train", main, outputs=["models/model.pt"])
+        run_stage("train", main, outputs=["models/model.safetensors"])
     assert exit_.value.code == EXIT_INTERRUPTED
     assert capsys.readouterr().err.endswith("error: train: interrupted; outputs removed, run `dvc repro` again\n")
-    assert not (tmp_path / "models/model.pt").exists()
+    assert not (tmp_path / "models/model.safetensors").exists()
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
@@ -192,10 +193,10 @@ def test_model_file_checks(tmp_path):
         check_compatible(meta, ["b", "a"], 4, "m.pt")
     with pytest.raises(DataError, match="m.pt expects 4 features but the data has 8"):
         check_compatible(meta, ["a", "b"], 8, "m.pt")
-    buffer = tmp_path / "model.pt"
-    torch.save({"members": [], "meta": meta}, buffer)
+    buffer = tmp_path / "model.safetensors"
+    save_model(buffer, [[(np.ones((2, 4), np.float32), np.zeros(2, np.float32))]], meta)
     buffer.write_bytes(buffer.read_bytes()[:40])  # truncated, as a copy cut short would be
-    with pytest.raises(DataError, match="model.pt: not a model file written by train"):
+    with pytest.raises(DataError, match="model.safetensors: not a model file written by train"):
         load_model(buffer)
 
 

@@ -23,7 +23,7 @@ from tests.helpers import env, set_params
 
 pytestmark = pytest.mark.slow
 
-RESULTS = (*METRIC_FILES, "models/model.pt", "dvclive/plots/metrics/val_macro_f1.tsv", "dvc.lock")
+RESULTS = (*METRIC_FILES, "models/model.safetensors", "dvclive/plots/metrics/val_macro_f1.tsv", "dvc.lock")
 SLOW_EPOCHS = 50
 
 

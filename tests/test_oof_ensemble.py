@@ -9,9 +9,9 @@ from imbalance_lab.crossval import cross_validate
 from imbalance_lab.errors import DataError
 from imbalance_lab.guards import check_oof_coverage
 from imbalance_lab.metrics import softmax
-from imbalance_lab.modelfile import ensemble_logits, mean_probability_logits
+from imbalance_lab.modelfile import ensemble_logits, mean_probability_logits, member_logits, member_weights
 from imbalance_lab.splitting import stratified_split
-from imbalance_lab.training import predict_logits, train_mlp
+from imbalance_lab.training import train_mlp
 from stages.train import member_seed
 from tests.helpers import make_texts
 from tests.test_config import raw_params
@@ -80,29 +80,31 @@ def test_ensemble_log_loss_is_not_worse_than_the_mean_members(task):
     X, y, classes, split = task
     counts = np.bincount(y[split.train], minlength=len(classes))
     members = [
-        train_mlp(
-            X[split.train],
-            y[split.train],
-            X[split.val],
-            y[split.val],
-            n_classes=len(classes),
-            original_counts=counts,
-            params=SMALL_TRAIN,
-            seed=member_seed(0, m),
-        ).model
+        member_weights(
+            train_mlp(
+                X[split.train],
+                y[split.train],
+                X[split.val],
+                y[split.val],
+                n_classes=len(classes),
+                original_counts=counts,
+                params=SMALL_TRAIN,
+                seed=member_seed(0, m),
+            ).model
+        )
         for m in range(3)
     ]
     X_test, y_test = X[split.test], y[split.test]
-    member_logits = [predict_logits(m, X_test) for m in members]
-    assert not np.allclose(member_logits[0], member_logits[1]), "members with different seeds must differ"
+    logits = [member_logits(m, X_test) for m in members]
+    assert not np.allclose(logits[0], logits[1]), "members with different seeds must differ"
 
     def log_loss(logits):
         return float(-np.log(softmax(logits)[np.arange(len(y_test)), y_test]).mean())
 
     ensemble = ensemble_logits(members, X_test)
-    assert log_loss(ensemble) <= np.mean([log_loss(m) for m in member_logits]) + 1e-12
-    np.testing.assert_allclose(softmax(ensemble), np.mean([softmax(m) for m in member_logits], axis=0), atol=1e-9)
-    np.testing.assert_array_equal(ensemble_logits(members[:1], X_test), member_logits[0])  # size 1 = that model
+    assert log_loss(ensemble) <= np.mean([log_loss(m) for m in logits]) + 1e-12
+    np.testing.assert_allclose(softmax(ensemble), np.mean([softmax(m) for m in logits], axis=0), atol=1e-9)
+    np.testing.assert_array_equal(ensemble_logits(members[:1], X_test), logits[0])  # size 1 = that model
 
 
 def test_cross_validation_trains_the_ensemble_in_every_fold(task):

@@ -104,7 +104,7 @@ def test_thresholds_fitted_on_val_and_oof_are_both_reported(ages):
 def test_seed_ensemble_is_saved_with_its_member_seeds(ages):
     import torch
 
-    saved = torch.load(ages / "models/model.pt", weights_only=True)
+    saved = torch.load(ages / "models/model.safetensors", weights_only=True)
     assert len(saved["members"]) == 2 and saved["meta"]["member_seeds"] == [0, 1000]
     assert saved["meta"]["embedding"]["embed_params"]["backend"] == "tfidf"
 
@@ -175,7 +175,7 @@ def test_score_and_evaluate_refuse_features_from_another_embedder(ages, tmp_path
     run(["python", "-m", "stages.embed"], project)  # same settings, other texts: another fitted tfidf
     scored = run(["python", "-m", "commands.score", "--source", "other.csv"], project, check=False)
     assert scored.returncode == 2
-    assert "data/embeddings/tfidf.npz was refitted since models/model.pt was trained" in scored.stderr
+    assert "data/embeddings/tfidf.npz was refitted since models/model.safetensors was trained" in scored.stderr
     evaluated = run(["python", "-m", "stages.evaluate"], project, check=False)
     assert evaluated.returncode == 2 and "was trained on features from another embedder" in evaluated.stderr
     assert "Traceback" not in scored.stderr + evaluated.stderr

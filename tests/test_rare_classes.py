@@ -77,7 +77,7 @@ def test_a_tiny_class_is_refused_before_embedding_then_dropped_without_re_embedd
     assert "Stage 'embed' didn't change, skipping" in again.stdout
     assert "3 classes with 12 rows merged into 'other'" in again.stderr
     assert "other" in json.loads((project / "metrics/full/test.json").read_text())["per_class"]
-    _, meta = load_model(project / "models/model.pt")
+    _, meta = load_model(project / "models/model.safetensors")
     assert meta["rare_classes"] == {
         "action": "merge_into_other",
         "classes": {"health-a": 4, "health-b": 4, "health-c": 4},

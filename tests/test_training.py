@@ -5,8 +5,8 @@ import pytest
 import torch
 
 from imbalance_lab.config import ConfigError, parse_section
-from imbalance_lab.modelfile import load_model, save_model
-from imbalance_lab.training import predict_logits, train_mlp
+from imbalance_lab.modelfile import load_model, member_logits, member_weights, save_model
+from imbalance_lab.training import train_mlp
 
 
 def data(seed=0, n=300):
@@ -54,6 +54,19 @@ def test_empty_hidden_dims_is_a_linear_head_that_learns_and_round_trips(tmp_path
     assert result.best_val_macro_f1 > 0.5
     X, _ = data()
     meta = {"input_dim": 8, "hidden_dims": [], "dropout": 0.2, "classes": ["a", "b", "c"]}
-    save_model(tmp_path / "model.pt", [result.model], meta)
-    members, _ = load_model(tmp_path / "model.pt")
-    np.testing.assert_array_equal(predict_logits(members[0], X), predict_logits(result.model, X))
+    save_model(tmp_path / "model.safetensors", [member_weights(result.model)], meta)
+    members, loaded_meta = load_model(tmp_path / "model.safetensors")
+    assert loaded_meta == meta
+    np.testing.assert_array_equal(member_logits(members[0], X), member_logits(member_weights(result.model), X))
+
+
+def test_the_numpy_forward_pass_is_torchs_in_eval_mode(tmp_path):
+    result = fit(hidden_dims=[16, 8], dropout=0.5)
+    X, _ = data()
+    model = result.model.eval()  # dropout off, as at inference
+    with torch.inference_mode():
+        expected = model(torch.from_numpy(X)).numpy()
+    np.testing.assert_allclose(member_logits(member_weights(result.model), X), expected, rtol=1e-5, atol=1e-5)
+    save_model(tmp_path / "model.safetensors", [member_weights(result.model)] * 2, {"classes": ["a", "b", "c"]})
+    members, _ = load_model(tmp_path / "model.safetensors")
+    assert len(members) == 2 and [w.shape for w, _ in members[1]] == [(16, 8), (8, 16), (3, 8)]
