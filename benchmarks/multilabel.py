@@ -3,12 +3,9 @@ Reuters-21578 multi-label run end to end (wall and peak RSS per stage).
 
     python -m benchmarks.multilabel --workdir DIR --out FILE [--rows 10000,50000]
 
-Synthetic label matrices: 100 labels, label k on 0.3 / k^s of the rows, 384-dimensional features (the MiniLM
-width): "zipf" (s = 1.35: 0.9 labels per row, the rarest on 0.06%) and "flat" (s = 0.4: 7.6 labels per row, so
-MLSMOTE's minority labels hold many rows, its heavy case). The Reuters run is `dvc repro` in a
-scratch copy with data.source=datasets/reuters21578.yaml, split.min_class_count=20; its embed stage reads the
-project's embedding cache (.cache/embeddings), so it measures the pipeline, not a cold sentence-transformers pass
-(that is in the embed_cache section).
+Synthetic label matrices: 100 labels, label k on 0.3 / k^s of the rows, 384 features: "zipf" (s = 1.35: 0.9
+labels per row) and "flat" (s = 0.4: 7.6 labels per row, MLSMOTE's heavy case). The Reuters run is `dvc repro`
+in a scratch copy (split.min_class_count 20), embed reading the project's embedding cache.
 """
 
 from __future__ import annotations
@@ -21,9 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.common import ROOT, load
-from benchmarks.pipeline import repro
-from benchmarks.project import make_project
+from benchmarks.common import ROOT
+from benchmarks.pipeline import make_project, repro
 
 LABELS = 100
 DIM = 384
@@ -77,14 +73,12 @@ def thresholds(rows: int = 10000) -> dict:
     logits = (Y * 2.0 - 1.0) * rng.gamma(1.0, 1.0, Y.shape) + rng.normal(-1.0, 1.5, Y.shape)
     folds = iterative_fold_ids(Y, 5, 0)
     start = time.perf_counter()
-    fit = fit_label_thresholds(logits, Y, folds, parse_section("threshold", {}))
+    fit_label_thresholds(logits, Y, folds, parse_section("threshold", {}))
     return {
         "rows": rows,
         "labels": LABELS,
         "s": round(time.perf_counter() - start, 2),
         "fits": 1 + 5 * 3,  # the final fit plus 5 folds x 3 regularization candidates
-        "macro_f1_before": round(fit.before, 4),
-        "macro_f1_cross_fitted": round(fit.cross_fitted, 4),
     }
 
 
@@ -105,14 +99,11 @@ def main() -> None:
     ap.add_argument("--rows", default="10000,50000")
     ap.add_argument("--timeout", type=float, default=1500)
     args = ap.parse_args()
-    load_start = load()
     os.environ.setdefault("IMBALANCE_LAB_EMBED_CACHE", str(ROOT / ".cache" / "embeddings"))
     record = {
         "resamplers": resamplers([int(r) for r in args.rows.split(",")]),
         "thresholds": thresholds(),
         "reuters": reuters(Path(args.workdir), args.timeout),
-        "load_start": load_start,
-        "load_end": load(),
     }
     Path(args.out).write_text(json.dumps(record, indent=1))
 

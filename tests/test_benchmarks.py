@@ -5,9 +5,10 @@ import sys
 
 import pytest
 
-from benchmarks.balance import _predict
-from benchmarks.common import fit_exponent, run_measured
+from benchmarks import balance
+from benchmarks.common import ROOT, fit_exponent, run_measured
 from benchmarks.grid import GRIDS, experiments
+from benchmarks.report import SECTIONS, render
 from benchmarks.stagetime import main as stagetime
 
 
@@ -15,12 +16,20 @@ def test_fit_exponent_recovers_the_power_law():
     sizes = [5_000, 50_000, 200_000]
     assert fit_exponent(sizes, [3e-9 * n**2 for n in sizes]) == pytest.approx(2.0)
     assert fit_exponent(sizes, [1e-6 * n for n in sizes]) == pytest.approx(1.0)
-    assert fit_exponent([5_000], [1.0]) is None
 
 
-def test_prediction_extrapolates_with_the_measured_growth():
-    assert _predict([(1_000, 1.0)], 10_000) == pytest.approx(100.0)  # one point: assumes n^2
-    assert _predict([(1_000, 1.0), (10_000, 10.0)], 100_000) == pytest.approx(100.0)
+def test_a_resampler_size_predicted_past_the_timeout_is_not_run(monkeypatch):
+    ran = []
+
+    def quadratic(method, rows, timeout):
+        ran.append(rows)
+        return {"rows": rows, "status": "ok", "seconds": (rows / 1_000) ** 2 * 0.01, "runs": 1}
+
+    monkeypatch.setattr(balance, "run_case", quadratic)
+    result = balance.bench_method("smote", timeout=45)
+    assert ran == [1_000, 5_000, 50_000]  # 200k: 25 s x 16 = 400 s predicted
+    assert [c["status"] for c in result["cases"]] == ["ok", "ok", "ok", "skipped"]
+    assert result["exponent"] == pytest.approx(2.0) and result["worse_than_nlogn"]
 
 
 def test_stagetime_records_the_stage_and_keeps_its_exit_code(tmp_path, monkeypatch):
@@ -35,7 +44,7 @@ def test_stagetime_records_the_stage_and_keeps_its_exit_code(tmp_path, monkeypat
 
 def test_run_measured_kills_at_the_timeout():
     result = run_measured([sys.executable, "-c", "import time; time.sleep(30)"], timeout=0.5)
-    assert result.timed_out and result.wall_s < 10
+    assert result.rc is None and result.wall_s < 10
 
 
 def test_sweep_grids_are_strategies_times_seeds():
@@ -43,3 +52,11 @@ def test_sweep_grids_are_strategies_times_seeds():
         plan = experiments(grid)
         assert len(plan) == len(names) * len(seeds) == len({name for name, _, _ in plan})
     assert len(experiments("full")) == 24
+
+
+def test_the_committed_results_render_every_section_they_hold():
+    results = json.loads((ROOT / "benchmarks/results.json").read_text())
+    text = render(results)
+    for key, title, _ in SECTIONS:
+        assert (f"## {title}" in text) == (key in results["sections"])
+    assert "| sweep (" in text  # the headline has the sweep ratio
