@@ -137,13 +137,18 @@ def sweep(r: dict) -> str:
         ["DVC: `dvc exp run --queue` x N + `dvc queue start -j 2`", _f(d["wall_s"], 1), _f(d["wall_s"] / n, 1)],
         ["  of which queueing (`dvc exp run --queue` calls)", _f(d["queueing_s"], 1), _f(d["queueing_s"] / n, 1)],
         ["plain loop: the stages' main() in one process", _f(r["loop"]["wall_s"], 1), _f(r["loop"]["wall_s"] / n, 1)],
+        *(
+            [["  the loop before and after the DVC run", " / ".join(map(str, r["loop"]["runs_s"])), ""]]
+            if "runs_s" in r["loop"]
+            else []
+        ),
     ]
     return (
         f"{', '.join(r['strategies'])} x seeds {r['seeds']} = {n} experiments.\n\n"
         + _table(["path", "wall s", "s / experiment"], rows)
         + f"\n\nRatio **{r['ratio_dvc_vs_loop']:.2f}** ({r['dvc_overhead_per_experiment_s']:+.1f} s per experiment). "
         f"Stage runs: {d['stage_runs']}; failed: {d['failed'] or 'none'}; "
-        f"metrics identical: {sum(same.values())}/{len(same)}."
+        f"metrics identical: {sum(same.values())}/{len(same)} (the two loops agree: {r.get('loops_agree', '–')})."
     )
 
 

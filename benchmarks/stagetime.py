@@ -16,24 +16,19 @@ import time
 
 
 def main(argv: list[str]) -> int:
-    stage, cmd = argv[0], argv[1:]
-    start = time.time()
     wall = time.perf_counter()
-    proc = subprocess.Popen(cmd)
+    proc = subprocess.Popen(argv[1:])
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     record = {
-        "stage": stage,
-        "start": start,
+        "stage": argv[0],
         "wall_s": round(time.perf_counter() - wall, 3),
         "cpu_s": round(usage.ru_utime + usage.ru_stime, 3),
         "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
         "rc": proc.returncode,
-        "cwd": os.getcwd(),
         "load": [round(x, 2) for x in os.getloadavg()],
     }
-    log = os.environ.get("BENCH_STAGE_LOG")
-    if log:
+    if log := os.environ.get("BENCH_STAGE_LOG"):
         with open(log, "a") as handle:  # one short line per write: appends from parallel stages stay whole
             handle.write(json.dumps(record) + "\n")
     return proc.returncode
