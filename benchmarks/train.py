@@ -1,6 +1,6 @@
 """train: samples/s of imbalance_lab.training.train_mlp vs a bare torch loop over the same tensors.
 
-    python -m benchmarks.train --project DIR --out FILE [--epochs 20] [--repeats 3]
+    python -m benchmarks.train --project DIR --out FILE [--epochs 30] [--repeats 5]
 
 DIR: a project where `dvc repro` ran (its TREC-6 embeddings and split). Same model (build_mlp), batch size,
 AdamW, gradient clipping and epochs (patience > epochs, so early stopping never ends a run sooner). The bare
@@ -46,8 +46,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--project", required=True)
     ap.add_argument("--out", required=True)
-    ap.add_argument("--epochs", type=int, default=20)
-    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--epochs", type=int, default=30)
+    ap.add_argument("--repeats", type=int, default=5)
     args = ap.parse_args()
 
     import numpy as np
