@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import cohen_kappa_score
 
+from imbalance_lab.modelfile import load_model
 from tests.helpers import FAST_PARAMS, copy_project, run, set_params
 
 pytestmark = pytest.mark.slow
@@ -102,11 +103,10 @@ def test_thresholds_fitted_on_val_and_oof_are_both_reported(ages):
 
 
 def test_seed_ensemble_is_saved_with_its_member_seeds(ages):
-    import torch
-
-    saved = torch.load(ages / "models/model.safetensors", weights_only=True)
-    assert len(saved["members"]) == 2 and saved["meta"]["member_seeds"] == [0, 1000]
-    assert saved["meta"]["embedding"]["embed_params"]["backend"] == "tfidf"
+    members, meta = load_model(ages / "models/model.safetensors")
+    assert len(members) == 2 and meta["member_seeds"] == [0, 1000]
+    assert meta["embedding"]["embed_params"]["backend"] == "tfidf"
+    assert not all(np.array_equal(a[0], b[0]) for a, b in zip(*members, strict=True))  # two different members
 
 
 def score(project, source, prior_correction=False, check=True):
