@@ -169,6 +169,8 @@ def test_run_stage_removes_every_declared_output(tmp_path, monkeypatch, capsys, 
 def test_a_ctrl_c_python_swallows_in_a_destructor_still_stops_the_stage(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     dvc_yaml(tmp_path)
+    # Ctrl-C as in a terminal: a background job (CI's runner) inherits SIGINT ignored, and stages keep it so
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
 
     class ProgressBar:  # tqdm's __del__, where the CI run's Ctrl-C once landed
         def __del__(self):
@@ -178,12 +180,15 @@ def test_a_ctrl_c_python_swallows_in_a_destructor_still_stops_the_stage(tmp_path
         ProgressBar()  # the KeyboardInterrupt is printed as "Exception ignored" and lost
         (tmp_path / "models/model.safetensors").write_text("new")
 
-    with pytest.raises(SystemExit) as exit_:
-        run_stage("train", main, outputs=["models/model.safetensors"])
+    try:
+        with pytest.raises(SystemExit) as exit_:
+            run_stage("train", main, outputs=["models/model.safetensors"])
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the stage's handler is gone
+    finally:
+        signal.signal(signal.SIGINT, previous)
     assert exit_.value.code == EXIT_INTERRUPTED
     assert capsys.readouterr().err.endswith("error: train: interrupted; outputs removed, run `dvc repro` again\n")
     assert not (tmp_path / "models/model.safetensors").exists()
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
 def test_model_file_checks(tmp_path):
