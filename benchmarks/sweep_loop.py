@@ -31,13 +31,13 @@ COMPARED = {  # what both paths must agree on: file -> (key path, name)
 
 
 def compared_metrics(read) -> dict:
-    """The COMPARED values of one experiment; read(path) gives a metrics file as a dict ({} if missing)."""
+    """The COMPARED values of one experiment (None where missing); read(path) gives a metrics file as a dict."""
     out = {}
     for path, (keys, name) in COMPARED.items():
         value = read(path)
         for key in keys:
-            value = value.get(key, {}) if isinstance(value, dict) else {}
-        out[name] = value if value != {} else None
+            value = value.get(key) if isinstance(value, dict) else None
+        out[name] = value
     return out
 
 

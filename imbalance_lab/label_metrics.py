@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from imbalance_lab.metrics import ECE_BINS, _num, div
+from imbalance_lab.metrics import ECE_BINS, _num, div, f1_rows, pr_curve_rows, rarest
 from imbalance_lab.ranking import average_precision, label_ranking_average_precision
 
 RARE_SHARE = 0.25  # rare_label_recall: recall pooled over this share of labels with the fewest training positives
@@ -114,8 +114,6 @@ def label_plot_rows(Y, logits, classes: list[str], train_counts, *, biases=None)
     """Rows for the plot files, in the multiclass files' shapes: confusion (actual label -> the same label, or
     '(missed)'; false positives from '(not this label)'), recall bars, PR curves of the PR_PANELS rarest labels,
     reliability over every (row, label) cell; plus f1.csv (per-label F1 with its training frequency)."""
-    from imbalance_lab.metrics import f1_rows, pr_curve_rows, rarest
-
     Y = np.asarray(Y, dtype=np.uint8)
     P = predict(logits, biases)
     proba = sigmoid(logits)

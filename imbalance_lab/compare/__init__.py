@@ -11,7 +11,6 @@
 
 from imbalance_lab.compare.leaderboard import (
     BASELINE,
-    DEFAULT_METRICS,
     Leaderboard,
     Row,
     build_leaderboard,
@@ -31,7 +30,6 @@ from imbalance_lab.compare.report import (
 
 __all__ = [
     "BASELINE",
-    "DEFAULT_METRICS",
     "Leaderboard",
     "Record",
     "Row",

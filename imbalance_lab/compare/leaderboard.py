@@ -29,8 +29,6 @@ BASELINE = {
     "train.loss": "cross_entropy",
     "train.sampler": "shuffle",
 }
-DEFAULT_METRICS = CLASS_HEADLINE
-LABEL_METRICS = LABEL_HEADLINE  # multi-label
 DEFAULTS = CompareParams()  # rope and decision_probability when a caller gives none
 SCOPE_SECTIONS = ("data", "embed")  # what must match the baseline for a comparison to mean anything
 
@@ -288,7 +286,7 @@ def build_leaderboard(
         raise UserError("no experiments found; run some first, e.g. `dvc exp run -S seed=0`")
     if metrics is None:  # multi-label runs report micro-F1 and rare-label recall instead of balanced accuracy, mcc
         multilabel = any("test.micro_f1" in r.metrics for r in records)
-        metrics = LABEL_METRICS if multilabel else DEFAULT_METRICS
+        metrics = LABEL_HEADLINE if multilabel else CLASS_HEADLINE
     metrics = list(dict.fromkeys([primary, *metrics]))
     groups = group_by_strategy(records)
     if not groups:
