@@ -1,0 +1,59 @@
+"""Every number a report writes is a registered metric with a direction (imbalance_lab/metric_registry.py)."""
+
+import numpy as np
+import pytest
+
+from imbalance_lab.errors import ConfigError
+from imbalance_lab.label_metrics import label_report
+from imbalance_lab.metric_registry import LOWER_IS_BETTER, METRICS, lower_is_better
+from imbalance_lab.metrics import classification_metrics
+from imbalance_lab.reporting import HEADLINE, SHOWN
+from imbalance_lab.threshold_fit import positive_class_report
+
+NOT_METRICS = {"seed", "minority_class"}  # report fields that are not scores
+
+
+def numbers(report: dict) -> set[str]:
+    return {k for k, v in report.items() if isinstance(v, (int, float)) and not isinstance(v, bool)} - NOT_METRICS
+
+
+def reports() -> dict[str, dict]:
+    rng = np.random.default_rng(0)
+    y = np.repeat(np.arange(4), 25)
+    proba = rng.dirichlet(np.ones(4), 100)
+    Y = (rng.random((60, 5)) < 0.3).astype(np.uint8)
+    Y[0] = 1
+    return {
+        "multiclass": classification_metrics(y, proba, ["a", "b", "c", "d"]),
+        "ordinal": classification_metrics(y, proba, ["a", "b", "c", "d"], ordinal=True),
+        "multilabel": label_report(
+            Y, rng.normal(size=(60, 5)), list("vwxyz"), train_counts=np.array([50, 40, 30, 20, 2]), seed=0
+        ),
+        "binary decision": positive_class_report(y[:50] % 2, rng.integers(0, 2, 50), 1, seed=0),
+    }
+
+
+@pytest.mark.parametrize("task", ["multiclass", "ordinal", "multilabel", "binary decision"])
+def test_every_number_a_report_writes_is_registered(task):
+    written = numbers(reports()[task])
+    assert written and written <= set(METRICS), written - set(METRICS)
+
+
+@pytest.mark.parametrize("task", ["multiclass", "multilabel"])
+def test_every_per_class_number_is_registered(task):
+    per_class = reports()[task]["per_class"]
+    written = set().union(*(numbers(fields) for fields in per_class.values())) - {"support"}
+    assert written and written <= set(METRICS), written - set(METRICS)
+    assert not lower_is_better("per_class.a.recall")
+
+
+def test_the_headline_lists_name_registered_metrics():
+    assert set(HEADLINE) - NOT_METRICS <= set(METRICS)
+    assert set(SHOWN) <= set(METRICS)
+
+
+def test_directions():
+    assert {"hamming_loss", "mae_class", "ece", "brier", "log_loss"} <= LOWER_IS_BETTER
+    assert not lower_is_better("macro_f1") and not lower_is_better("qwk")
+    with pytest.raises(ConfigError, match="metric: unknown value 'f2'"):
+        lower_is_better("f2")  # an unknown metric is refused, never ranked as higher-is-better by default
