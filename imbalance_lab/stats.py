@@ -3,6 +3,11 @@
 Every function takes plain sequences of floats and returns plain dicts of floats/strings, so the results
 go straight into the JSON report. Undefined quantities (a std from one value, a test on no pairs) are
 ``nan``; writers turn ``nan``/``inf`` into ``null``.
+
+Seeds re-split ONE data set, so their paired differences are correlated: part of each difference belongs to the
+data set and no number of seeds averages it away. Every seed comparison therefore uses the correlation ``rho``
+of the correlated t-test (Nadeau & Bengio 2003; Corani & Benavoli 2015): the mean of J differences has variance
+(1/J + rho/(1 - rho)) times their sample variance, which never falls below rho/(1 - rho) of it.
 """
 
 from __future__ import annotations
@@ -13,13 +18,6 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import stats
 
-#: Metrics where a lower value is better; every other metric is higher-is-better.
-LOWER_IS_BETTER = frozenset({"brier", "log_loss", "ece"})
-
-#: With fewer pairs than this, Wilcoxon's exact p-value can never drop below 0.05 (n=5 -> min p 0.0625),
-#: so a paired t-test is used instead.
-WILCOXON_MIN_N = 6
-
 _ZERO = 1e-12
 
 
@@ -27,8 +25,9 @@ def _arr(values: Sequence[float]) -> np.ndarray:
     return np.asarray([float(v) for v in values], dtype=float)
 
 
-def summarize(values: Sequence[float], confidence: float = 0.95) -> dict:
-    """mean, sample std (ddof=1), t-based two-sided CI for the mean, n."""
+def summarize(values: Sequence[float], confidence: float = 0.95, *, rho: float = 0.0) -> dict:
+    """mean, sample std (ddof=1), t-based two-sided CI for the mean, n. With rho (values from seeds that re-split
+    one data set) the CI is for the mean beyond this data set: half-width t * std * sqrt(1/n + rho/(1 - rho))."""
     x = _arr(values)
     n = int(x.size)
     if n == 0:
@@ -37,58 +36,67 @@ def summarize(values: Sequence[float], confidence: float = 0.95) -> dict:
     if n == 1:
         return {"mean": mean, "std": math.nan, "ci_low": math.nan, "ci_high": math.nan, "n": 1}
     std = float(x.std(ddof=1))
-    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * std / math.sqrt(n)
+    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * std * math.sqrt(_inflation(n, rho))
     return {"mean": mean, "std": std, "ci_low": mean - half, "ci_high": mean + half, "n": n}
 
 
-def _constant(x: np.ndarray) -> bool:
-    return float(np.ptp(x)) <= _ZERO * max(1.0, float(np.abs(x).max()))
+def split_correlation(test_share: float) -> float:
+    """rho of seed-paired differences when every seed re-splits one data set: the test split's share of the rows
+    (n_test / (n_train + n_val + n_test)), as Nadeau & Bengio's n_test / n for random re-splits. A heuristic: one
+    data set gives no unbiased estimate of the variance (Bengio & Grandvalet 2004); tests/test_population.py
+    checks the coverage it gives on data sets drawn from a known population."""
+    return float(test_share)
 
 
-def paired_test(diffs: Sequence[float]) -> dict:
-    """Two-sided test that the paired differences are centred on zero.
+def _inflation(j: int, rho: float) -> float:
+    return 1.0 / j + rho / (1.0 - rho)
 
-    n >= 6: Wilcoxon signed-rank (scipy ``method="auto"``: exact without ties/zeros, exact permutation
-    with ties for n <= 13). 2 <= n < 6: paired t-test (one-sample t on the differences). All-zero
-    differences -> p = 1.0. Identical non-zero differences (zero variance) -> p = 0.0 for the t-test.
-    n < 2 -> p = nan (no test possible).
-    """
+
+def posterior_scale(diffs: Sequence[float], rho: float = 0.0) -> float:
+    """Scale of the mean difference's posterior: sqrt((1/J + rho/(1 - rho)) * var(d)); nan below 2 values."""
     x = _arr(diffs)
-    n = int(x.size)
-    test = "wilcoxon" if n >= WILCOXON_MIN_N else "paired_t"
-    if n < 2:
-        return {"test": "none", "statistic": math.nan, "p": math.nan, "n": n}
-    if np.all(np.abs(x) <= _ZERO):
-        return {"test": test, "statistic": 0.0, "p": 1.0, "n": n}
-    if test == "wilcoxon":
-        res = stats.wilcoxon(x, zero_method="wilcox", method="auto")
-        return {"test": test, "statistic": float(res.statistic), "p": float(res.pvalue), "n": n}
-    if _constant(x):
-        return {"test": test, "statistic": math.copysign(math.inf, float(x.mean())), "p": 0.0, "n": n}
-    res = stats.ttest_1samp(x, 0.0)
-    return {"test": test, "statistic": float(res.statistic), "p": float(res.pvalue), "n": n}
+    if x.size < 2:
+        return math.nan
+    return math.sqrt(_inflation(int(x.size), rho) * float(x.var(ddof=1)))
 
 
-def nadeau_bengio_ttest(diffs: Sequence[float], n_train: float, n_test: float) -> dict:
-    """Corrected resampled t-test (Nadeau & Bengio 2003; repeated k-fold form: Bouckaert & Frank 2004).
+def posterior_interval(diffs: Sequence[float], rho: float = 0.0, level: float = 0.95) -> tuple[float, float]:
+    """Central interval of the mean difference's posterior (Student t, df J - 1); (nan, nan) below 2 values."""
+    x = _arr(diffs)
+    scale = posterior_scale(x, rho)
+    if math.isnan(scale):
+        return math.nan, math.nan
+    half = float(stats.t.ppf(0.5 + level / 2, x.size - 1)) * scale
+    return float(x.mean()) - half, float(x.mean()) + half
 
-    ``diffs`` are the J per-split score differences (e.g. seeds x folds). The variance is inflated for the
-    overlap of training sets: var_c = (1/J + n_test/n_train) * var(diffs, ddof=1); t = mean / sqrt(var_c),
-    df = J - 1, two-sided p.
-    """
+
+def corrected_ttest(diffs: Sequence[float], rho: float) -> dict:
+    """Two-sided t-test of mean difference 0 with the correlated variance (1/J + rho/(1 - rho)) * var(d), df J - 1.
+
+    rho = 0 is the plain one-sample t-test. Zero variance: p = 1 for a zero mean, else 0."""
     x = _arr(diffs)
     j = int(x.size)
-    if j < 2 or not n_train or n_train <= 0 or n_test is None or n_test < 0:
+    if j < 2:
         return {"t": math.nan, "p": math.nan, "df": max(j - 1, 0), "n": j}
     mean = float(x.mean())
-    var_c = (1.0 / j + float(n_test) / float(n_train)) * float(x.var(ddof=1))
+    var_c = _inflation(j, rho) * float(x.var(ddof=1))
     if var_c <= _ZERO**2:
         if abs(mean) <= _ZERO:
             return {"t": 0.0, "p": 1.0, "df": j - 1, "n": j}
         return {"t": math.copysign(math.inf, mean), "p": 0.0, "df": j - 1, "n": j}
     t = mean / math.sqrt(var_c)
-    p = float(2.0 * stats.t.sf(abs(t), j - 1))
-    return {"t": t, "p": p, "df": j - 1, "n": j}
+    return {"t": t, "p": float(2.0 * stats.t.sf(abs(t), j - 1)), "df": j - 1, "n": j}
+
+
+def nadeau_bengio_ttest(diffs: Sequence[float], n_train: float, n_test: float) -> dict:
+    """Corrected resampled t-test (Nadeau & Bengio 2003; repeated k-fold form: Bouckaert & Frank 2004).
+
+    ``diffs`` are the J per-split score differences (e.g. seeds x folds): var_c = (1/J + n_test/n_train) *
+    var(diffs, ddof=1), i.e. corrected_ttest with rho = n_test / (n_train + n_test); df = J - 1, two-sided p.
+    """
+    if not n_train or n_train <= 0 or n_test is None or n_test < 0:
+        return {"t": math.nan, "p": math.nan, "df": max(len(diffs) - 1, 0), "n": len(diffs)}
+    return corrected_ttest(diffs, float(n_test) / (float(n_train) + float(n_test)))
 
 
 def holm(pvalues: Sequence[float]) -> list[float]:
@@ -120,6 +128,8 @@ def verdict(mean_diff: float, p_adjusted: float, alpha: float = 0.05, *, lower_i
 #: Verdicts of the region-of-practical-equivalence comparison, in the order rows show them.
 VERDICTS = ("better", "equivalent", "worse", "undecided", "insufficient data")
 MAX_SEEDS_PROJECTED = 200  # seeds_needed() looks no further
+DECIDE_CHANCE = 0.8  # seeds_needed(): the chance of deciding a projected number of seeds aims for
+NOT_DECIDABLE = 0.1  # below this chance of deciding with unlimited seeds, a row is "not decidable on this data set"
 
 
 def rope_probabilities(diffs: Sequence[float], rope: float, *, rho: float = 0.0) -> dict:
@@ -127,16 +137,15 @@ def rope_probabilities(diffs: Sequence[float], rope: float, *, rho: float = 0.0)
 
     The posterior of the Bayesian correlated t-test (Corani & Benavoli 2015; Benavoli et al. 2017 with a
     flat prior): Student t, df J - 1, location mean(d), scale sqrt((1/J + rho/(1 - rho)) * var(d)).
-    rho = 0 treats the J differences as independent (seeds, each on its own test split); for k-fold CV
-    rho = n_test / (n_train + n_test), as baycomp.CorrelatedTTest (rho = 1/k). Positive d = better.
-    Zero variance: all mass on the mean. Fewer than 2 differences: nan.
+    Seeds re-splitting one data set: rho = split_correlation(test share); k-fold CV: rho = n_test / (n_train +
+    n_test), as baycomp.CorrelatedTTest (rho = 1/k). rho = 0 treats the differences as independent. Positive d =
+    better. Zero variance: all mass on the mean. Fewer than 2 differences: nan.
     """
     x = _arr(diffs)
     j = int(x.size)
     if j < 2:
         return {"p_worse": math.nan, "p_equivalent": math.nan, "p_better": math.nan, "n": j, "rho": rho}
-    scale = math.sqrt((1.0 / j + rho / (1.0 - rho)) * float(x.var(ddof=1)))
-    worse, better = _outside_rope(float(x.mean()), scale, j - 1, rope)
+    worse, better = _outside_rope(float(x.mean()), posterior_scale(x, rho), j - 1, rope)
     return {"p_worse": worse, "p_equivalent": max(0.0, 1.0 - worse - better), "p_better": better, "n": j, "rho": rho}
 
 
@@ -151,24 +160,83 @@ def rope_verdict(probabilities: dict, decision_probability: float) -> str:
     return "undecided"
 
 
-def seeds_needed(diffs: Sequence[float], rope: float, decision_probability: float) -> int | None:
-    """Smallest number of seeds at which the verdict would be decided if more seeds showed the same mean
-    difference and spread as these (the posterior narrows as 1/sqrt(n) and its df grow); None when even
-    MAX_SEEDS_PROJECTED would not decide (a mean right at the ROPE's edge) or no spread can be estimated."""
+def resolution(spread: float, rho: float, decision_probability: float) -> float:
+    """How far from the ROPE's edge a true difference must lie for unlimited seeds on this data set to decide it:
+    the posterior's scale never falls below spread * sqrt(rho / (1 - rho)), times the normal quantile of the
+    decision probability."""
+    return float(stats.norm.ppf(decision_probability)) * spread * math.sqrt(rho / (1.0 - rho))
+
+
+def _decided_edges(scale: np.ndarray, df: np.ndarray, rope: float, decide: float) -> tuple[np.ndarray, np.ndarray]:
+    """For posteriors of these scales: the mean beyond which one side is decided (rope + q * scale), and the
+    largest |mean| at which "equivalent" is decided (nan where no mean is: the posterior is wider than the ROPE)."""
+    q = stats.t.ppf(decide, df)
+    side = rope + q * scale
+
+    def mass_inside(e):
+        return stats.t.cdf((rope - e) / scale, df) - stats.t.cdf((-rope - e) / scale, df)
+
+    low, high = np.zeros_like(scale), np.full_like(scale, rope)
+    for _ in range(24):  # bisection to rope / 2^24: mass inside the ROPE falls as the mean moves out
+        mid = (low + high) / 2
+        inside = mass_inside(mid) >= decide
+        low, high = np.where(inside, mid, low), np.where(inside, high, mid)
+    equivalent = np.where(mass_inside(np.zeros_like(scale)) >= decide, low, np.nan)
+    return side, equivalent
+
+
+SPREAD_QUANTILES = 16  # _chance_decided averages over this many quantiles of the spread's posterior
+
+
+def _chance_decided(mean: float, spread: float, j: int, n: np.ndarray, rho: float, rope: float, decide: float):
+    """Chance that the verdict is decided once n seeds have run, predicted from these j.
+
+    Given the true spread sigma of the differences within this data set: the mean over n seeds is today's mean
+    plus noise, normal with variance (n - j) / (n j) * sigma^2 (further seeds vary only within the data set, and
+    today's mean estimates the data set's own up to sigma^2 / j), and the posterior then has scale
+    sigma * sqrt(1/n + rho/(1 - rho)). sigma is known only from j differences: the chance is averaged over
+    SPREAD_QUANTILES quantiles of its posterior (sigma^2 = (j - 1) s^2 / chi2(j - 1)), without which a row whose
+    few seeds happened to agree is promised a decision far too often. n = inf: unlimited seeds."""
+    u = (np.arange(SPREAD_QUANTILES) + 0.5) / SPREAD_QUANTILES
+    sigma = spread * np.sqrt((j - 1) / stats.chi2.isf(u, j - 1))[:, None]  # (Q, 1)
+    finite = np.isfinite(n)[None, :]
+    nn = np.where(finite, n[None, :], 1.0)
+    scale = sigma * np.sqrt(np.where(finite, 1.0 / nn, 0.0) + rho / (1.0 - rho))
+    df = np.broadcast_to(np.where(finite, nn - 1, np.inf), scale.shape)
+    sd = np.maximum(sigma * np.sqrt(np.where(finite, (nn - j) / (nn * j), 1.0 / j)), _ZERO)
+    side, equivalent = _decided_edges(np.maximum(scale, _ZERO), df, rope, decide)
+    z = stats.norm
+    chance = z.sf((side - mean) / sd) + z.cdf((-side - mean) / sd)
+    inside = z.cdf((equivalent - mean) / sd) - z.cdf((-equivalent - mean) / sd)
+    return (chance + np.where(np.isnan(equivalent), 0.0, inside)).mean(axis=0)
+
+
+def seeds_needed(diffs: Sequence[float], rope: float, decision_probability: float, *, rho: float = 0.0) -> dict:
+    """For an undecided comparison: would more seeds decide it, and how many.
+
+    {"decidable": False} when even unlimited seeds on this data set would decide it with a chance below
+    NOT_DECIDABLE (the correlation puts a floor under the posterior's width); else "seeds", the smallest total
+    number of seeds (on a grid about 10% apart) whose chance of deciding reaches DECIDE_CHANCE, or 0.9 of the
+    chance with unlimited seeds where that is lower (more seeds would barely raise it), and "chance", that
+    chance (_chance_decided). Fewer than 2 differences or no spread: not projected (None)."""
     x = _arr(diffs)
-    if x.size < 2:
-        return None
-    mean, sd = float(x.mean()), float(x.std(ddof=1))
-    for n in range(int(x.size), MAX_SEEDS_PROJECTED + 1):
-        worse, better = _outside_rope(mean, sd / math.sqrt(n), n - 1, rope)
-        if max(worse, better, 1.0 - worse - better) >= decision_probability:
-            return n
-    return None
+    none = {"decidable": None, "seeds": None, "chance": math.nan}
+    if x.size < 2 or float(x.std(ddof=1)) <= _ZERO:
+        return none
+    mean, spread, j = float(x.mean()), float(x.std(ddof=1)), int(x.size)
+    limit = float(_chance_decided(mean, spread, j, np.array([np.inf]), rho, rope, decision_probability)[0])
+    if limit < NOT_DECIDABLE:
+        return {"decidable": False, "seeds": None, "chance": limit}
+    n = np.unique(np.round(np.geomspace(j + 1, MAX_SEEDS_PROJECTED, 32)))  # about 10% apart
+    chance = _chance_decided(mean, spread, j, n, rho, rope, decision_probability)
+    reached = np.flatnonzero(chance >= min(DECIDE_CHANCE, 0.9 * limit))
+    i = int(reached[0]) if reached.size else len(n) - 1
+    return {"decidable": True, "seeds": int(n[i]), "chance": float(chance[i])}
 
 
 def _outside_rope(mean: float, scale: float, df: int, rope: float) -> tuple[float, float]:
     """(P below -rope, P above +rope) under a Student t posterior; zero scale puts all mass on the mean."""
-    if scale <= _ZERO:
+    if not scale > _ZERO:
         return float(mean < -rope), float(mean > rope)
     posterior = stats.t(df, loc=mean, scale=scale)
     return float(posterior.cdf(-rope)), float(posterior.sf(rope))

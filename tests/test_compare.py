@@ -94,14 +94,16 @@ def test_nadeau_bengio_by_hand():
     assert stats.nadeau_bengio_ttest([0.0, 0.0, 0.0], 80, 20)["p"] == 1.0
 
 
-def test_paired_test_choice_and_degenerate_cases():
-    assert stats.paired_test([0.0] * 5) == {"test": "paired_t", "statistic": 0.0, "p": 1.0, "n": 5}
-    assert stats.paired_test([0.0] * 8)["p"] == 1.0
-    assert stats.paired_test([0.05, 0.051, 0.049, 0.052, 0.048])["test"] == "paired_t"
-    w = stats.paired_test([0.05, 0.051, 0.049, 0.052, 0.048, 0.0505])
-    assert w["test"] == "wilcoxon" and w["p"] == pytest.approx(2 / 2**6)  # exact: all positive
-    assert stats.paired_test([0.05] * 4)["p"] == 0.0  # identical non-zero differences
-    assert math.isnan(stats.paired_test([0.1])["p"])
+def test_corrected_ttest_inflates_the_variance_for_the_shared_data_set():
+    d = [0.05, 0.051, 0.049, 0.052, 0.048]
+    plain = stats.corrected_ttest(d, 0.0)
+    assert plain["p"] == pytest.approx(sps.ttest_1samp(d, 0.0).pvalue)  # rho 0: the plain one-sample t-test
+    corrected = stats.corrected_ttest(d, 0.2)
+    assert corrected["t"] == pytest.approx(plain["t"] * math.sqrt((1 / 5) / (1 / 5 + 0.25)))
+    assert corrected["p"] > plain["p"]
+    assert stats.corrected_ttest([0.0] * 5, 0.2)["p"] == 1.0
+    assert stats.corrected_ttest([0.05] * 4, 0.2)["p"] == 0.0  # identical non-zero differences
+    assert math.isnan(stats.corrected_ttest([0.1], 0.2)["p"])
 
 
 def test_verdict_direction():
@@ -139,7 +141,7 @@ def test_leaderboard_better_same_worse():
     )
     assert better.vs_baseline["test_verdict"] == "better" and better.vs_baseline["verdict"] == "better"
     assert better.vs_baseline["mean_diff"] == pytest.approx(0.05, abs=0.001)
-    assert better.vs_baseline["n_paired"] == 5 and better.vs_baseline["test"] == "paired_t"
+    assert better.vs_baseline["n_paired"] == 5 and better.vs_baseline["test"] == "corrected_t"
     assert same.vs_baseline["test_verdict"] == "no detectable difference"
     assert same.vs_baseline["verdict"] == "equivalent"  # identical on every seed: all mass inside the ROPE
     assert same.vs_baseline["p"] == 1.0 and same.vs_baseline["p_holm"] == 1.0
@@ -318,7 +320,10 @@ def test_writers(tmp_path):
     write_json(lb, tmp_path / "lb.json")
     plot_leaderboard(lb, tmp_path / "lb.png")
     md = (tmp_path / "lb.md").read_text()
-    assert md.startswith("# Class-imbalance strategies: leaderboard\n\n## Recommendation\n\n")
+    assert md.startswith(
+        "# Class-imbalance strategies: leaderboard\n\nOn this data set, differences smaller than about"
+    )
+    assert "\n## Recommendation\n\n" in md.split("## Set-up")[0]
     assert (
         "## Reading the frequentist tests" in md
         and "toy.csv (embedding: tfidf)" in md
@@ -380,10 +385,8 @@ def test_thresholds_fitted_on_val_and_oof_are_compared_by_seed(tmp_path):
     assert set(fits) == {"baseline", "balance.method=smote"}
     base = fits["baseline"]
     assert base["fit_oof"]["mean"] - base["fit_val"]["mean"] == pytest.approx(sum(oof_gain) / 5)
-    assert base["oof_vs_val"]["n_paired"] == 5 and base["oof_vs_val"]["test"] == "paired_t"
-    expected_p = sps.ttest_rel(
-        [BASE_F1[s] - 0.005 + oof_gain[s] for s in range(5)], [BASE_F1[s] - 0.005 for s in range(5)]
-    ).pvalue
+    assert base["oof_vs_val"]["n_paired"] == 5 and base["oof_vs_val"]["test"] == "corrected_t"
+    expected_p = stats.corrected_ttest(oof_gain, rho=0.2)["p"]  # the default test share: seeds share one data set
     assert base["oof_vs_val"]["p"] == pytest.approx(expected_p)
     assert base["oof_vs_val"]["p_holm"] == pytest.approx(min(1.0, 2 * expected_p))  # the smaller of 2 p-values
     assert base["oof_vs_val"]["test_verdict"] == "better"

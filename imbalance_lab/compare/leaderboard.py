@@ -2,8 +2,9 @@
 
 Each strategy gets two rows, untuned (metrics/test.json) and tuned (metrics/threshold.json ``after``), so
 "no rebalancing + tuned thresholds" is always on the board. Verdicts: stats.rope_probabilities on the per-seed
-differences (and, with the correlation correction, on seed x fold CV differences) against a region of
-practical equivalence. Frequentist tests stay beside them: stats.paired_test / nadeau_bengio_ttest, Holm.
+differences against a region of practical equivalence, with the correlation of seeds that re-split one data set
+(rho = the test split's share, stats.split_correlation), and on seed x fold CV differences (rho = the held-out
+share of a fold). Frequentist tests stay beside them: the same correlated t-test, Holm-adjusted.
 Only experiments on the baseline's data and embedding are compared; rows with fewer seeds than the sweep
 are kept but marked partial, outside the test families and the recommendation.
 """
@@ -12,14 +13,16 @@ from __future__ import annotations
 
 import json
 import math
+import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 from imbalance_lab import stats
 from imbalance_lab.compare.records import Record
-from imbalance_lab.config import COMMAND_SECTIONS, CompareParams
+from imbalance_lab.config import COMMAND_SECTIONS, CompareParams, SplitParams
 from imbalance_lab.errors import UserError
+from imbalance_lab.metric_registry import ONE_TEST_ROW, lower_is_better, metric
 from imbalance_lab.reporting import CLASS_HEADLINE, LABEL_HEADLINE
 
 #: Params that define the baseline (no rebalancing). A key a record's params lack counts as matching.
@@ -101,6 +104,7 @@ class Row:
     vs_baseline: dict | None = None  # paired by seed vs the untuned baseline (None on that row itself)
     vs_tuned_baseline: dict | None = None  # paired by seed vs the baseline's tuned row
     cv: dict | None = None  # Nadeau-Bengio vs the untuned baseline (untuned rows with per-fold data)
+    trade_offs: dict = field(default_factory=dict)  # secondary metric -> paired vs the untuned baseline
 
 
 @dataclass
@@ -121,6 +125,10 @@ class Leaderboard:
     decision_probability: float = DEFAULTS.decision_probability
     full_seeds: int = 0  # seeds of a complete row (the most any row has); rows with fewer are partial
     left_out: list = field(default_factory=list)  # "name (why)": experiments on other data or embedding
+    rho: float = 0.0  # correlation of seed-paired differences (stats.split_correlation of the test share)
+    resolution: dict | None = None  # what adding seeds can never resolve on this data set (data_set_resolution)
+    rare_class: str | None = None  # the class (label) minority_recall is about, and its test rows (mean over seeds)
+    rare_class_rows: float | None = None
 
 
 def _seed_order(seed: Any) -> tuple:
@@ -148,35 +156,48 @@ def _values(group: list[Record], view: str, metric: str) -> dict:
     return out
 
 
-def _paired(vals: dict, ref: dict, lower: bool, rope: float, decide: float) -> dict:
-    seeds = sorted((s for s in vals if s in ref), key=_seed_order)
-    diffs = [vals[s] - ref[s] for s in seeds]
-    d, t = stats.summarize(diffs), stats.paired_test(diffs)
-    return {
-        **_rope_fields(diffs, lower, rope, decide, rho=0.0),
-        "n_paired": len(seeds),
-        "seeds": seeds,
-        "mean_diff": d["mean"],
-        "diff_std": d["std"],
-        "diff_ci_low": d["ci_low"],
-        "diff_ci_high": d["ci_high"],
-        "test": t["test"],
-        "statistic": t["statistic"],
-        "p": t["p"],
-        "lower_is_better": lower,
-    }
+@dataclass(frozen=True)
+class Judge:
+    """How one metric's paired differences are judged: its direction, the ROPE, the decision probability and
+    the correlation of the differences."""
+
+    lower: bool
+    rope: float
+    decide: float
+    rho: float
+
+    def paired(self, vals: dict, ref: dict) -> dict:
+        """Differences paired by seed: the ROPE verdict, the posterior's 95% interval and the correlated t-test."""
+        seeds = sorted((s for s in vals if s in ref), key=_seed_order)
+        diffs = [vals[s] - ref[s] for s in seeds]
+        d, t = stats.summarize(diffs), stats.corrected_ttest(diffs, self.rho)
+        low, high = stats.posterior_interval(diffs, self.rho)
+        return {
+            **self.rope_fields(diffs, self.rho),
+            "n_paired": len(seeds),
+            "seeds": seeds,
+            "mean_diff": d["mean"],
+            "diff_std": d["std"],
+            "diff_ci_low": low,
+            "diff_ci_high": high,
+            "test": "corrected_t",
+            "statistic": t["t"],
+            "p": t["p"],
+            "lower_is_better": self.lower,
+        }
+
+    def rope_fields(self, diffs: list[float], rho: float, *, project: bool = True) -> dict:
+        """The ROPE verdict of paired differences, oriented so that "better" means better; for an undecided one,
+        whether more seeds could decide it (stats.seeds_needed)."""
+        oriented = [-d for d in diffs] if self.lower else diffs
+        probabilities = stats.rope_probabilities(oriented, self.rope, rho=rho)
+        verdict = stats.rope_verdict(probabilities, self.decide)
+        undecided = project and verdict == "undecided"
+        projection = stats.seeds_needed(oriented, self.rope, self.decide, rho=rho) if undecided else None
+        return {**probabilities, "verdict": verdict, "projection": projection}
 
 
-def _rope_fields(diffs: list[float], lower: bool, rope: float, decide: float, rho: float) -> dict:
-    """The ROPE verdict of a set of paired differences, oriented so that "better" means better."""
-    oriented = [-d for d in diffs] if lower else diffs
-    probabilities = stats.rope_probabilities(oriented, rope, rho=rho)
-    verdict = stats.rope_verdict(probabilities, decide)
-    needed = stats.seeds_needed(oriented, rope, decide) if verdict == "undecided" and rho == 0.0 else None
-    return {**probabilities, "verdict": verdict, "seeds_needed": needed}
-
-
-def _cv_compare(group: list[Record], base: list[Record], metric: str, lower: bool, rope: float, decide: float):
+def _cv_compare(group: list[Record], base: list[Record], metric: str, judge: Judge):
     """Seed-paired fold differences, all seed x fold pairs pooled into one corrected t-test."""
     ref = {r.seed: r for r in base}
     diffs, n_train, n_test, seeds = [], [], [], []
@@ -196,7 +217,7 @@ def _cv_compare(group: list[Record], base: list[Record], metric: str, lower: boo
     means = [sum(f) / len(f) for r in group if (f := r.metrics.get(f"cv.per_fold.{metric}"))]
     rho = mean_test / (mean_train + mean_test)  # overlapping training sets (Corani & Benavoli 2015)
     return {
-        **_rope_fields(diffs, lower, rope, decide, rho=rho),
+        **judge.rope_fields(diffs, rho, project=False),  # J counts seeds x folds: no projection in seeds
         "metric": metric,
         "mean": stats.summarize(means)["mean"],
         "seeds": sorted(seeds, key=_seed_order),
@@ -205,11 +226,11 @@ def _cv_compare(group: list[Record], base: list[Record], metric: str, lower: boo
         "t": nb["t"],
         "p": nb["p"],
         "df": nb["df"],
-        "lower_is_better": lower,
+        "lower_is_better": judge.lower,
     }
 
 
-def _threshold_fits(groups: dict, bkey: tuple, metric: str, lower: bool, rope: float, decide: float) -> list[dict]:
+def _threshold_fits(groups: dict, bkey: tuple, metric: str, judge: Judge) -> list[dict]:
     """Per strategy, the test metric over seeds with thresholds fitted on the validation split vs on the
     out-of-fold logits, paired by seed (OOF minus val): which fit is better, and which varies less."""
     fits = []
@@ -223,14 +244,62 @@ def _threshold_fits(groups: dict, bkey: tuple, metric: str, lower: bool, rope: f
                 "untuned": stats.summarize(list(_values(group, "untuned", metric).values())),
                 "fit_val": stats.summarize(list(val.values())),
                 "fit_oof": stats.summarize(list(oof.values())),
-                "oof_vs_val": _paired(oof, val, lower, rope, decide),
+                "oof_vs_val": judge.paired(oof, val),
             }
         )
         grid = _values(group, "fit_val_grid", metric)
         if grid:
             fits[-1]["fit_val_grid"] = stats.summarize(list(grid.values()))
-            fits[-1]["oof_vs_grid"] = _paired(oof, grid, lower, rope, decide)
+            fits[-1]["oof_vs_grid"] = judge.paired(oof, grid)
     return fits
+
+
+def _rare_class(records: list[Record]) -> str | None:
+    names = Counter(str(r.metrics["test.minority_class"]) for r in records if "test.minority_class" in r.metrics)
+    return names.most_common(1)[0][0] if names else None
+
+
+def _rare_class_rows(records: list[Record]) -> float | None:
+    """The mean number of test rows of the class minority_recall is about (None where the reports lack it)."""
+    counts = []
+    for r in records:
+        name = r.metrics.get("test.minority_class")
+        support = r.metrics.get(f"test.per_class.{name}.support") if name is not None else None
+        if isinstance(support, (int, float)) and support > 0:
+            counts.append(float(support))
+    return sum(counts) / len(counts) if counts else None
+
+
+def _trade_off_judges(metrics: list, primary: str, base: list[Record], judge: Judge) -> dict[str, Judge]:
+    """A Judge per secondary metric compared as a trade-off, each with its own ROPE (metric_registry): a number,
+    or one test row of the rare class (1 / its test rows) for its recall."""
+    judges = {}
+    for name in metrics:
+        rope = metric(name).trade_off_rope if name != primary else None
+        if rope == ONE_TEST_ROW:
+            rows = _rare_class_rows(base)
+            rope = 1.0 / rows if rows else None
+        if rope is not None:
+            judges[name] = Judge(lower_is_better(name), float(rope), judge.decide, judge.rho)
+    return judges
+
+
+def data_set_resolution(rows: list, primary: str, judge: Judge) -> dict | None:
+    """What adding seeds can never resolve on this data set: with the correlation rho, the posterior of a mean
+    difference never narrows below spread * sqrt(rho / (1 - rho)), so a true difference closer than
+    `value` to the ROPE's edge stays undecided however many seeds run (stats.resolution). The spread is the median
+    of the complete rows' seed-paired differences from the baseline."""
+    spreads = [
+        r.vs_baseline["diff_std"]
+        for r in rows
+        if r.vs_baseline and not r.partial and not math.isnan(r.vs_baseline["diff_std"])
+    ]
+    if not spreads or judge.rho <= 0:
+        return None
+    spread = statistics.median(spreads)
+    value = stats.resolution(spread, judge.rho, judge.decide)
+    possible = value < judge.rope
+    return {"metric": primary, "spread": spread, "rho": judge.rho, "value": value, "equivalence_possible": possible}
 
 
 def _apply_holm(comps: list[dict], alpha: float) -> None:
@@ -264,6 +333,66 @@ def _describe(params: dict) -> str:
     return f"{src} (embedding: {emb})" if emb else str(src)
 
 
+def _split_rho(group: list[Record]) -> float:
+    """rho of the baseline's seed-paired differences, from its test share (split.test_size, the default where a
+    record's params do not say)."""
+    shares = {float(r.params.get("split.test_size", SplitParams().test_size)) for r in group}
+    return stats.split_correlation(max(shares))
+
+
+def _check_inputs(records: list[Record], groups: dict, primary: str, baseline: dict) -> tuple:
+    """The baseline's group key; a UserError naming the problem when there is nothing to compare."""
+    if not groups:
+        found = ", ".join(f"{r.name} ({r.state})" for r in records)
+        raise UserError(f"no successful experiment to compare; found: {found}")
+    used = [r for g in groups.values() for r in g]
+    if not any(f"test.{primary}" in r.metrics for r in used):
+        numeric = {k for r in used for k, v in r.metrics.items() if isinstance(v, (int, float))}
+        avail = sorted(k[5:] for k in numeric if k.startswith("test.") and k.count(".") == 1 and k != "test.seed")
+        raise UserError(f"metric {primary!r} is not in metrics/test.json; available: {', '.join(avail)}")
+    lower_is_better(primary)  # an unregistered metric has no direction: refuse rather than guess
+    bkey = find_baseline(groups, baseline)
+    if bkey is None:
+        need = ", ".join(f"{k}={v}" for k, v in baseline.items())
+        cmd = " ".join(f"-S {k}={v}" for k, v in baseline.items())
+        raise UserError(f"no baseline experiment (params {need}); run one per seed, e.g. `dvc exp run {cmd} -S seed=0`")
+    return bkey
+
+
+def _rows(groups: dict, bkey: tuple, metrics: list, primary: str, judge: Judge) -> list[Row]:
+    """Two rows per strategy (untuned, tuned), each compared seed-paired with both baselines."""
+    full = max(len(_values(g, "untuned", primary)) for g in groups.values())
+    base = groups[bkey]
+    ref = {view: {m: _values(base, view, m) for m in metrics} for view in ("untuned", "tuned")}
+    trade_off_judges = _trade_off_judges(metrics, primary, base, judge)
+    rows: list[Row] = []
+    for key, group in groups.items():
+        label = strategy_label(key, bkey)
+        for view in ("untuned", "tuned"):
+            vals = {m: _values(group, view, m) for m in metrics}
+            if not vals[primary]:
+                continue
+            is_base = key == bkey
+            title = label
+            if view == "tuned":
+                meths = {str(r.metrics.get("tuned.method", r.params.get("threshold.method"))) for r in group}
+                title = f"{label} + tuned thresholds ({', '.join(sorted(meths))})"
+            summaries = {m: stats.summarize(list(v.values()), rho=judge.rho) for m, v in vals.items()}
+            seeds, names = sorted(vals[primary], key=_seed_order), sorted(r.name for r in group)
+            row = Row(title, label, view, is_base, dict(key), seeds, names, summaries, partial=len(seeds) < full)
+            if not (is_base and view == "untuned"):
+                row.vs_baseline = judge.paired(vals[primary], ref["untuned"][primary])
+                row.trade_offs = {
+                    m: j.paired(vals[m], ref["untuned"][m]) for m, j in trade_off_judges.items() if vals[m]
+                }
+            if ref["tuned"][primary] and not is_base:
+                row.vs_tuned_baseline = judge.paired(vals[primary], ref["tuned"][primary])
+            if view == "untuned" and not is_base:
+                row.cv = _cv_compare(group, base, primary, judge)
+            rows.append(row)
+    return rows
+
+
 def build_leaderboard(
     records: list[Record],
     *,
@@ -289,51 +418,15 @@ def build_leaderboard(
         metrics = LABEL_HEADLINE if multilabel else CLASS_HEADLINE
     metrics = list(dict.fromkeys([primary, *metrics]))
     groups = group_by_strategy(records)
-    if not groups:
-        found = ", ".join(f"{r.name} ({r.state})" for r in records)
-        raise UserError(f"no successful experiment to compare; found: {found}")
-    used = [r for g in groups.values() for r in g]
-    if not any(f"test.{primary}" in r.metrics for r in used):
-        numeric = {k for r in used for k, v in r.metrics.items() if isinstance(v, (int, float))}
-        avail = sorted(k[5:] for k in numeric if k.startswith("test.") and k.count(".") == 1 and k != "test.seed")
-        raise UserError(f"metric {primary!r} is not in metrics/test.json; available: {', '.join(avail)}")
-    bkey = find_baseline(groups, baseline)
-    if bkey is None:
-        need = ", ".join(f"{k}={v}" for k, v in baseline.items())
-        cmd = " ".join(f"-S {k}={v}" for k, v in baseline.items())
-        raise UserError(f"no baseline experiment (params {need}); run one per seed, e.g. `dvc exp run {cmd} -S seed=0`")
+    bkey = _check_inputs(records, groups, primary, baseline)
     groups, left_out = _in_scope(groups, bkey)
     used = [r for g in groups.values() for r in g]
-    lower = primary in stats.LOWER_IS_BETTER
-    decide = decision_probability
-    full = max(len(_values(g, "untuned", primary)) for g in groups.values())
-    base = groups[bkey]
-    ref = {"untuned": _values(base, "untuned", primary), "tuned": _values(base, "tuned", primary)}
-    rows: list[Row] = []
-    for key, group in groups.items():
-        label = strategy_label(key, bkey)
-        for view in ("untuned", "tuned"):
-            vals = {m: _values(group, view, m) for m in metrics}
-            if not vals[primary]:
-                continue
-            is_base = key == bkey
-            title = label
-            if view == "tuned":
-                meths = {str(r.metrics.get("tuned.method", r.params.get("threshold.method"))) for r in group}
-                title = f"{label} + tuned thresholds ({', '.join(sorted(meths))})"
-            summaries = {m: stats.summarize(list(v.values())) for m, v in vals.items()}
-            seeds, names = sorted(vals[primary], key=_seed_order), sorted(r.name for r in group)
-            row = Row(title, label, view, is_base, dict(key), seeds, names, summaries, partial=len(seeds) < full)
-            if not (is_base and view == "untuned"):
-                row.vs_baseline = _paired(vals[primary], ref["untuned"], lower, rope, decide)
-            if ref["tuned"] and not is_base:
-                row.vs_tuned_baseline = _paired(vals[primary], ref["tuned"], lower, rope, decide)
-            if view == "untuned" and not is_base:
-                row.cv = _cv_compare(group, base, primary, lower, rope, decide)
-            rows.append(row)
+    lower = lower_is_better(primary)
+    judge = Judge(lower, rope, decision_probability, _split_rho(groups[bkey]))
+    rows = _rows(groups, bkey, metrics, primary, judge)
     for attr in ("vs_baseline", "vs_tuned_baseline", "cv"):
         _apply_holm([getattr(r, attr) for r in rows if getattr(r, attr) and not r.partial], alpha)
-    threshold_fits = _threshold_fits(groups, bkey, primary, lower, rope, decide)
+    threshold_fits = _threshold_fits(groups, bkey, primary, judge)
     _apply_holm([f["oof_vs_val"] for f in threshold_fits], alpha)
     _apply_holm([f["oof_vs_grid"] for f in threshold_fits if "oof_vs_grid" in f], alpha)
 
@@ -367,6 +460,10 @@ def build_leaderboard(
         threshold_fits=threshold_fits,
         rope=rope,
         decision_probability=decision_probability,
-        full_seeds=full,
+        full_seeds=max(len(r.seeds) for r in rows),
         left_out=left_out,
+        rho=judge.rho,
+        resolution=data_set_resolution(rows, primary, judge),
+        rare_class=_rare_class(groups[bkey]),
+        rare_class_rows=_rare_class_rows(groups[bkey]),
     )

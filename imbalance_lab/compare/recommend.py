@@ -4,14 +4,13 @@ docs/compare.md ("How the recommendation is made"). Only complete rows (every se
 from __future__ import annotations
 
 import math
-import statistics
 
 from scipy import stats as sps
 
 from imbalance_lab import stats
 from imbalance_lab.compare.leaderboard import Leaderboard, Row
+from imbalance_lab.metric_registry import ONE_TEST_ROW, metric
 
-SECONDARY = ("minority_recall", "ece")  # trade-offs a practitioner acts on
 MAX_UNDECIDED_NAMED = 3
 
 
@@ -30,107 +29,162 @@ def _name(row: Row) -> str:
 
 
 def _pct(p: float) -> str:
-    return f"{p:.2f}"
+    return f"{p:.2f}" if p < 0.995 or p == 1.0 else f"{p:.4f}"
 
 
-def _trade_offs(lb: Leaderboard, rows: list[Row], baseline: Row) -> list[str]:
+def required_probability(lb: Leaderboard) -> tuple[float, int]:
+    """The posterior probability a fix needs to be recommended, and the number of rows m it is chosen among:
+    1 - (1 - decision_probability) / m (Bonferroni over the rows compared), so the best of m rows is not
+    recommended for a probability that one of them would reach by luck (the winner's curse)."""
+    m = sum(1 for r in lb.rows if r.vs_baseline and not r.partial)
+    return 1.0 - (1.0 - lb.decision_probability) / max(m, 1), m
+
+
+def _p_better_both(row: Row) -> float:
+    """P(better) against the untuned baseline and, for a fix, against the baseline with tuned thresholds too."""
+    p = row.vs_baseline["p_better"]
+    if row.vs_tuned_baseline is not None:
+        p = min(p, row.vs_tuned_baseline["p_better"])
+    return p
+
+
+def _decision(lb: Leaderboard, complete: list[Row], tuned_baseline: Row | None) -> list[str]:
+    """The first sentences: what to deploy, and with what probability it beats both baselines."""
+    p, need = lb.primary, required_probability(lb)
+    shown = [r for r in complete if not math.isnan(_p_better_both(r)) and _p_better_both(r) >= need[0]]
+    rule = f"P ≥ {need[0]:.3f}: {lb.decision_probability} adjusted for {need[1]} rows compared"
+    fixes = [r for r in shown if not r.is_baseline]
+    if fixes:
+        best = fixes[0]  # rows are sorted best-first on the primary metric
+        tuned = f" and than the baseline with tuned thresholds (P = {_pct(best.vs_tuned_baseline['p_better'])})"
+        return [
+            f"Use {_name(best)}: better than the baseline by more than {lb.rope} {p} "
+            f"(P = {_pct(best.vs_baseline['p_better'])}){tuned if best.vs_tuned_baseline else ''}; {rule}."
+        ]
+    if tuned_baseline is not None and tuned_baseline in shown:
+        c = tuned_baseline.vs_baseline
+        return [
+            f"Keep the baseline and tune thresholds: {_name(tuned_baseline)} is better than the baseline by more "
+            f"than {lb.rope} {p} (P = {_pct(c['p_better'])}; {rule}), and no fix is shown better than both."
+        ]
+    candidates = [r for r in complete if not math.isnan(_p_better_both(r))]
+    best = max(candidates, key=_p_better_both, default=None)
+    largest = f" (largest P(better) = {_pct(_p_better_both(best))}, {best.label}; {rule})" if best else ""
+    tuned = f" (tuning its thresholds: {tuned_baseline.vs_baseline['verdict']})" if tuned_baseline else ""
+    return [f"Keep the baseline{tuned}: no fix is shown better than both baselines{largest}."]
+
+
+def _undecided(lb: Leaderboard, rows: list[Row]) -> list[str]:
+    """Undecided rows: those that cannot be better, those no number of seeds would decide on this data set, and
+    those more seeds would likely decide (with the make sweep line and the chance of deciding)."""
+    out = []
+    rows = sorted(rows, key=lambda r: -r.vs_baseline["p_better"])
+    hopeless = [r for r in rows if r.vs_baseline["p_better"] < 1.0 - lb.decision_probability]
+    projection = {id(r): r.vs_baseline["projection"] or {} for r in rows}
+    stuck = [r for r in rows if projection[id(r)].get("decidable") is False]
+    if stuck:
+        out.append(
+            f"Not decidable on this data set, however many seeds run: {', '.join(r.label for r in stuck)} "
+            "(more data or a wider ROPE would decide them)."
+        )
+    hopeless = [r for r in hopeless if r not in stuck]
+    if hopeless:
+        out.append(
+            f"Not better, undecided between equivalent and worse: {', '.join(r.label for r in hopeless)} "
+            f"(P better < {1.0 - lb.decision_probability:.2f})."
+        )
+    possible = [r for r in rows if r not in stuck and r not in hopeless][:MAX_UNDECIDED_NAMED]
+    if possible:
+        listed = ", ".join(f"{r.label} (P better {_pct(r.vs_baseline['p_better'])})" for r in possible)
+        out.append(f"Undecided, possibly better: {listed}.")
+    decidable = [r for r in possible if projection[id(r)].get("seeds")]
+    if decidable:
+        total = max(projection[id(r)]["seeds"] for r in decidable)
+        chance = min(projection[id(r)]["chance"] for r in decidable)
+        start = max((s for s in lb.seeds if isinstance(s, int)), default=-1) + 1
+        stop = start + max(total - lb.full_seeds, 1) - 1
+        new = " ".join(map(str, range(start, stop + 1))) if stop - start < 10 else f"$(seq -s ' ' {start} {stop})"
+        tokens = " ".join(dict.fromkeys(["none", *(sweep_token(r) for r in decidable)]))
+        command = "make sweep SWEEP_STRATEGIES='" + tokens + "' SWEEP_SEEDS=\"" + new + '"'
+        out.append(
+            f"About {total} seeds in all would decide {', '.join(r.label for r in decidable)} with a chance of about "
+            f"{chance:.2f}: `{command}`."
+        )
+    return out
+
+
+def trade_off_phrase(lb: Leaderboard, row: Row, name: str, *, decided_only: bool = True) -> str | None:
+    """ "minority_recall (ABBR) +0.060 [-0.050, +0.170], about 1 of the 17 test rows (undecided)"; None when
+    decided_only and the trade-off's verdict is not better or worse."""
+    c = row.trade_offs.get(name)
+    if not c or (decided_only and c["verdict"] not in ("better", "worse")):
+        return None
+    what, units, rows = name, "", lb.rare_class_rows
+    if metric(name).trade_off_rope == ONE_TEST_ROW and rows and not math.isnan(c["mean_diff"]):
+        what = f"{name} ({lb.rare_class})" if lb.rare_class else name
+        units = f", about {abs(c['mean_diff']) * rows:.0f} of the {rows:.0f} test rows"
+    low, high = c["diff_ci_low"], c["diff_ci_high"]
+    interval = f" [{low:+.3f}, {high:+.3f}]" if not math.isnan(low) else ""
+    return f"{what} {c['mean_diff']:+.3f}{interval}{units} ({c['verdict']})"
+
+
+def _trade_offs(lb: Leaderboard, rows: list[Row]) -> list[str]:
     out = []
     for row in rows:
-        changes = []
-        for metric in SECONDARY:
-            if metric not in row.metrics or metric not in baseline.metrics:
-                continue
-            mine, theirs = row.metrics[metric]["mean"], baseline.metrics[metric]["mean"]
-            if math.isnan(mine) or math.isnan(theirs) or abs(mine - theirs) <= lb.rope:
-                continue
-            lower = metric in stats.LOWER_IS_BETTER
-            word = "better" if (mine < theirs) == lower else "worse"
-            changes.append(f"{metric} {mine:.3f} vs {theirs:.3f} ({word})")
+        changes = [phrase for name in row.trade_offs if (phrase := trade_off_phrase(lb, row, name))]
         if changes:
             out.append(f"{row.label}: {', '.join(changes)}")
     return out
 
 
+def resolution_line(lb: Leaderboard) -> str | None:
+    """What seeds can and cannot resolve on this data set (leaderboard.data_set_resolution)."""
+    res = lb.resolution
+    if not res:
+        return None
+    x, p = res["value"], lb.primary
+    line = (
+        f"On this data set, differences smaller than about {x:.3f} {p} cannot be resolved by adding seeds (more "
+        f"data or a wider ROPE would): seeds re-split one data set (rho = {res['rho']:.2f}, the test share), so a "
+        f"fix is called better, however many seeds run, only when it is truly more than about {lb.rope + x:.3f} "
+        "better than the baseline"
+    )
+    if res["equivalence_possible"]:
+        return line + f", and equivalent only when truly within about ±{lb.rope - x:.3f}."
+    return line + f"; no fix can be shown equivalent within ±{lb.rope} (the floor {x:.3f} is as wide as the ROPE)."
+
+
 def detectable_difference(lb: Leaderboard) -> float | None:
     """About how much better than the baseline a fix must truly be for this sweep to call it better: ROPE plus
-    the one-sided 95% t margin of a mean of n paired differences at the median spread observed."""
-    spreads = [
-        row.vs_baseline["diff_std"]
-        for row in lb.rows
-        if row.vs_baseline and not row.partial and not math.isnan(row.vs_baseline["diff_std"])
-    ]
-    n = lb.full_seeds
-    if not spreads or n < 2:
+    the one-sided t margin of the correlated posterior at the median spread and this many seeds."""
+    res, n = lb.resolution, lb.full_seeds
+    if not res or n < 2:
         return None
-    return lb.rope + sps.t.ppf(lb.decision_probability, n - 1) * statistics.median(spreads) / math.sqrt(n)
+    scale = res["spread"] * math.sqrt(1.0 / n + res["rho"] / (1.0 - res["rho"]))
+    return lb.rope + sps.t.ppf(lb.decision_probability, n - 1) * scale
 
 
 def recommendation(lb: Leaderboard) -> str:
-    p, rope = lb.primary, lb.rope
     complete = [r for r in lb.rows if not r.partial and r.vs_baseline]
-    baseline = next((r for r in lb.rows if r.is_baseline and r.view == "untuned"), None)
     tuned_baseline = next((r for r in complete if r.is_baseline and r.view == "tuned"), None)
     by_verdict = {v: [r for r in complete if r.vs_baseline["verdict"] == v] for v in stats.VERDICTS}
-    better = by_verdict["better"]
-    out = []
-    if better:
-        best = better[0]  # rows are sorted best-first on the primary metric
-        c = best.vs_baseline
-        if best is tuned_baseline:
-            out.append(
-                f"Keep the baseline and tune thresholds: {_name(best)} is better than the baseline by more than "
-                f"{rope} {p} (P = {_pct(c['p_better'])}), and no fix beats it."
-            )
-        else:
-            out.append(
-                f"Use {_name(best)}: better than the baseline by more than {rope} {p} (P = {_pct(c['p_better'])})."
-            )
-            vt = best.vs_tuned_baseline
-            if vt and vt["verdict"] != "better":
-                out.append(f"Against the baseline with tuned thresholds alone it is {vt['verdict']}.")
-    else:
-        tuned = f" (tuning its thresholds: {tuned_baseline.vs_baseline['verdict']})" if tuned_baseline else ""
-        out.append(f"Keep the baseline{tuned}: no fix is better by more than {rope} {p}.")
-    for verdict, phrase in (("equivalent", "Equivalent to the baseline"), ("worse", "Worse than the baseline")):
-        rows = [r for r in by_verdict[verdict] if r is not tuned_baseline]
+    out = _decision(lb, complete, tuned_baseline)
+    for verdict, phrase in (
+        ("better", "Better than the baseline (each at P ≥ {}, not adjusted)"),
+        ("equivalent", "Equivalent to the baseline"),
+        ("worse", "Worse than the baseline"),
+    ):
+        rows = [r for r in by_verdict[verdict] if r is not tuned_baseline or verdict == "better"]
         if rows:
-            out.append(f"{phrase}: {', '.join(r.label for r in rows)}.")
-    undecided = sorted(by_verdict["undecided"], key=lambda r: -r.vs_baseline["p_better"])
-    hopeless = [r for r in undecided if r.vs_baseline["p_better"] < 1.0 - lb.decision_probability]
-    undecided = [r for r in undecided if r not in hopeless]
-    if hopeless:
-        out.append(
-            f"Not better, undecided between equivalent and worse: {', '.join(r.label for r in hopeless)} "
-            f"(P better < {1.0 - lb.decision_probability:.2f}; more seeds would only settle which)."
-        )
-    if undecided:
-        named = undecided[:MAX_UNDECIDED_NAMED]
-        more = f" and {len(undecided) - len(named)} more" if len(undecided) > len(named) else ""
-        listed = ", ".join(f"{r.label} (P better {_pct(r.vs_baseline['p_better'])})" for r in named)
-        out.append(f"Undecided, possibly better: {listed}{more}.")
-        decidable = [r for r in named if r.vs_baseline["seeds_needed"] is not None]
-        at_edge = [r for r in named if r.vs_baseline["seeds_needed"] is None]
-        if decidable:
-            total = max(r.vs_baseline["seeds_needed"] for r in decidable)
-            start = max((s for s in lb.seeds if isinstance(s, int)), default=-1) + 1
-            stop = start + max(total - lb.full_seeds, 1) - 1
-            new = " ".join(map(str, range(start, stop + 1))) if stop - start < 10 else f"$(seq -s ' ' {start} {stop})"
-            tokens = " ".join(dict.fromkeys(["none", *(sweep_token(r) for r in decidable)]))
-            command = "make sweep SWEEP_STRATEGIES='" + tokens + "' SWEEP_SEEDS=\"" + new + '"'
-            out.append(f"About {total} seeds would likely decide {', '.join(r.label for r in decidable)}: `{command}`.")
-        if at_edge:
-            out.append(
-                f"{', '.join(r.label for r in at_edge)}: even {stats.MAX_SEEDS_PROJECTED} seeds would likely not "
-                f"decide (the mean difference sits at the ROPE's edge): in practice no better than {rope}."
-            )
-    if baseline is not None:
-        trades = _trade_offs(lb, [*better, *by_verdict["equivalent"]], baseline)
-        if trades:
-            out.append("Trade-offs vs the baseline: " + "; ".join(trades) + ".")
+            out.append(f"{phrase.format(lb.decision_probability)}: {', '.join(r.label for r in rows)}.")
+    out += _undecided(lb, by_verdict["undecided"])
+    trades = _trade_offs(lb, [r for r in complete if r.vs_baseline["verdict"] != "worse"])
+    if trades:
+        out.append("Trade-offs vs the baseline (decided ones only): " + "; ".join(trades) + ".")
     delta = detectable_difference(lb)
     if delta is not None:
         out.append(
-            f"With {lb.full_seeds} seeds and the spread seen here, a fix would have to be about {delta:.3f} {p} "
-            "better than the baseline to be called better."
+            f"With {lb.full_seeds} seeds and the spread seen here, a fix would have to be about {delta:.3f} "
+            f"{lb.primary} better than the baseline to be called better."
         )
     return " ".join(out)

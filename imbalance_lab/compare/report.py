@@ -8,9 +8,9 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from imbalance_lab import stats
 from imbalance_lab.compare.leaderboard import Leaderboard, Row
-from imbalance_lab.compare.recommend import recommendation
+from imbalance_lab.compare.recommend import recommendation, resolution_line, trade_off_phrase
+from imbalance_lab.metric_registry import lower_is_better
 
 
 def _clean(obj: Any) -> Any:
@@ -61,15 +61,25 @@ def _probabilities(c: dict) -> str:
 
 
 def _seeds_cell(c: dict) -> str:
-    if c["verdict"] != "undecided":
+    projection = c.get("projection") or {}
+    if c["verdict"] != "undecided" or projection.get("decidable") is None:
         return ""
-    return f"~{c['seeds_needed']}" if c["seeds_needed"] else f"> {stats.MAX_SEEDS_PROJECTED}"
+    if projection["decidable"] is False:
+        return "not decidable on this data set"
+    return f"~{projection['seeds']} (chance {projection['chance']:.2f})"
+
+
+def _diff(c: dict) -> str:
+    """The mean difference with its 95% posterior interval, at the values' precision."""
+    if math.isnan(c["diff_ci_low"]):
+        return _f(c["mean_diff"], sign=True)
+    return f"{_f(c['mean_diff'], sign=True)} [{_f(c['diff_ci_low'], sign=True)}, {_f(c['diff_ci_high'], sign=True)}]"
 
 
 def _verdict_cells(c: dict | None) -> list[str]:
     if c is None:
         return ["reference", "", "", ""]
-    return [_f(c["mean_diff"], sign=True), _probabilities(c), f"**{c['verdict']}**", _seeds_cell(c)]
+    return [_diff(c), _probabilities(c), f"**{c['verdict']}**", _seeds_cell(c)]
 
 
 def _test_cells(c: dict | None) -> list[str]:
@@ -114,20 +124,6 @@ def reading_paragraph(lb: Leaderboard) -> str:
     if any(r.cv for r in lb.rows):
         what = f"better than the baseline: {_names(cvb)}" if cvb else "no strategy better than the baseline"
         out.append(f"Cross-validation (Nadeau-Bengio, alpha {a}): {what}.")
-    n_max = max((r.vs_baseline["n_paired"] for r in lb.rows if r.vs_baseline), default=0)
-    if n_max < stats.WILCOXON_MIN_N:
-        out.append(
-            f"Only up to {n_max} seeds were paired, so small or inconsistent differences cannot be detected; "
-            '"no detectable difference" is not evidence that two strategies are equal (the verdicts above '
-            "answer that); more seeds (`make sweep SWEEP_SEEDS=...`) give more power."
-        )
-    tested = [r.vs_baseline for r in lb.rows if r.vs_baseline and not math.isnan(r.vs_baseline["p"])]
-    wil = [c["n_paired"] for c in tested if c["test"] == "wilcoxon"]
-    if wil and len(wil) == len(tested) and len(tested) * 2.0 / 2 ** max(wil) >= a:
-        out.append(
-            f"With {max(wil)} paired seeds the smallest possible Wilcoxon p is {2.0 / 2 ** max(wil):.3f}; "
-            f"after Holm over {len(tested)} comparisons none can reach alpha {a}. More seeds are needed."
-        )
     if any(r.vs_baseline and r.vs_baseline["n_paired"] < 2 for r in lb.rows):
         out.append("Rows with fewer than 2 seeds shared with the baseline could not be tested.")
     return " ".join(out)
@@ -135,12 +131,13 @@ def reading_paragraph(lb: Leaderboard) -> str:
 
 def write_markdown(lb: Leaderboard, path: str | Path, *, dataset: str | None = None, notes=()) -> None:
     p, a = lb.primary, lb.alpha
-    direction = "lower is better" if p in stats.LOWER_IS_BETTER else "higher is better"
+    direction = "lower is better" if lower_is_better(p) else "higher is better"
     n_tests = sum(1 for r in lb.rows if r.vs_baseline)
     has_tuned_ref = any(r.is_baseline and r.view == "tuned" for r in lb.rows)
     lines = [
         "# Class-imbalance strategies: leaderboard",
         "",
+        *([resolution_line(lb), ""] if lb.resolution else []),
         "## Recommendation",
         "",
         recommendation(lb),
@@ -154,17 +151,21 @@ def write_markdown(lb: Leaderboard, path: str | Path, *, dataset: str | None = N
         f"- Verdicts: region of practical equivalence ±{lb.rope} {p} (`compare.rope`), decided at posterior "
         f"probability ≥ {lb.decision_probability} (`compare.decision_probability`); rows with fewer than "
         f"{lb.full_seeds} seeds are partial (shown, not tested, never recommended)",
-        f"- Tests: differences paired by seed; Wilcoxon signed-rank for n ≥ {stats.WILCOXON_MIN_N} pairs, "
-        f"paired t-test for fewer (Wilcoxon cannot reach p < 0.05 below 6 pairs); p-values Holm-adjusted "
+        f"- Seeds re-split one data set, so their paired differences are correlated: every comparison uses rho = "
+        f"{lb.rho:.2f} (the test split's share; docs/compare.md), in the verdicts, their intervals and the tests",
+        f"- Tests: differences paired by seed, the correlated (Nadeau-Bengio) t-test; p-values Holm-adjusted "
         f"over the {n_tests} comparisons with the untuned baseline (and, separately, those with the tuned "
-        "baseline and the CV comparisons). CV: Nadeau-Bengio corrected t-test over seed × fold differences.",
+        "baseline and the CV comparisons). CV: the same test over seed × fold differences (rho = 1/folds).",
         "- Untuned = metrics/test.json; tuned = metrics/threshold.json `after` (thresholds fitted off test).",
         "",
-        f"## Verdicts ({p}, mean [95% CI] over seeds; ROPE ±{lb.rope}, decided at P ≥ {lb.decision_probability})",
+        f"## Verdicts ({p}, mean [95% CI, rho {lb.rho:.2f}] over seeds; ROPE ±{lb.rope}, decided at P ≥ "
+        f"{lb.decision_probability})",
         "",
-        "P = posterior probability that the strategy is better by more than the ROPE / within it / worse by more "
-        "than it (Bayesian t-test on the differences paired by seed; docs/compare.md). Seeds to decide: how many "
-        "seeds in all would likely settle an undecided row if more seeds showed the same mean and spread.",
+        "Δ = mean difference paired by seed [95% interval of the correlated posterior]. P = posterior probability "
+        "that the strategy is better by more than the ROPE / within it / worse by more than it (correlated "
+        "Bayesian t-test; docs/compare.md). Seeds to decide: the seeds in all at which an undecided row would be "
+        'decided, with the chance of deciding there; "not decidable on this data set": even unlimited seeds '
+        "would decide it with a chance below 0.1.",
         "",
         f"| # | Strategy | n | {p} | Δ vs baseline | P better / equiv / worse | verdict | seeds to decide "
         "| Δ vs tuned baseline | P better / equiv / worse | verdict | seeds to decide |",
@@ -192,10 +193,10 @@ def write_markdown(lb: Leaderboard, path: str | Path, *, dataset: str | None = N
     for r in lb.rows:
         tuned = [] if (r.is_baseline and r.view == "untuned") else _test_cells(r.vs_tuned_baseline)
         lines.append("| " + " | ".join([r.label, *_test_cells(r.vs_baseline), *(tuned or ["", "", ""])]) + " |")
-    arrows = [f"{m} {'↓' if m in stats.LOWER_IS_BETTER else '↑'}" for m in lb.metrics]
+    arrows = [f"{m} {'↓' if lower_is_better(m) else '↑'}" for m in lb.metrics]
     lines += [
         "",
-        "## All metrics (mean ± 95% CI half-width)",
+        f"## All metrics (mean ± 95% CI half-width, rho {lb.rho:.2f})",
         "",
         "| Strategy | " + " | ".join(arrows) + " |",
     ]
@@ -207,6 +208,7 @@ def write_markdown(lb: Leaderboard, path: str | Path, *, dataset: str | None = N
             half = "" if math.isnan(s["ci_high"]) else f" ± {_f(s['ci_high'] - s['mean'])}"
             cells.append(f"{_f(s['mean'])}{half}")
         lines.append(f"| {r.label} | " + " | ".join(cells) + " |")
+    lines += _trade_off_table(lb)
     cv_rows = [r for r in lb.rows if r.cv]
     if cv_rows:
         lines += ["", f"## Cross-validation ({p}, Nadeau-Bengio vs baseline)", ""]
@@ -270,6 +272,28 @@ def write_markdown(lb: Leaderboard, path: str | Path, *, dataset: str | None = N
     Path(path).write_text("\n".join(lines) + "\n")
 
 
+def _trade_off_table(lb: Leaderboard) -> list[str]:
+    """Secondary metrics paired with the untuned baseline, each with its own ROPE (docs/compare.md)."""
+    names = list(dict.fromkeys(m for r in lb.rows for m in r.trade_offs))
+    if not names:
+        return []
+    lines = [
+        "",
+        "## Trade-offs vs the baseline (paired by seed, each metric with its own ROPE)",
+        "",
+        "Δ [95% interval of the correlated posterior] (verdict); better/worse only when decided at P ≥ "
+        f"{lb.decision_probability}.",
+        "",
+        "| Strategy | " + " | ".join(names) + " |",
+        "|---" * (len(names) + 1) + "|",
+    ]
+    for r in lb.rows:
+        if r.trade_offs:
+            cells = [trade_off_phrase(lb, r, m, decided_only=False) or "" for m in names]
+            lines.append(f"| {r.label} | " + " | ".join(cells) + " |")
+    return lines
+
+
 VERDICT_COLOURS = {
     "better": "tab:green",
     "equivalent": "tab:blue",
@@ -314,7 +338,7 @@ def plot_leaderboard(lb: Leaderboard, path: str | Path) -> None:
     ax.set_yticks(range(n - 1, n - 1 - len(rows), -1))
     ax.set_yticklabels(labels)
     ax.set_ylim(-0.7, n - 0.3)
-    ax.set_xlabel(f"Δ {p} vs baseline, paired by seed (mean, 95% interval)")
+    ax.set_xlabel(f"Δ {p} vs baseline, paired by seed (mean, 95% interval with rho = {lb.rho:.2f})")
     left_out = f"; {partial} partial row(s) with fewer seeds not drawn" if partial else ""
     fig.suptitle(f"Verdicts at ROPE ±{lb.rope}, P ≥ {lb.decision_probability}{left_out}", fontsize="medium")
     ax.grid(axis="x", alpha=0.3)
