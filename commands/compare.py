@@ -3,7 +3,8 @@
     python -m commands.compare [--metric macro_f1] [--alpha 0.05] [--out reports] [--rev COMMIT] [--exp-show-json FILE]
 
 Reads ``dvc exp show --json`` (run here, or a saved copy), groups experiments by every param except
-``seed``, compares each strategy with the baseline, and writes reports/leaderboard.{md,json,png}. When run
+``seed``, compares each strategy with the baseline, and writes reports/leaderboard.{md,json,png} (for a data source
+other than the built-in TREC-6, reports/<data file stem>/: never over the committed example). When run
 live it also reads each experiment's whole reports, metrics/full/*.json (``git show <rev>:<path>``, falling
 back to ``dvc.api.read``): the metrics files ``dvc exp show`` reads hold only the headline numbers.
 Errors: one line on stderr, exit 2, previous reports left untouched.
@@ -33,6 +34,7 @@ from imbalance_lab.compare import (
 from imbalance_lab.compare.recommend import recommendation
 from imbalance_lab.config import PARAMS_FILE, CompareParams, load_params, parse_section
 from imbalance_lab.errors import ConfigError, UserError
+from imbalance_lab.paths import reports_folder
 from imbalance_lab.stage import EXIT_USER_ERROR, user_error_line
 
 
@@ -134,6 +136,11 @@ def write_reports(lb: Leaderboard, out: Path) -> dict[str, Path]:
     return targets
 
 
+def baseline_source(lb: Leaderboard) -> str | None:
+    """The data source of the compared experiments (every row shares the baseline's)."""
+    return next((r.params.get("data.source") for r in lb.rows if r.is_baseline), None)
+
+
 def summary_line(lb: Leaderboard) -> str:
     """The recommendation's first sentence and the verdict counts (complete rows only)."""
     counted = [r.vs_baseline["verdict"] for r in lb.rows if r.vs_baseline and not r.partial]
@@ -165,7 +172,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         type=float,
         help="posterior mass a verdict needs (default: compare.decision_probability)",
     )
-    ap.add_argument("--out", default="reports", help="output folder (default reports)")
+    ap.add_argument(
+        "--out", help="output folder (default: reports for TREC-6, else reports/<stem of the baseline's data file>)"
+    )
     ap.add_argument("--force", action="store_true", help="replace a report that compares more experiments")
     ap.add_argument("--exp-show-json", metavar="FILE", help="saved `dvc exp show --json` output instead")
     ap.add_argument("--all-commits", action="store_true", help="include experiments of all commits (-A)")
@@ -212,9 +221,10 @@ def main(argv: list[str] | None = None) -> int:
             rope=settings.rope,
             decision_probability=settings.decision_probability,
         )
+        out = Path(args.out) if args.out else reports_folder(baseline_source(lb))
         if not args.force:
-            refuse_to_shrink(lb, Path(args.out))
-        targets = write_reports(lb, Path(args.out))
+            refuse_to_shrink(lb, out)
+        targets = write_reports(lb, out)
     except UserError as exc:
         print(user_error_line("compare", exc), file=sys.stderr, flush=True)
         return EXIT_USER_ERROR

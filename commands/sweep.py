@@ -13,7 +13,8 @@ What it runs, in order (each step is a plain DVC command you can also type yours
    of the sweep's experiments is queued or running.
 4. Failed experiments are printed by name with the last lines of ``dvc queue logs <name>``; the logs of
    the successful ones are checked for "Running stage 'embed'" (embed recomputed instead of restored).
-5. ``python -m commands.compare --rev <commit>`` writes reports/leaderboard.{md,json,png}.
+5. ``python -m commands.compare --rev <commit>`` writes reports/leaderboard.{md,json,png} (reports/<data file
+   stem>/ for a data source other than the built-in TREC-6).
 Exit status: 0 when every experiment succeeded, 1 when any failed (the leaderboard is still written from
 the others), 2 for a bad strategy/seed list or a repo that cannot queue experiments.
 """
@@ -30,12 +31,12 @@ from pathlib import Path
 import yaml
 
 from imbalance_lab.errors import UserError
+from imbalance_lab.paths import reports_folder
 from imbalance_lab.queue import EMBED_RAN, baseline_commit, dvc, log_text, queue, say, start_workers, states, wait
 from imbalance_lab.stage import EXIT_USER_ERROR, user_error_line
 from imbalance_lab.sweep import (
     DEFAULT_SEEDS,
     DEFAULT_STRATEGIES,
-    name_prefix,
     parse_base,
     parse_seeds,
     parse_strategies,
@@ -53,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--poll", type=float, default=30.0, help="seconds between queue checks (each costs ~1.5 s CPU)")
     ap.add_argument("--no-compare", action="store_true", help="skip `python -m commands.compare` at the end")
     ap.add_argument("--set", default="", help="key=value overrides for every experiment, e.g. another dataset")
-    ap.add_argument("--out", help="leaderboard folder (default: reports, or reports/<dataset> with --set data.source)")
+    ap.add_argument("--out", help="leaderboard folder (default: reports for TREC-6, else reports/<data file stem>)")
     args = ap.parse_args(argv)
     started = time.monotonic()
     try:
@@ -96,7 +97,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     say(f"{len(grid) - len(failed)} of {len(grid)} succeeded in {time.monotonic() - started:.0f} s")
     if not args.no_compare:
-        out = args.out or ("reports/" + name_prefix(base).rstrip("-") if name_prefix(base) else "reports")
+        source = dict(base).get("data.source", (params.get("data") or {}).get("source"))
+        out = args.out or str(reports_folder(source))
         where = [arg for key, value in base for arg in ("--where", f"{key}={value}")]
         compare = [sys.executable, "-m", "commands.compare", "--rev", rev, "--out", out, *where]
         rc = subprocess.run(compare).returncode

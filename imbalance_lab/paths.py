@@ -1,7 +1,10 @@
 """Where each stage reads and writes. dvc.yaml lists the same paths."""
 
 import os
+import re
 from pathlib import Path
+
+from imbalance_lab.config import BUILTIN_DATASET
 
 EMBEDDINGS = Path("data/embeddings")
 FEATURES = EMBEDDINGS / "features.npy"  # float32 (n, d)
@@ -44,6 +47,23 @@ TRAIN_METRICS = TRAIN_LIVE / "metrics.json"
 PLOTS = Path("plots")
 TEST_PLOTS = PLOTS / "test"
 THRESHOLD_PLOTS = PLOTS / "threshold"
+
+# leaderboards (`python -m commands.compare`, `make sweep`): reports/ for the built-in TREC-6 (the committed
+# example), reports/<file stem>/ for any other data source, so a sweep on your data never meets the example
+REPORTS = Path("reports")
+
+
+def reports_folder(data_source: str | None) -> Path:
+    """Where the leaderboard of experiments on this data source goes."""
+    if not data_source or data_source == BUILTIN_DATASET:
+        return REPORTS
+    return REPORTS / data_source_stem(data_source)
+
+
+def data_source_stem(data_source: str) -> str:
+    """The data file's name without folder and extension, safe in a path and an experiment name."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", str(data_source).rsplit("/", 1)[-1].rsplit(".", 1)[0])
+
 
 # `python -m commands.score` (a command, not a DVC stage): results for the file in score.source
 SCORE_METRICS = METRICS / "score.json"

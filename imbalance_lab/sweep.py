@@ -21,6 +21,7 @@ import yaml
 from imbalance_lab.compare import BASELINE
 from imbalance_lab.config import parse_params, set_dotted
 from imbalance_lab.errors import ConfigError
+from imbalance_lab.paths import data_source_stem
 
 DEFAULT_STRATEGIES = (
     "none random_over smote adasyn train.class_weight=inverse train.loss=focal train.loss=logit_adjusted "
@@ -106,7 +107,7 @@ def name_prefix(base: tuple[tuple[str, str], ...]) -> str:
     """Experiments on another dataset get its file stem as a prefix, so their names never collide with the
     default dataset's experiments of the same commit (a sweep keeps an experiment that succeeded under its name)."""
     source = dict(base).get("data.source")
-    return re.sub(r"[^A-Za-z0-9_.-]+", "-", source.rsplit("/", 1)[-1].rsplit(".", 1)[0]) + "-" if source else ""
+    return data_source_stem(source) + "-" if source else ""
 
 
 def plan(

@@ -25,6 +25,7 @@ from imbalance_lab.compare import (
     write_markdown,
 )
 from imbalance_lab.errors import UserError
+from imbalance_lab.paths import reports_folder
 
 FIXTURE = Path(__file__).parent / "fixtures" / "exp_show.json"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -343,6 +344,16 @@ def test_command_with_saved_json(tmp_path, capsys):
     printed = capsys.readouterr().out.splitlines()
     assert printed[0] == str(out / "leaderboard.md") and "Verdicts vs the baseline (ROPE ±0.01)" in printed[1]
     assert printed[1].startswith(("Use ", "Keep the baseline"))
+
+
+def test_reports_of_another_data_source_never_meet_the_committed_example(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert stage.main(["--exp-show-json", str(FIXTURE)]) == 0  # the fixture's experiments are on toy.csv
+    written = sorted(p.name for p in (tmp_path / "reports" / "toy").iterdir())
+    assert written == ["leaderboard.json", "leaderboard.md", "leaderboard.png"]
+    assert not (tmp_path / "reports" / "leaderboard.json").exists()
+    assert reports_folder("datasets/trec6.yaml") == Path("reports")
+    assert reports_folder("/data/My Tickets.v2.csv") == Path("reports/My-Tickets.v2")
 
 
 def test_where_keeps_only_experiments_with_those_params(tmp_path, capsys):
