@@ -2,7 +2,7 @@
 the shrinkage, and whether to keep any thresholds at all, are chosen by cross-fitting on the fitting rows.
 A threshold is a bias b on a label's logit (predicted when logit + b > 0, i.e. p > sigmoid(-b)).
 
-Also the seed system's recipe for comparison: each label's probability threshold picked from a fixed grid
+Also a common recipe for comparison: each label's probability threshold picked from a fixed grid
 0.30, 0.35, ..., 0.80 on the validation split, without cross-fitting or shrinkage."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from imbalance_lab.strategies.registry import MULTILABEL
 from imbalance_lab.strategies.thresholds import THRESHOLD_METHODS
 from imbalance_lab.threshold_fit import ThresholdFit, choose_fit, regularization_grid
 
-SEED_GRID = tuple(round(0.3 + 0.05 * i, 2) for i in range(11))  # the seed system's 0.3-0.8 search
+FIXED_GRID = tuple(round(0.3 + 0.05 * i, 2) for i in range(11))  # a common recipe: 0.3-0.8 in steps of 0.05
 
 
 def _fit(logits, Y, settings: ThresholdParams, regularization: float) -> np.ndarray:
@@ -41,12 +41,12 @@ def fit_label_thresholds(logits, Y, folds, settings: ThresholdParams) -> Thresho
     )
 
 
-def seed_grid_biases(logits, Y) -> np.ndarray:
+def fixed_grid_biases(logits, Y) -> np.ndarray:
     """Per label, the grid probability threshold with the best F1 on these rows (ties: the first, lowest), as a
     bias; a label without positives keeps 0.5."""
     logits = np.asarray(logits, dtype=np.float64)
     biases = np.zeros(Y.shape[1])
-    cut = np.log(np.asarray(SEED_GRID)) - np.log1p(-np.asarray(SEED_GRID))  # logit of each grid threshold
+    cut = np.log(np.asarray(FIXED_GRID)) - np.log1p(-np.asarray(FIXED_GRID))  # logit of each grid threshold
     for j in range(Y.shape[1]):
         truth = Y[:, j].astype(bool)
         if not truth.any():

@@ -22,7 +22,9 @@ STAGE = "split"
 def main() -> None:
     params = load_params()
     hashes = read_npy(paths.TEXT_HASHES)
-    labels, classes = read_npy(paths.LABELS), read_json(paths.EMBED_META)["classes"]
+    meta = read_json(paths.EMBED_META)
+    labels, classes = read_npy(paths.LABELS), meta["classes"]
+    what = "feature row" if meta["embed_params"]["backend"] == "features" else "text"  # what a repeat repeats
     if multilabel.is_multilabel(labels):
         relabelled = multilabel.handle_rare_labels(labels, classes, params.split)
         eligible = np.arange(len(labels))  # a row left with no label stays: an all-negative example
@@ -37,7 +39,7 @@ def main() -> None:
     if params.split.dedupe:
         before = len(eligible)
         eligible = eligible[duplicate_groups(hashes[eligible])]
-        log(STAGE, f"split.dedupe: dropped {before - len(eligible)} rows repeating an earlier text")
+        log(STAGE, f"split.dedupe: dropped {before - len(eligible)} rows repeating an earlier {what}")
     try:
         sizes = {"test_size": params.split.test_size, "val_size": params.split.val_size}
         local = split_rows(labels[eligible], classes, **sizes, seed=params.seed)
@@ -51,7 +53,7 @@ def main() -> None:
     if leaked:
         log(
             STAGE,
-            f"warning: {leaked} val/test rows repeat a text from an earlier split; "
+            f"warning: {leaked} val/test rows repeat a {what} from an earlier split; "
             "set split.dedupe: true to drop repeats before splitting",
         )
     summary = {

@@ -9,7 +9,7 @@ from imbalance_lab import paths
 from imbalance_lab.artifacts import file_sha256, read_npz, write_json, write_metrics
 from imbalance_lab.config import FIT_ON, load_params
 from imbalance_lab.guards import check_oof_coverage
-from imbalance_lab.label_thresholds import fit_label_thresholds, probability_thresholds, seed_grid_biases
+from imbalance_lab.label_thresholds import fit_label_thresholds, fixed_grid_biases, probability_thresholds
 from imbalance_lab.modelfile import check_compatible, ensemble_logits, load_model
 from imbalance_lab.multilabel import iterative_fold_ids
 from imbalance_lab.reporting import (
@@ -164,7 +164,7 @@ def main() -> None:
 
 
 def tune_label_thresholds(params, ws, members) -> None:
-    """Multi-label: one threshold per label fitted on OOF and on val (label_thresholds.py), and the seed system's
+    """Multi-label: one threshold per label fitted on OOF and on val (label_thresholds.py), and the common
     fixed 0.3-0.8 grid on val beside them; the configured fit_on is `after`."""
     settings = params.threshold
     counts = ws.train_counts()
@@ -179,7 +179,7 @@ def tune_label_thresholds(params, ws, members) -> None:
     fits = {name: fit_label_thresholds(logits, Y, folds, settings) for name, (logits, Y, folds) in sets.items()}
     reports = {name: report(fit.biases) for name, fit in fits.items()}
     val_logits, Y_val, _ = sets["val"]
-    grid = seed_grid_biases(val_logits, Y_val)
+    grid = fixed_grid_biases(val_logits, Y_val)
     reports["val_grid"] = report(grid)
     chosen = fits[settings.fit_on]
     write_label_plots(
@@ -195,7 +195,7 @@ def tune_label_thresholds(params, ws, members) -> None:
     )
     write_threshold_metrics(params, fits, before, reports)
     log_fits(fits, before, reports, settings.fit_on, "per-label thresholds", "macro-F1")
-    log(STAGE, f"the seed's 0.3-0.8 grid on val: test macro-F1 {reports['val_grid']['macro_f1']:.4f}")
+    log(STAGE, f"the fixed 0.3-0.8 grid on val: test macro-F1 {reports['val_grid']['macro_f1']:.4f}")
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ from imbalance_lab.config import parse_section
 from imbalance_lab.datasets import encode_label_sets
 from imbalance_lab.errors import ConfigError, DataError
 from imbalance_lab.label_metrics import label_report, predict
-from imbalance_lab.label_thresholds import fit_label_thresholds, seed_grid_biases
+from imbalance_lab.label_thresholds import fit_label_thresholds, fixed_grid_biases
 from imbalance_lab.multilabel import (
     handle_rare_labels,
     iterative_fold_ids,
@@ -268,7 +268,7 @@ def test_per_label_thresholds_never_lower_macro_f1_on_the_rows_they_were_fitted_
         fit = fit_label_thresholds(logits, Y, folds, settings)
         assert fit.in_sample >= fit.before - 1e-12
         assert macro_f1_labels(Y, predict(logits, fit.biases)) >= fit.before - 1e-12
-    grid = seed_grid_biases(logits, Y)
+    grid = fixed_grid_biases(logits, Y)
     assert set(np.round(1 / (1 + np.exp(grid)), 2)) <= {round(0.3 + 0.05 * i, 2) for i in range(11)}
 
 

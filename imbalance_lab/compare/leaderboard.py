@@ -142,7 +142,7 @@ VIEW_PREFIX = {
     "tuned": "tuned.",
     "fit_val": "tuned.after_val.",
     "fit_oof": "tuned.after_oof.",
-    "fit_val_grid": "tuned.after_val_grid.",  # multi-label: the seed system's fixed 0.3-0.8 grid on val
+    "fit_val_grid": "tuned.after_val_grid.",  # multi-label: the common fixed 0.3-0.8 grid on val
 }
 
 

@@ -100,15 +100,14 @@ def _undecided(lb: Leaderboard, rows: list[Row]) -> list[str]:
     decidable = [r for r in possible if projection[id(r)].get("seeds")]
     if decidable:
         total = max(projection[id(r)]["seeds"] for r in decidable)
-        chance = min(projection[id(r)]["chance"] for r in decidable)
         start = max((s for s in lb.seeds if isinstance(s, int)), default=-1) + 1
         stop = start + max(total - lb.full_seeds, 1) - 1
         new = " ".join(map(str, range(start, stop + 1))) if stop - start < 10 else f"$(seq -s ' ' {start} {stop})"
         tokens = " ".join(dict.fromkeys(["none", *(sweep_token(r) for r in decidable)]))
         command = "make sweep SWEEP_STRATEGIES='" + tokens + "' SWEEP_SEEDS=\"" + new + '"'
         out.append(
-            f"About {total} seeds in all would decide {', '.join(r.label for r in decidable)} with a chance of about "
-            f"{chance:.2f}: `{command}`."
+            f"About {total} seeds in all might decide {', '.join(r.label for r in decidable)} (a rough projection, "
+            f"about a coin flip: docs/compare.md): `{command}`."
         )
     return out
 

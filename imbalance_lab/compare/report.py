@@ -66,7 +66,7 @@ def _seeds_cell(c: dict) -> str:
         return ""
     if projection["decidable"] is False:
         return "not decidable on this data set"
-    return f"~{projection['seeds']} (chance {projection['chance']:.2f})"
+    return f"~{projection['seeds']}"
 
 
 def _diff(c: dict) -> str:
@@ -245,7 +245,7 @@ def write_markdown(lb: Leaderboard, path: str | Path, *, dataset: str | None = N
             lines.append("| " + " | ".join(cells) + " |")
     grids = [f for f in lb.threshold_fits if "oof_vs_grid" in f]
     if grids:
-        lines += ["", f"## Out-of-fold thresholds vs the seed system's fixed grid ({p} on test, mean ± std over seeds)"]
+        lines += ["", f"## Out-of-fold thresholds vs the common fixed grid ({p} on test, mean ± std over seeds)"]
         lines += [
             "",
             "The grid: each label's probability threshold picked from 0.30, 0.35, ..., 0.80 by its F1 on the "

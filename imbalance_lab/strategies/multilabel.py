@@ -89,7 +89,7 @@ def _ml_ros(X, Y, balance: BalanceParams, seed: int, notes: list[str], texts=Non
 def _ml_text_augment(X, Y, balance: BalanceParams, seed: int, notes: list[str], texts=None):
     """ML-ROS's choice of how many rows each minority label gets, but each new row is a new TEXT (word dropout,
     swap, or insertion of a word from that label's training texts) of a random row of the label, with that row's
-    whole label set, embedded by the embed stage's embedder: the seed system's word-dropout augmentation."""
+    whole label set, embedded by the embed stage's embedder: word-dropout augmentation, a common recipe."""
     picks, minority = _ml_ros_picks(Y, balance, seed, "text_augment")
     rng = np.random.default_rng(seed)
     per_label = Counter(label for label, _ in picks)
