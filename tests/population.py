@@ -64,7 +64,7 @@ def _scores(X, y, train, test, adjust: float, rng) -> np.ndarray:
 
 
 def seed_scores(X, y, seeds: int, rng, adjust=(PLAIN, WEIGHTED)) -> tuple[np.ndarray, ...]:
-    """Macro-F1 on each seed's test split, one array per procedure: each seed re-splits this data set."""
+    """Macro-F1 on the test split of each seed, one array per procedure: each seed re-splits this data set."""
     n = len(y)
     order = np.argsort(rng.random((seeds, n)), axis=1)
     train, test = order[:, : int(SPLIT[0] * n)], order[:, n - int(SPLIT[2] * n) :]

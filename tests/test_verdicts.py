@@ -124,7 +124,7 @@ def test_the_best_of_many_rows_needs_the_adjusted_probability():
     assert "Better than the baseline (each at P ≥ 0.95, not adjusted): balance.method=adasyn" in text
 
 
-def test_undecided_rows_get_a_make_sweep_line_with_the_chance_of_deciding():
+def test_undecided_rows_get_a_make_sweep_line():
     records = [rec(f"b{s}", s, BASE_F1[s]) for s in range(5)]
     shifts = [0.05, 0.01, 0.045, 0.02, 0.025]  # mean 0.03, wide spread
     records += [rec(f"sm{s}", s, BASE_F1[s] + d, balance__method="smote") for s, d in enumerate(shifts)]
@@ -135,9 +135,9 @@ def test_undecided_rows_get_a_make_sweep_line_with_the_chance_of_deciding():
     needed = projection["seeds"]
     new_seeds = f"$(seq -s ' ' 5 {needed - 1})" if needed - 5 > 10 else " ".join(map(str, range(5, needed)))
     assert "Undecided, possibly better: balance.method=smote (P better" in text
-    assert f"About {needed} seeds in all would decide balance.method=smote" in text
+    assert f"About {needed} seeds in all might decide balance.method=smote" in text
     command = f"make sweep SWEEP_STRATEGIES='none smote' SWEEP_SEEDS=\"{new_seeds}\""
-    assert f"with a chance of about {projection['chance']:.2f}: `{command}`" in text
+    assert f"(a rough projection, about a coin flip: docs/compare.md): `{command}`" in text
 
 
 def test_rows_no_number_of_seeds_decides_say_so():
