@@ -36,6 +36,7 @@ from imbalance_lab.scoring import (
     prediction_rows,
     read_new_rows,
     reweight_posteriors,
+    rows_seen_in_training,
     source_priors,
 )
 from imbalance_lab.stage import log, run_stage
@@ -54,6 +55,17 @@ def remove_earlier_results() -> None:
             shutil.rmtree(path)
         else:
             path.unlink(missing_ok=True)
+
+
+def warn_training_rows(frame, X, backend: str) -> None:
+    seen = rows_seen_in_training(frame, X, backend)
+    if seen:
+        what = "feature rows" if backend == "features" else "texts"
+        log(
+            STAGE,
+            f"warning: {seen} of {len(frame)} rows repeat {what} of the training split; the model has seen them, "
+            "so scores on them flatter it (score a file held out from data.source)",
+        )
 
 
 def shares(classes: list[str], values: np.ndarray) -> dict:
@@ -107,6 +119,7 @@ def main(args: argparse.Namespace) -> None:
             log(STAGE, note)
     log(STAGE, f"{len(rows.frame)} rows from {source}; embedding with {settings.backend}")
     X = embed_new(rows.frame, settings, feature_columns, meta)
+    warn_training_rows(rows.frame, X, settings.backend)
     check_compatible(meta, classes, X.shape[1], paths.MODEL)
     logits = ensemble_logits(members, X)
     proba = softmax(logits)
@@ -187,6 +200,7 @@ def score_label_sets(params, source, rows, members, meta, biases, settings, feat
         for note in notes:
             log(STAGE, note)
     X = embed_new(rows.frame, settings, feature_columns, meta)
+    warn_training_rows(rows.frame, X, settings.backend)
     check_compatible(meta, classes, X.shape[1], paths.MODEL)
     logits = ensemble_logits(members, X, multilabel=True)
     proba, predicted = sigmoid(logits), predict(logits, biases)

@@ -16,12 +16,13 @@ import numpy as np
 import pandas as pd
 
 from imbalance_lab import paths
-from imbalance_lab.artifacts import file_sha256, read_json
+from imbalance_lab.artifacts import file_sha256, read_json, read_npy, read_npz
 from imbalance_lab.config import DataParams, EmbedParams
 from imbalance_lab.datasets import USER_FORMATS, drop_invalid_rows, label_names, read_user_table, strip_labels
 from imbalance_lab.embedding import load_fitted, reembed_table
 from imbalance_lab.errors import ConfigError, DataError
 from imbalance_lab.multilabel import sets_from_columns, sets_from_text
+from imbalance_lab.rows import text_hashes
 from imbalance_lab.splitting import OTHER
 from imbalance_lab.strategies.samplers import SAMPLERS, UNIFORM_PRIOR
 
@@ -259,3 +260,13 @@ def embed_new(frame, settings: EmbedParams, feature_columns: list[str], meta: di
             f"{meta['embedding']['model']}; install that version or retrain"
         )
     return embedded.features
+
+
+def rows_seen_in_training(frame, X: np.ndarray, backend: str) -> int:
+    """How many rows of a scored file repeat a row of the training split (the same stripped text, or the same
+    feature values): scores on them flatter the model. 0 when the workspace has no split to compare with."""
+    if not (paths.TEXT_HASHES.exists() and paths.SPLIT_INDICES.exists()):
+        return 0
+    keys = [row.tobytes() for row in np.ascontiguousarray(X, np.float32)] if backend == "features" else frame["text"]
+    trained = read_npy(paths.TEXT_HASHES)[read_npz(paths.SPLIT_INDICES)["train"]]
+    return int(np.isin(text_hashes(list(keys)), trained).sum())

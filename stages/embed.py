@@ -1,7 +1,5 @@
 """Stage embed: data.source -> feature matrix, class codes, row ids, text hashes, meta."""
 
-import hashlib
-
 import numpy as np
 
 from imbalance_lab import multilabel, paths
@@ -9,6 +7,7 @@ from imbalance_lab.artifacts import by_class, write_bytes, write_json, write_npy
 from imbalance_lab.config import load_params
 from imbalance_lab.datasets import check_distinct_rows, encode_label_sets, encode_labels, is_number, load_table
 from imbalance_lab.embedding import embed_table, fingerprint, fitted_bytes
+from imbalance_lab.rows import text_hashes
 from imbalance_lab.splitting import (
     check_class_sizes,
     check_fold_counts,
@@ -21,15 +20,6 @@ from imbalance_lab.strategies import check_task
 from imbalance_lab.strategies.registry import MULTILABEL
 
 STAGE = "embed"
-
-
-def text_hashes(values) -> np.ndarray:
-    """64-bit blake2b of each stripped text, or of each feature row's raw bytes (hashing the repr of 1.5 KB
-    of bytes instead made this 10x slower: ~4 s of the embed stage at 200k rows)."""
-    digests = (
-        hashlib.blake2b(v if isinstance(v, bytes) else str(v).strip().encode(), digest_size=8).digest() for v in values
-    )
-    return np.fromiter((int.from_bytes(d, "little") for d in digests), dtype=np.uint64, count=len(values))
 
 
 def check_counts_before_embedding(labels: np.ndarray, classes: list[str], params) -> None:

@@ -345,6 +345,7 @@ def test_a_multilabel_csv_runs_end_to_end_and_mlsmote_reruns_from_balance_on(tmp
         assert len(chart["content"]["data"]["values"]) > 0, title
     scored = run(["python", "-m", "commands.score", "--source", "tags.csv"], project)
     assert "(tuned per-label thresholds)" in scored.stderr
+    assert "rows repeat texts of the training split" in scored.stderr  # the training file itself
     predictions = pd.read_csv(project / "reports/score/predictions.csv", keep_default_na=False)
     assert {"labels", "predicted", "p_health"} <= set(predictions.columns) and len(predictions) == 420
     assert json.loads((project / "metrics/score.json").read_text())["after"]["macro_f1"] > 0

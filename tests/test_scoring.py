@@ -4,13 +4,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from imbalance_lab import paths
 from imbalance_lab.config import DataParams
 from imbalance_lab.errors import ConfigError, DataError
+from imbalance_lab.rows import text_hashes
 from imbalance_lab.scoring import (
     em_priors,
     encode_known_labels,
     read_new_rows,
     reweight_posteriors,
+    rows_seen_in_training,
     source_priors,
     total_variation,
 )
@@ -152,3 +155,18 @@ def test_features_backend_reads_the_training_columns_in_training_order(tmp_path)
     np.testing.assert_array_equal(features, [[3.0, 1.0]])
     with pytest.raises(DataError, match="no column 'c'"):
         read_new_rows(str(path), DataParams(), backend="features", feature_columns=["a", "c"], label_column="label")
+
+
+def test_scoring_rows_of_the_training_split_is_counted(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    texts = ["a cat", "a dog", "a cow", "a hen"]
+    paths.EMBEDDINGS.mkdir(parents=True)
+    paths.SPLIT.mkdir(parents=True)
+    np.save(paths.TEXT_HASHES, text_hashes(texts))
+    np.savez(paths.SPLIT_INDICES, train=np.array([0, 1]), val=np.array([2]), test=np.array([3]))
+    new = pd.DataFrame({"text": [" a cat ", "a cow", "a fox", "a dog"]})  # 2 training texts (one with spaces)
+    assert rows_seen_in_training(new, np.zeros((4, 2), np.float32), "sentence-transformers") == 2
+    X = np.array([[1, 2], [3, 4]], np.float32)
+    np.save(paths.TEXT_HASHES, text_hashes([row.tobytes() for row in X]))
+    np.savez(paths.SPLIT_INDICES, train=np.array([1]), val=np.array([], int), test=np.array([0]))
+    assert rows_seen_in_training(None, np.array([[3, 4], [3, 4], [1, 2]], np.float64), "features") == 2
