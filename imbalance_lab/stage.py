@@ -49,8 +49,8 @@ def stop_if_interrupted() -> None:
         raise KeyboardInterrupt
 
 
-def declared_outputs(name: str, dvc_yaml: str | Path = "dvc.yaml") -> list[Path]:
-    """What dvc.yaml says the stage writes (outs, metrics, plots): the list DVC itself removes before a run."""
+def _declared(name: str, dvc_yaml: str | Path) -> list[tuple[Path, bool]]:
+    """(path, kept in git) of every output dvc.yaml declares for the stage: outs, metrics, plots."""
     import yaml  # only on the failure path
 
     try:
@@ -58,7 +58,28 @@ def declared_outputs(name: str, dvc_yaml: str | Path = "dvc.yaml") -> list[Path]
     except (OSError, KeyError, TypeError, yaml.YAMLError):
         return []
     entries = [e for kind in ("outs", "metrics", "plots") for e in spec.get(kind) or []]
-    return [Path(next(iter(e)) if isinstance(e, dict) else e) for e in entries]
+    out = []
+    for e in entries:
+        path, options = next(iter(e.items())) if isinstance(e, dict) else (e, None)
+        out.append((Path(path), isinstance(options, dict) and options.get("cache") is False))
+    return out
+
+
+def declared_outputs(name: str, dvc_yaml: str | Path = "dvc.yaml") -> list[Path]:
+    """What dvc.yaml says the stage writes (outs, metrics, plots): the list DVC itself removes before a run."""
+    return [path for path, _ in _declared(name, dvc_yaml)]
+
+
+def restore_hint(name: str, dvc_yaml: str | Path = "dvc.yaml") -> str:
+    """The command that brings back the last commit's state after this stage failed: its outputs kept in git
+    (cache: false, which `dvc checkout` does not restore) and params.yaml (`dvc exp run -S` leaves its values)."""
+    if not Path(dvc_yaml).is_file():
+        return ""
+    in_git = " ".join(dict.fromkeys(path.parts[0] for path, kept in _declared(name, dvc_yaml) if kept))
+    return (
+        f" (its outputs were removed; back to the last commit: `git checkout HEAD -- params.yaml {in_git}".rstrip()
+        + (" && dvc checkout`)")
+    )
 
 
 def run_stage(name: str, main: Callable[[], None], outputs: Iterable[str | Path] = ()) -> None:
@@ -77,7 +98,7 @@ def run_stage(name: str, main: Callable[[], None], outputs: Iterable[str | Path]
         log(name, f"done in {time.perf_counter() - started:.1f} s")
     except UserError as exc:
         _remove(outputs + declared_outputs(name))
-        print(user_error_line(name, exc), file=sys.stderr, flush=True)
+        print(user_error_line(name, exc) + restore_hint(name), file=sys.stderr, flush=True)
         sys.exit(EXIT_USER_ERROR)
     except KeyboardInterrupt:
         _remove(outputs + declared_outputs(name))

@@ -146,7 +146,12 @@ def dvc_yaml(tmp_path):
 @pytest.mark.parametrize(
     ("raised", "code", "message"),
     [
-        (DataError("class 'x' has 2 rows"), EXIT_USER_ERROR, "error: train: class 'x' has 2 rows\n"),
+        (
+            DataError("class 'x' has 2 rows"),
+            EXIT_USER_ERROR,
+            "error: train: class 'x' has 2 rows (its outputs were removed; back to the last commit: "
+            "`git checkout HEAD -- params.yaml plots && dvc checkout`)\n",  # plots/train is kept in git
+        ),
         (KeyboardInterrupt(), EXIT_INTERRUPTED, "error: train: interrupted; outputs removed, run `dvc repro` again\n"),
     ],
 )
