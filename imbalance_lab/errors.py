@@ -16,10 +16,16 @@ class DataError(UserError):
 def unknown_choice(param: str, value: object, choices) -> ConfigError:
     """The error for a registry lookup miss; lists every valid choice, and says which entry a name other
     write-ups use means here (a registry's `aliases`, e.g. train.loss 'bce')."""
+    import difflib
+
     valid = ", ".join(sorted(choices))
     alias = getattr(choices, "aliases", {}).get(value)
-    known = f"; {value!r} is {alias[0]} here ({alias[1]}): use {param}={alias[0]}" if alias else ""
-    return ConfigError(f"{param}: unknown value {value!r}{known}; valid values are: {valid}")
+    if alias:
+        known = f"{value!r} is {alias[0]} here ({alias[1]}): use {param}={alias[0]}"
+        return ConfigError(f"{param}: unknown value {value!r}; {known}; valid values are: {valid}")
+    if close := difflib.get_close_matches(str(value), [str(c) for c in choices], n=1):
+        return ConfigError(f"{param}: unknown value {value!r}; did you mean {close[0]!r}? Valid values are: {valid}")
+    return ConfigError(f"{param}: unknown value {value!r}; valid values are: {valid}")
 
 
 def lookup(registry: dict, param: str, name: str):

@@ -83,7 +83,7 @@ def test_seeds():
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("smoet", r"balance.method: unknown value 'smoet'; valid values are: .*smote"),
+        ("smoet", r"balance.method: unknown value 'smoet'; did you mean 'smote'\? Valid values are: .*smote"),
         ("train.los=focal", r"unknown key 'train.los'; did you mean 'train.loss'"),
         ("trian.loss=focal", r"unknown key 'trian'; did you mean 'train'"),
         ("train.lr=-1", r"train.lr: -1.0 is out of range"),
