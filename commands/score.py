@@ -33,6 +33,7 @@ from imbalance_lab.scoring import (
     encode_known_labels,
     load_thresholds,
     model_embedding,
+    model_inputs,
     prediction_rows,
     read_new_rows,
     reweight_posteriors,
@@ -120,6 +121,7 @@ def main(args: argparse.Namespace) -> None:
     log(STAGE, f"{len(rows.frame)} rows from {source}; embedding with {settings.backend}")
     X = embed_new(rows.frame, settings, feature_columns, meta)
     warn_training_rows(rows.frame, X, settings.backend)
+    X = model_inputs(X, meta)
     check_compatible(meta, classes, X.shape[1], paths.MODEL)
     logits = ensemble_logits(members, X)
     proba = softmax(logits)
@@ -201,6 +203,7 @@ def score_label_sets(params, source, rows, members, meta, biases, settings, feat
             log(STAGE, note)
     X = embed_new(rows.frame, settings, feature_columns, meta)
     warn_training_rows(rows.frame, X, settings.backend)
+    X = model_inputs(X, meta)
     check_compatible(meta, classes, X.shape[1], paths.MODEL)
     logits = ensemble_logits(members, X, multilabel=True)
     proba, predicted = sigmoid(logits), predict(logits, biases)

@@ -143,6 +143,7 @@ class EmbedParams:
     dim: int = bounded(256, 2)  # tfidf: TruncatedSVD components
     max_features: int = bounded(20000, 2)  # tfidf vocabulary size
     max_seq_length: int = bounded(0, 0)  # sentence-transformers: tokens read per text (0 = the model's own limit)
+    scale: str = choice("standard", lambda: FEATURE_SCALINGS)  # features backend: z-score columns on training rows
 
 
 @dataclass(frozen=True)
@@ -254,6 +255,7 @@ COMMAND_SECTIONS = ("score", "compare")  # read by commands, by no stage: never 
 
 OPTIONAL_STRINGS = {"score.source", "threshold.positive_class"}  # may be empty (= not set)
 EMBED_BACKENDS = ("sentence-transformers", "tfidf", "features")
+FEATURE_SCALINGS = ("standard", "none")
 RARE_CLASS_ACTIONS = ("drop", "merge_into_other")
 # plateau: ReduceLROnPlateau on val macro-F1; warmup_linear: linear warmup then linear decay to 0 at max_epochs
 LR_SCHEDULES = ("plateau", "warmup_linear", "constant")

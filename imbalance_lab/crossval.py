@@ -16,6 +16,7 @@ from imbalance_lab.label_metrics import label_counts, predict, rare_labels
 from imbalance_lab.metrics import confusion_counts, decisions_metrics, div, macro_f1_from_confusion
 from imbalance_lab.modelfile import ensemble_logits, member_weights
 from imbalance_lab.multilabel import is_multilabel, iterative_fold_ids, iterative_holdout
+from imbalance_lab.scaling import fit_scaler
 from imbalance_lab.splitting import check_fold_counts, check_folds, class_counts, stratified_folds, stratified_holdout
 from imbalance_lab.strategies.resampling import resample
 from imbalance_lab.strategies.text_augment import Texts
@@ -95,10 +96,17 @@ def _folds(y, folds: int, seed: int):
 
 
 def cross_validate(
-    X: np.ndarray, y: np.ndarray, classes: list[str], params: Params, progress=None, texts: Texts | None = None
+    X: np.ndarray,
+    y: np.ndarray,
+    classes: list[str],
+    params: Params,
+    progress=None,
+    texts: Texts | None = None,
+    scale: bool = False,
 ) -> CvResult:
     """y: class codes, or a multi-label (n, L) 0/1 matrix (iteratively stratified folds).
-    texts: the rows' texts and embedder, for balance methods that make new texts (each fold uses its own)."""
+    texts: the rows' texts and embedder, for balance methods that make new texts (each fold uses its own).
+    scale: standardise features with a scaler fitted on each fold's fitting rows (scaling.py)."""
     K, folds = len(classes), params.cv.folds
     multilabel = is_multilabel(y)
     if multilabel:
@@ -126,10 +134,16 @@ def cross_validate(
             raise DataError(f"cv fold {fold + 1}/{folds}: early-stopping carve-out: {exc}; {fix}") from None
         _disjoint_or_fail(fold, held_idx, fit_idx, stop_idx)
         counts = class_counts(y[fit_idx], K)
+        prepare = fit_scaler(X[fit_idx]).apply if scale else np.asarray  # a fold's scaler sees its fitting rows only
         try:
             fold_texts = texts.subset(fit_idx) if texts is not None else None
             balanced = resample(
-                X[fit_idx], y[fit_idx], params.balance, seed=params.seed + fold, class_names=classes, texts=fold_texts
+                prepare(X[fit_idx]),
+                y[fit_idx],
+                params.balance,
+                seed=params.seed + fold,
+                class_names=classes,
+                texts=fold_texts,
             )
         except DataError as exc:
             raise DataError(f"cv fold {fold + 1}/{folds}: {exc}") from None
@@ -138,7 +152,7 @@ def cross_validate(
             result = train_mlp(
                 balanced.X,
                 balanced.y,
-                X[stop_idx],
+                prepare(X[stop_idx]),
                 y[stop_idx],
                 n_classes=K,
                 original_counts=counts,
@@ -147,7 +161,7 @@ def cross_validate(
                 original_rows=len(fit_idx),
             )
             members.append(member_weights(result.model))
-        logits = ensemble_logits(members, X[held_idx], multilabel)
+        logits = ensemble_logits(members, prepare(X[held_idx]), multilabel)
         oof[held_idx], fold_of_row[held_idx] = logits, fold
         scores = scorer.score(y[held_idx], logits)
         for name in scorer.names:

@@ -23,6 +23,7 @@ from imbalance_lab.embedding import load_fitted, reembed_table
 from imbalance_lab.errors import ConfigError, DataError
 from imbalance_lab.multilabel import sets_from_columns, sets_from_text
 from imbalance_lab.rows import text_hashes
+from imbalance_lab.scaling import Scaler
 from imbalance_lab.splitting import OTHER
 from imbalance_lab.strategies.samplers import SAMPLERS, UNIFORM_PRIOR
 
@@ -270,3 +271,9 @@ def rows_seen_in_training(frame, X: np.ndarray, backend: str) -> int:
     keys = [row.tobytes() for row in np.ascontiguousarray(X, np.float32)] if backend == "features" else frame["text"]
     trained = read_npy(paths.TEXT_HASHES)[read_npz(paths.SPLIT_INDICES)["train"]]
     return int(np.isin(text_hashes(list(keys)), trained).sum())
+
+
+def model_inputs(X: np.ndarray, meta: dict) -> np.ndarray:
+    """A new file's features as the model was trained on them: standardised with the training split's scaler
+    when the model file records one (features backend, embed.scale standard)."""
+    return Scaler.from_meta(meta["scaler"]).apply(X) if meta.get("scaler") else X

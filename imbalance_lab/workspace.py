@@ -10,17 +10,24 @@ from imbalance_lab import paths
 from imbalance_lab.artifacts import read_json, read_npy, read_npz
 from imbalance_lab.errors import DataError
 from imbalance_lab.multilabel import task_of
+from imbalance_lab.scaling import Scaler, fit_scaler, scales
 from imbalance_lab.splitting import Split, assert_disjoint, class_counts
 
 
 @dataclass(frozen=True)
 class Workspace:
-    X: np.ndarray  # memory-mapped features, all rows
+    X: np.ndarray  # memory-mapped features, all rows, as embed wrote them (part() applies the scaler)
     y: np.ndarray
     classes: list[str]
     split: Split
     meta: dict
     rare_classes: dict  # split.min_class_count: {"action": ..., "classes": {name: rows}}, or {}
+    scaler: Scaler | None = None  # features backend, embed.scale standard: fitted on the training split
+
+    @property
+    def scales(self) -> bool:
+        """Whether features are standardised before use (cross-validate fits its own scaler per fold)."""
+        return scales(self.meta.get("embed_params") or {})
 
     @property
     def n_classes(self) -> int:
@@ -31,8 +38,10 @@ class Workspace:
         return task_of(self.y)
 
     def part(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """One split's features (standardised with the training split's scaler where the data wants it)."""
         idx = getattr(self.split, name)
-        return np.asarray(self.X[idx], dtype=np.float32), self.y[idx]
+        X = np.asarray(self.X[idx], dtype=np.float32)
+        return (self.scaler.apply(X) if self.scaler else X), self.y[idx]
 
     def train_counts(self) -> np.ndarray:
         """Class counts (multi-label: positive rows per label) of the ORIGINAL training split: the basis of every
@@ -52,13 +61,10 @@ def load_workspace(params=None) -> Workspace:
     assert_disjoint(split)
     summary = read_json(paths.SPLIT_SUMMARY)
     classes, rare = summary["classes"], summary.get("rare_classes") or {}
+    X = read_npy(paths.FEATURES, mmap=True)
+    scaler = fit_scaler(X[split.train]) if scales(meta.get("embed_params") or {}) else None
     workspace = Workspace(
-        X=read_npy(paths.FEATURES, mmap=True),
-        y=indices["labels"],
-        classes=classes,
-        split=split,
-        meta=meta,
-        rare_classes=rare,
+        X=X, y=indices["labels"], classes=classes, split=split, meta=meta, rare_classes=rare, scaler=scaler
     )
     if params is not None:
         from imbalance_lab.strategies import check_task

@@ -26,7 +26,7 @@ def main() -> None:
         log(STAGE, f"fold {fold + 1}/{params.cv.folds}: macro-F1 {scores['macro_f1']:.4f}")
 
     texts = texts_for(params.balance.method, ws, rows)
-    result = cross_validate(X, y, ws.classes, params, progress=show, texts=texts)
+    result = cross_validate(X, y, ws.classes, params, progress=show, texts=texts, scale=ws.scales)
     summary = summarize_cv(result)
     check_oof_coverage(rows, result.fold_of_row, ws.split.train, ws.split.val, ws.split.test)
     write_npz(paths.OOF, rows=rows, logits=result.oof_logits, fold=result.fold_of_row)

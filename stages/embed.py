@@ -8,6 +8,7 @@ from imbalance_lab.config import load_params
 from imbalance_lab.datasets import check_distinct_rows, encode_label_sets, encode_labels, is_number, load_table
 from imbalance_lab.embedding import embed_table, fingerprint, fitted_bytes
 from imbalance_lab.rows import text_hashes
+from imbalance_lab.scaling import SCALE_WARNING_RATIO, spread_ratio
 from imbalance_lab.splitting import (
     check_class_sizes,
     check_fold_counts,
@@ -20,6 +21,18 @@ from imbalance_lab.strategies import check_task
 from imbalance_lab.strategies.registry import MULTILABEL
 
 STAGE = "embed"
+
+
+def log_feature_scale(features: np.ndarray, scale: str) -> None:
+    ratio = spread_ratio(features)
+    if scale == "standard":
+        log(STAGE, "feature columns are standardised on the training rows (embed.scale: standard)")
+    elif ratio >= SCALE_WARNING_RATIO:
+        log(
+            STAGE,
+            f"warning: embed.scale is none and the feature columns' spreads differ by a factor of {ratio:,.0f}: "
+            "the widest columns will dominate the model and the resamplers' distances; set embed.scale: standard",
+        )
 
 
 def check_counts_before_embedding(labels: np.ndarray, classes: list[str], params) -> None:
@@ -78,6 +91,7 @@ def main() -> None:
         hashes = text_hashes([row.tobytes() for row in features])
         fix = "check data.feature_columns"
         check_distinct_rows(len(np.unique(hashes)), len(hashes), n_classes, source, "feature row", fix)
+        log_feature_scale(features, params.embed.scale)
     counts = class_counts(labels, len(classes))
     fitted = fitted_bytes(embedded.fitted) if embedded.fitted is not None else None
     meta = {

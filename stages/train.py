@@ -76,6 +76,8 @@ def main() -> None:
             "train": {**vars(params.train), "hidden_dims": list(params.train.hidden_dims)},
         },
     }
+    if ws.scaler is not None:  # score standardises a new file's columns as the training rows were
+        meta["scaler"] = ws.scaler.to_meta()
     weights = results[0].class_weights
     save_model(paths.MODEL, members, meta)
     headline = {
