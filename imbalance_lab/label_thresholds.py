@@ -7,15 +7,20 @@ Also a common recipe for comparison: each label's probability threshold picked f
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from imbalance_lab.config import ThresholdParams
 from imbalance_lab.label_metrics import macro_f1_labels, predict
+from imbalance_lab.ranking import average_precision
 from imbalance_lab.strategies.registry import MULTILABEL
 from imbalance_lab.strategies.thresholds import THRESHOLD_METHODS
 from imbalance_lab.threshold_fit import ThresholdFit, choose_fit, regularization_grid
 
 FIXED_GRID = tuple(round(0.3 + 0.05 * i, 2) for i in range(11))  # a common recipe: 0.3-0.8 in steps of 0.05
+PREDICT_ALL_SHARE = 0.95  # a tuned threshold predicting a label for this share of rows or more predicts "every row"
+NULL_PERMUTATIONS = 20  # no signal: the label's AP is not above the 95th percentile of AP under shuffled scores
 
 
 def _fit(logits, Y, settings: ThresholdParams, regularization: float) -> np.ndarray:
@@ -39,6 +44,39 @@ def fit_label_thresholds(logits, Y, folds, settings: ThresholdParams) -> Thresho
         len(Y),
         "the untuned thresholds (0.5)",
     )
+
+
+def degenerate_labels(logits, Y, biases, classes: list[str], seed: int = 0) -> dict[str, str]:
+    """Labels whose tuned threshold is no decision: the model has no signal for them (average precision on the
+    fitting rows within noise of the label's prevalence, judged against shuffled scores), or the threshold predicts
+    the label for (nearly) every row. F1 optimisation does this for a label without signal (Lipton, Elkan &
+    Naryanaswamy 2014): predicting every row scores F1 = 2p/(1+p) > 0 where the model scored 0, a "gain" that is
+    no skill. Returns {label: why}."""
+    logits, Y = np.asarray(logits, dtype=np.float64), np.asarray(Y, dtype=np.uint8)
+    rng = np.random.default_rng(seed)
+    out = {}
+    for j, name in enumerate(classes):
+        truth, score = Y[:, j], logits[:, j]
+        prevalence = float(truth.mean())
+        if prevalence in (0.0, 1.0):
+            continue
+        why = []
+        ap = average_precision(truth, score)
+        null = [average_precision(truth, rng.permutation(score)) for _ in range(NULL_PERMUTATIONS)]
+        if ap <= float(np.quantile(null, 0.95)):
+            why.append(f"no signal (AP {ap:.2f} vs prevalence {prevalence:.2f})")
+        share = float((score + biases[j] > 0).mean())
+        if share >= PREDICT_ALL_SHARE and prevalence < PREDICT_ALL_SHARE:
+            why.append(f"tuned to predict {share:.0%} of rows")
+        if why:
+            out[name] = "; ".join(why)
+    return out
+
+
+def without_degenerate(fit: ThresholdFit, degenerate: dict[str, str], classes: list[str]) -> ThresholdFit:
+    """The fit with those labels back at the untuned threshold (bias 0): their 'gain' is never counted."""
+    biases = np.array([0.0 if name in degenerate else b for name, b in zip(classes, fit.biases, strict=True)])
+    return replace(fit, biases=biases)
 
 
 def fixed_grid_biases(logits, Y) -> np.ndarray:

@@ -9,7 +9,13 @@ from imbalance_lab import paths
 from imbalance_lab.artifacts import file_sha256, read_npz, write_json, write_metrics
 from imbalance_lab.config import FIT_ON, load_params
 from imbalance_lab.guards import check_oof_coverage
-from imbalance_lab.label_thresholds import fit_label_thresholds, fixed_grid_biases, probability_thresholds
+from imbalance_lab.label_thresholds import (
+    degenerate_labels,
+    fit_label_thresholds,
+    fixed_grid_biases,
+    probability_thresholds,
+    without_degenerate,
+)
 from imbalance_lab.modelfile import check_compatible, ensemble_logits, load_model
 from imbalance_lab.multilabel import iterative_fold_ids
 from imbalance_lab.reporting import (
@@ -176,7 +182,13 @@ def tune_label_thresholds(params, ws, members) -> None:
         return label_test_report(Y_test, test_logits, ws.classes, train_counts=counts, seed=params.seed, biases=biases)
 
     before = report()
-    fits = {name: fit_label_thresholds(logits, Y, folds, settings) for name, (logits, Y, folds) in sets.items()}
+    fits, degenerate = {}, {}
+    for name, (logits, Y, folds) in sets.items():
+        fit = fit_label_thresholds(logits, Y, folds, settings)
+        degenerate[name] = degenerate_labels(logits, Y, fit.biases, ws.classes, seed=params.seed)
+        fits[name] = without_degenerate(fit, degenerate[name], ws.classes)
+    for label, why in degenerate[settings.fit_on].items():
+        log(STAGE, f"label {label}: {why}; kept at the untuned threshold (0.5), its tuning is not a gain")
     reports = {name: report(fit.biases) for name, fit in fits.items()}
     val_logits, Y_val, _ = sets["val"]
     grid = fixed_grid_biases(val_logits, Y_val)
@@ -193,7 +205,7 @@ def tune_label_thresholds(params, ws, members) -> None:
         probability_thresholds=rounded(probability_thresholds(chosen.biases)),
         biases_val_grid=rounded(grid),
     )
-    write_threshold_metrics(params, fits, before, reports)
+    write_threshold_metrics(params, fits, before, reports, degenerate_labels=degenerate[settings.fit_on])
     log_fits(fits, before, reports, settings.fit_on, "per-label thresholds", "macro-F1")
     log(STAGE, f"the fixed 0.3-0.8 grid on val: test macro-F1 {reports['val_grid']['macro_f1']:.4f}")
 

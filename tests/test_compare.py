@@ -156,6 +156,16 @@ def test_leaderboard_better_same_worse():
     assert {r.view for r in lb.rows} == {"untuned", "tuned"} and len(lb.rows) == 8
 
 
+def test_labels_kept_untuned_are_named_per_strategy():
+    records = baseline()
+    records[0].metrics["tuned.degenerate_labels.health"] = "no signal (AP 0.05 vs prevalence 0.04)"
+    records[3].metrics["tuned.degenerate_labels.health"] = "tuned to predict 100% of rows"
+    notes = build_leaderboard(records).notes
+    assert any(
+        n.startswith("baseline: labels kept at the untuned threshold") and "health (2 of 5 seeds)" in n for n in notes
+    )
+
+
 def test_pairing_uses_only_shared_seeds():
     records = baseline(n=3) + [rec(f"s{s}", s, 0.7, balance__method="smote") for s in (1, 2, 7)]
     c = row(build_leaderboard(records), "balance.method=smote").vs_baseline

@@ -13,7 +13,12 @@ from imbalance_lab.config import parse_section
 from imbalance_lab.datasets import encode_label_sets
 from imbalance_lab.errors import ConfigError, DataError
 from imbalance_lab.label_metrics import label_report, predict
-from imbalance_lab.label_thresholds import fit_label_thresholds, fixed_grid_biases
+from imbalance_lab.label_thresholds import (
+    degenerate_labels,
+    fit_label_thresholds,
+    fixed_grid_biases,
+    without_degenerate,
+)
 from imbalance_lab.multilabel import (
     handle_rare_labels,
     iterative_fold_ids,
@@ -270,6 +275,22 @@ def test_per_label_thresholds_never_lower_macro_f1_on_the_rows_they_were_fitted_
         assert macro_f1_labels(Y, predict(logits, fit.biases)) >= fit.before - 1e-12
     grid = fixed_grid_biases(logits, Y)
     assert set(np.round(1 / (1 + np.exp(grid)), 2)) <= {round(0.3 + 0.05 * i, 2) for i in range(11)}
+
+
+def test_a_label_without_signal_is_named_and_kept_at_the_untuned_threshold():
+    """Label 'noise' has random logits (no signal): whatever tuning does to it is no skill."""
+    rng = np.random.default_rng(3)
+    Y = label_matrix(n=600, rates=(0.4, 0.2, 0.06))
+    logits = (Y.astype(float) * 2 - 1) * 2.0 + rng.normal(0, 1.0, Y.shape)
+    logits[:, 2] = rng.normal(-3.0, 1.0, len(Y))  # the model knows nothing of the rare label
+    fit = fit_label_thresholds(logits, Y, iterative_fold_ids(Y, 5, 0), parse_section("threshold", {}))
+    names = ["signal", "weak", "noise"]
+    degenerate = degenerate_labels(logits, Y, fit.biases, names)
+    assert list(degenerate) == ["noise"] and degenerate["noise"].startswith("no signal (AP 0.0")
+    guarded = without_degenerate(fit, degenerate, names)
+    assert guarded.biases[2] == 0.0 and guarded.biases[:2] == pytest.approx(fit.biases[:2])
+    everything = np.array([0.0, 10.0, 0.0])  # a threshold that flags 'weak' on every row
+    assert degenerate_labels(logits, Y, everything, names)["weak"] == "tuned to predict 100% of rows"
 
 
 def test_metrics_equal_scikit_learn():

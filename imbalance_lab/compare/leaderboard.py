@@ -333,6 +333,24 @@ def _describe(params: dict) -> str:
     return f"{src} (embedding: {emb})" if emb else str(src)
 
 
+DEGENERATE = "tuned.degenerate_labels."  # threshold-tune's labels kept untuned: no signal, or predicted on every row
+
+
+def _degenerate_notes(groups: dict, bkey: tuple) -> list[str]:
+    """Per strategy, the labels whose tuned threshold was no decision (label_thresholds.degenerate_labels) and so
+    were kept at the untuned one: their 'gain' is in no tuned row."""
+    notes = []
+    for key, group in groups.items():
+        flagged = Counter(k[len(DEGENERATE) :] for r in group for k in r.metrics if k.startswith(DEGENERATE))
+        if flagged:
+            labels = ", ".join(f"{name} ({n} of {len(group)} seeds)" for name, n in sorted(flagged.items()))
+            notes.append(
+                f"{strategy_label(key, bkey)}: labels kept at the untuned threshold (no signal, or tuned to "
+                f"predict every row; their tuning is not counted as a gain): {labels}."
+            )
+    return notes
+
+
 def _split_rho(group: list[Record]) -> float:
     """rho of the baseline's seed-paired differences, from its test share (split.test_size, the default where a
     record's params do not say)."""
@@ -438,6 +456,7 @@ def build_leaderboard(
     notes = []
     if any(r.view == "untuned" and not r.is_baseline for r in rows) and not any(r.cv for r in rows):
         notes.append(f"No CV comparison: no seed-paired per-fold values (cv.json per_fold.{primary}).")
+    notes += _degenerate_notes(groups, bkey)
     no_metric = sorted(r.name for r in used if f"test.{primary}" not in r.metrics)
     if no_metric:
         notes.append(f"Without {primary} in metrics/test.json (not counted): {', '.join(no_metric)}.")

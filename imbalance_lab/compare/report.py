@@ -163,9 +163,9 @@ def write_markdown(lb: Leaderboard, path: str | Path, *, dataset: str | None = N
         "",
         "Δ = mean difference paired by seed [95% interval of the correlated posterior]. P = posterior probability "
         "that the strategy is better by more than the ROPE / within it / worse by more than it (correlated "
-        "Bayesian t-test; docs/compare.md). Seeds to decide: the seeds in all at which an undecided row would be "
-        'decided, with the chance of deciding there; "not decidable on this data set": even unlimited seeds '
-        "would decide it with a chance below 0.1.",
+        "Bayesian t-test; docs/compare.md). Seeds to decide: the seeds in all that might decide an undecided row, "
+        "a rough projection (in the population simulation about half of such rows were decided there); "
+        '"not decidable on this data set": even unlimited seeds would decide it with a chance below 0.1.',
         "",
         f"| # | Strategy | n | {p} | Δ vs baseline | P better / equiv / worse | verdict | seeds to decide "
         "| Δ vs tuned baseline | P better / equiv / worse | verdict | seeds to decide |",
