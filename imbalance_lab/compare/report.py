@@ -321,6 +321,9 @@ def plot_leaderboard(lb: Leaderboard, path: str | Path) -> None:
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     ax.axvspan(-lb.rope, lb.rope, color="0.85", zorder=0)
+    floor = lb.resolution["value"] if lb.resolution else 0.0
+    for edge in (-lb.rope - floor, lb.rope + floor) if floor else ():  # beyond these, enough seeds can decide
+        ax.axvline(edge, color="0.45", lw=0.9, ls="--", zorder=1)
     ax.axvline(0.0, color="black", lw=0.8, zorder=1)
     for i, r in enumerate(rows):
         c = r.vs_baseline
@@ -343,6 +346,8 @@ def plot_leaderboard(lb: Leaderboard, path: str | Path) -> None:
     fig.suptitle(f"Verdicts at ROPE ±{lb.rope}, P ≥ {lb.decision_probability}{left_out}", fontsize="medium")
     ax.grid(axis="x", alpha=0.3)
     handles = [Patch(color="0.85", label=f"ROPE ±{lb.rope}")]
+    if floor:
+        handles.append(Line2D([], [], color="0.45", lw=0.9, ls="--", label=f"ROPE ± resolution ({floor:.3f})"))
     shown = {r.vs_baseline["verdict"] for r in rows}
     handles += [Line2D([], [], color=col, lw=2, label=v) for v, col in VERDICT_COLOURS.items() if v in shown]
     handles += [
