@@ -164,7 +164,10 @@ def matches(record: Record, where: list[str]) -> bool:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="python -m commands.compare", description=__doc__.splitlines()[0])
-    ap.add_argument("--metric", default="macro_f1", help="primary metric key of metrics/test.json")
+    ap.add_argument(
+        "--metric",
+        help="primary metric (default: what the thresholds were tuned for with a binary target, else macro_f1)",
+    )
     ap.add_argument("--alpha", type=float, default=0.05, help="significance level after Holm (default 0.05)")
     ap.add_argument("--rope", type=float, help="region of practical equivalence (default: compare.rope in params.yaml)")
     ap.add_argument(

@@ -43,6 +43,7 @@ from imbalance_lab.scoring import (
 from imbalance_lab.stage import log, run_stage
 from imbalance_lab.strategies.registry import MULTILABEL
 from imbalance_lab.strategies.thresholds import apply_biases
+from imbalance_lab.threshold_fit import positive_class_report
 
 STAGE = "score"
 OUTPUTS = [paths.SCORE_METRICS, paths.SCORE_PLOTS, paths.SCORE_REPORTS]
@@ -176,6 +177,16 @@ def main(args: argparse.Namespace) -> None:
             "em": headline_of(y, corrected, classes, ordinal),
             "labels": headline_of(y, oracle, classes, ordinal),
         }
+    if "probability_threshold" in thresholds:  # the binary decision: what the user tuned for, on this file
+        positive = classes.index(thresholds["positive_class"])
+        decided = positive_class_report(y, predicted, positive, seed=params.seed)
+        report["binary"] = {k: thresholds[k] for k in ("positive_class", "probability_threshold")} | decided
+        log(
+            STAGE,
+            f"{thresholds['positive_class']} at P >= {thresholds['probability_threshold']:.4f}: recall "
+            f"{decided['recall']:.3f} {decided['recall_ci95']}, precision {decided['precision']:.3f} "
+            f"{decided['precision_ci95']}",
+        )
     write_test_plots(paths.SCORE_PLOTS, y, logits + biases, classes, curves=False)
     write_metrics(paths.SCORE_METRICS, report)
     log(

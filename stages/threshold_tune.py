@@ -35,6 +35,7 @@ from imbalance_lab.threshold_fit import VAL_FOLDS, fit_thresholds, positive_clas
 from imbalance_lab.workspace import load_workspace
 
 STAGE = "threshold-tune"
+DECISION_KEYS = ("precision", "recall")  # the positive class's, at a binary decision
 
 
 def fitting_sets(ws, members, seed: int) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
@@ -76,14 +77,19 @@ def write_thresholds(settings, classes: list[str], fits: dict, **extra) -> None:
     )
 
 
-def write_threshold_metrics(params, fits: dict, before: dict, reports: dict, **extra) -> None:
+def write_threshold_metrics(params, fits: dict, before: dict, reports: dict, decision=None, **extra) -> None:
     """metrics/full/threshold.json: the test split before and after (the configured fit), every fit's test
     headline (`after_<name>` for each report) and what each fit did on its fitting rows; metrics/threshold.json:
-    the shown numbers after."""
+    the shown numbers after, and for a binary decision the threshold with the positive class's precision and
+    recall at it (what `dvc exp show` and `dvc metrics diff` list)."""
     settings = params.threshold
     chosen, after = fits[settings.fit_on], reports[settings.fit_on]
     fitted = {name: fits[name].summary() for name in FIT_ON}
-    write_metrics(paths.THRESHOLD_METRICS, shown(after, TUNED))
+    decided, untuned = {}, {}
+    if decision:  # the positive class's precision and recall beside the headline, before and after
+        decided = {"threshold": decision["probability_threshold"], **{k: decision["test"][k] for k in DECISION_KEYS}}
+        untuned = decision["before"]
+    write_metrics(paths.THRESHOLD_METRICS, {**shown(after, TUNED), **{TUNED + k: v for k, v in decided.items()}})
     write_metrics(
         paths.THRESHOLD_REPORT,
         {
@@ -96,11 +102,12 @@ def write_threshold_metrics(params, fits: dict, before: dict, reports: dict, **e
             "fit_objective_before": fitted[settings.fit_on]["objective_before"],
             "fit_objective_after": fitted[settings.fit_on]["objective_after"],
             "fit_objective_cross_fitted": fitted[settings.fit_on]["objective_cross_fitted"],
-            "before": headline(before),
-            "after": headline(after),
+            "before": {**headline(before), **untuned},
+            "after": {**headline(after), **{k: v for k, v in decided.items() if k in DECISION_KEYS}},
             "after_ci95": after["ci95"],
             "after_per_class": after["per_class"],
             **extra,
+            **({"binary": decision} if decision else {}),
             **{f"after_{name}": headline(report) for name, report in reports.items()},
             **{f"fit_{name}": fitted[name] for name in FIT_ON},
         },
@@ -155,9 +162,16 @@ def main() -> None:
         }
         predictions = (test_logits + chosen.biases).argmax(1)
         report = positive_class_report(y_test, predictions, positive, seed=params.seed)
-        binary = {**decision, "target": settings.target, "test": report}
+        untuned = positive_class_report(y_test, test_logits.argmax(1), positive, seed=params.seed)
+        binary = {
+            **decision,
+            "objective": settings.metric,
+            "target": settings.target,
+            "test": report,
+            "before": {k: untuned[k] for k in DECISION_KEYS},  # the same class at the untuned decision (argmax)
+        }
     write_thresholds(settings, ws.classes, fits, **decision)
-    write_threshold_metrics(params, fits, before, reports, **({"binary": binary} if binary else {}))
+    write_threshold_metrics(params, fits, before, reports, decision=binary or None)
     log_fits(fits, before, reports, settings.fit_on, settings.method, settings.metric)
     if binary:
         t = binary["test"]

@@ -24,6 +24,7 @@ from imbalance_lab.compare import (
     write_json,
     write_markdown,
 )
+from imbalance_lab.compare.recommend import trade_off_phrase
 from imbalance_lab.errors import UserError
 from imbalance_lab.paths import reports_folder
 
@@ -164,6 +165,32 @@ def test_labels_kept_untuned_are_named_per_strategy():
     assert any(
         n.startswith("baseline: labels kept at the untuned threshold") and "health (2 of 5 seeds)" in n for n in notes
     )
+
+
+def test_a_binary_target_sets_the_primary_metric_and_a_floor_kept_above_it_is_not_worse(tmp_path):
+    """precision_at_recall, target 0.9: ranked by the positive class's precision; a tuned recall of 0.919 against the
+    baseline's 0.932 still meets the user's 0.9, so it is not called worse."""
+    decision = {"threshold__metric": "precision_at_recall", "threshold__target": 0.9}
+    records = []
+    for s in range(5):
+        for name, precision, recall, extra in (
+            ("b", 0.60, 0.932, {}),
+            ("sm", 0.66, 0.919, {"balance__method": "smote"}),
+        ):
+            r = rec(f"{name}{s}", s, BASE_F1[s], **decision, **extra)
+            noise = NOISE[s] / 4
+            r.metrics.update({"tuned.precision": precision + noise, "tuned.recall": recall + noise})
+            r.metrics.update({"threshold.before.precision": 0.5 + noise, "threshold.before.recall": 0.8 + noise})
+            records.append(r)
+    lb = build_leaderboard(records)
+    assert lb.primary == "precision" and lb.decision["floor"] == "recall" and lb.decision["target"] == 0.9
+    smote = row(lb, "balance.method=smote + tuned thresholds (per_class_bias)")
+    assert smote.vs_baseline["mean_diff"] == pytest.approx(0.16, abs=0.002)  # vs the untuned decision's 0.5
+    assert smote.trade_offs["recall"]["verdict"] == "worse"  # -0.013, outside the ROPE
+    assert "(lower, both above the 0.9 target)" in trade_off_phrase(lb, smote, "recall", decided_only=False)
+    assert trade_off_phrase(lb, smote, "recall") is None  # not named as a trade-off in the recommendation
+    write_markdown(lb, tmp_path / "lb.md")
+    assert "Decision tuned for: the positive class's precision with recall ≥ 0.9" in (tmp_path / "lb.md").read_text()
 
 
 def test_pairing_uses_only_shared_seeds():

@@ -24,6 +24,7 @@ from imbalance_lab.config import COMMAND_SECTIONS, CompareParams, SplitParams
 from imbalance_lab.errors import UserError
 from imbalance_lab.metric_registry import ONE_TEST_ROW, lower_is_better, metric
 from imbalance_lab.reporting import CLASS_HEADLINE, LABEL_HEADLINE
+from imbalance_lab.strategies.thresholds import TARGETED
 
 #: Params that define the baseline (no rebalancing). A key a record's params lack counts as matching.
 BASELINE = {
@@ -104,7 +105,9 @@ class Row:
     vs_baseline: dict | None = None  # paired by seed vs the untuned baseline (None on that row itself)
     vs_tuned_baseline: dict | None = None  # paired by seed vs the baseline's tuned row
     cv: dict | None = None  # Nadeau-Bengio vs the untuned baseline (untuned rows with per-fold data)
-    trade_offs: dict = field(default_factory=dict)  # secondary metric -> paired vs the untuned baseline
+    trade_offs: dict = field(
+        default_factory=dict
+    )  # secondary metric -> paired vs the baseline with the same thresholds
 
 
 @dataclass
@@ -129,6 +132,7 @@ class Leaderboard:
     resolution: dict | None = None  # what adding seeds can never resolve on this data set (data_set_resolution)
     rare_class: str | None = None  # the class (label) minority_recall is about, and its test rows (mean over seeds)
     rare_class_rows: float | None = None
+    decision: dict | None = None  # a binary objective with a target: {"objective", "target", "maximised", "floor"}
 
 
 def _seed_order(seed: Any) -> tuple:
@@ -151,6 +155,8 @@ def _values(group: list[Record], view: str, metric: str) -> dict:
     out = {}
     for r in group:
         v = r.metrics.get(prefix + metric)
+        if v is None and view == "untuned":  # a binary decision's precision / recall at the untuned decision
+            v = r.metrics.get("threshold.before." + metric)
         if isinstance(v, (int, float)) and not isinstance(v, bool):
             out[r.seed] = float(v)
     return out
@@ -270,10 +276,13 @@ def _rare_class_rows(records: list[Record]) -> float | None:
     return sum(counts) / len(counts) if counts else None
 
 
-def _trade_off_judges(metrics: list, primary: str, base: list[Record], judge: Judge) -> dict[str, Judge]:
+def _trade_off_judges(metrics: list, primary: str, base: list[Record], judge: Judge, decision=None) -> dict:
     """A Judge per secondary metric compared as a trade-off, each with its own ROPE (metric_registry): a number,
-    or one test row of the rare class (1 / its test rows) for its recall."""
+    or one test row of the rare class (1 / its test rows) for its recall; with a binary decision, also the
+    metric its target keeps up (judged with the primary's ROPE)."""
     judges = {}
+    if decision and decision["floor"] != primary:
+        judges[decision["floor"]] = Judge(lower_is_better(decision["floor"]), judge.rope, judge.decide, judge.rho)
     for name in metrics:
         rope = metric(name).trade_off_rope if name != primary else None
         if rope == ONE_TEST_ROW:
@@ -351,6 +360,18 @@ def _degenerate_notes(groups: dict, bkey: tuple) -> list[str]:
     return notes
 
 
+def decision_of(records: list[Record]) -> dict | None:
+    """The binary decision the experiments tuned for (threshold.metric with a target), if they agree on one."""
+    objectives = {(r.params.get("threshold.metric"), r.params.get("threshold.target")) for r in records}
+    if len(objectives) != 1:
+        return None
+    ((objective, target),) = objectives
+    if objective not in TARGETED:
+        return None
+    maximised, floor = TARGETED[objective]
+    return {"objective": objective, "target": float(target), "maximised": maximised, "floor": floor}
+
+
 def _split_rho(group: list[Record]) -> float:
     """rho of the baseline's seed-paired differences, from its test share (split.test_size, the default where a
     record's params do not say)."""
@@ -358,17 +379,11 @@ def _split_rho(group: list[Record]) -> float:
     return stats.split_correlation(max(shares))
 
 
-def _check_inputs(records: list[Record], groups: dict, primary: str, baseline: dict) -> tuple:
+def _check_inputs(records: list[Record], groups: dict, baseline: dict) -> tuple:
     """The baseline's group key; a UserError naming the problem when there is nothing to compare."""
     if not groups:
         found = ", ".join(f"{r.name} ({r.state})" for r in records)
         raise UserError(f"no successful experiment to compare; found: {found}")
-    used = [r for g in groups.values() for r in g]
-    if not any(f"test.{primary}" in r.metrics for r in used):
-        numeric = {k for r in used for k, v in r.metrics.items() if isinstance(v, (int, float))}
-        avail = sorted(k[5:] for k in numeric if k.startswith("test.") and k.count(".") == 1 and k != "test.seed")
-        raise UserError(f"metric {primary!r} is not in metrics/test.json; available: {', '.join(avail)}")
-    lower_is_better(primary)  # an unregistered metric has no direction: refuse rather than guess
     bkey = find_baseline(groups, baseline)
     if bkey is None:
         need = ", ".join(f"{k}={v}" for k, v in baseline.items())
@@ -377,12 +392,22 @@ def _check_inputs(records: list[Record], groups: dict, primary: str, baseline: d
     return bkey
 
 
-def _rows(groups: dict, bkey: tuple, metrics: list, primary: str, judge: Judge) -> list[Row]:
+def _check_primary(used: list[Record], primary: str) -> None:
+    """The primary metric is in the reports (metrics/test.json, or a binary decision's) and has a direction."""
+    if not any(f"test.{primary}" in r.metrics or f"threshold.before.{primary}" in r.metrics for r in used):
+        numeric = {k for r in used for k, v in r.metrics.items() if isinstance(v, (int, float))}
+        avail = sorted(k[5:] for k in numeric if k.startswith("test.") and k.count(".") == 1 and k != "test.seed")
+        raise UserError(f"metric {primary!r} is not in metrics/test.json; available: {', '.join(avail)}")
+    lower_is_better(primary)  # an unregistered metric has no direction: refuse rather than guess
+
+
+def _rows(groups: dict, bkey: tuple, metrics: list, primary: str, judge: Judge, decision=None) -> list[Row]:
     """Two rows per strategy (untuned, tuned), each compared seed-paired with both baselines."""
     full = max(len(_values(g, "untuned", primary)) for g in groups.values())
     base = groups[bkey]
+    trade_off_judges = _trade_off_judges(metrics, primary, base, judge, decision)
+    metrics = list(dict.fromkeys([*metrics, *trade_off_judges]))
     ref = {view: {m: _values(base, view, m) for m in metrics} for view in ("untuned", "tuned")}
-    trade_off_judges = _trade_off_judges(metrics, primary, base, judge)
     rows: list[Row] = []
     for key, group in groups.items():
         label = strategy_label(key, bkey)
@@ -400,9 +425,8 @@ def _rows(groups: dict, bkey: tuple, metrics: list, primary: str, judge: Judge) 
             row = Row(title, label, view, is_base, dict(key), seeds, names, summaries, partial=len(seeds) < full)
             if not (is_base and view == "untuned"):
                 row.vs_baseline = judge.paired(vals[primary], ref["untuned"][primary])
-                row.trade_offs = {
-                    m: j.paired(vals[m], ref["untuned"][m]) for m, j in trade_off_judges.items() if vals[m]
-                }
+                same = ref["untuned" if is_base or not ref["tuned"][primary] else view]  # the same thresholds' baseline
+                row.trade_offs = {m: j.paired(vals[m], same[m]) for m, j in trade_off_judges.items() if vals[m]}
             if ref["tuned"][primary] and not is_base:
                 row.vs_tuned_baseline = judge.paired(vals[primary], ref["tuned"][primary])
             if view == "untuned" and not is_base:
@@ -415,7 +439,7 @@ def build_leaderboard(
     records: list[Record],
     *,
     metrics: tuple | None = None,
-    primary: str = "macro_f1",
+    primary: str | None = None,
     alpha: float = 0.05,
     baseline: dict = BASELINE,
     rope: float = DEFAULTS.rope,
@@ -427,21 +451,26 @@ def build_leaderboard(
     baseline with tuned thresholds, (3) CV: each untuned strategy vs the untuned baseline with the
     Nadeau-Bengio corrected t-test, pooling all seed x fold differences as J = n_seeds * folds splits
     (the corrected repeated k-fold test of Bouckaert & Frank 2004). Rows are sorted best-first on the
-    primary metric's mean (descending; ascending for lower-is-better metrics).
+    primary metric's mean (descending; ascending for lower-is-better metrics). The primary metric defaults to what
+    the experiments' thresholds were tuned for: with a binary target (threshold.metric precision_at_recall /
+    recall_at_precision) the metric it maximises, else macro_f1.
     """
     if not records:
         raise UserError("no experiments found; run some first, e.g. `dvc exp run -S seed=0`")
     if metrics is None:  # multi-label runs report micro-F1 and rare-label recall instead of balanced accuracy, mcc
         multilabel = any("test.micro_f1" in r.metrics for r in records)
         metrics = LABEL_HEADLINE if multilabel else CLASS_HEADLINE
-    metrics = list(dict.fromkeys([primary, *metrics]))
     groups = group_by_strategy(records)
-    bkey = _check_inputs(records, groups, primary, baseline)
+    bkey = _check_inputs(records, groups, baseline)
     groups, left_out = _in_scope(groups, bkey)
     used = [r for g in groups.values() for r in g]
+    decision = decision_of(groups[bkey])
+    primary = primary or (decision["maximised"] if decision else "macro_f1")
+    _check_primary(used, primary)
+    metrics = list(dict.fromkeys([primary, *metrics]))
     lower = lower_is_better(primary)
     judge = Judge(lower, rope, decision_probability, _split_rho(groups[bkey]))
-    rows = _rows(groups, bkey, metrics, primary, judge)
+    rows = _rows(groups, bkey, metrics, primary, judge, decision)
     for attr in ("vs_baseline", "vs_tuned_baseline", "cv"):
         _apply_holm([getattr(r, attr) for r in rows if getattr(r, attr) and not r.partial], alpha)
     threshold_fits = _threshold_fits(groups, bkey, primary, judge)
@@ -457,7 +486,7 @@ def build_leaderboard(
     if any(r.view == "untuned" and not r.is_baseline for r in rows) and not any(r.cv for r in rows):
         notes.append(f"No CV comparison: no seed-paired per-fold values (cv.json per_fold.{primary}).")
     notes += _degenerate_notes(groups, bkey)
-    no_metric = sorted(r.name for r in used if f"test.{primary}" not in r.metrics)
+    no_metric = sorted(r.name for r in used if not _values([r], "untuned", primary))
     if no_metric:
         notes.append(f"Without {primary} in metrics/test.json (not counted): {', '.join(no_metric)}.")
     return Leaderboard(
@@ -485,4 +514,5 @@ def build_leaderboard(
         resolution=data_set_resolution(rows, primary, judge),
         rare_class=_rare_class(groups[bkey]),
         rare_class_rows=_rare_class_rows(groups[bkey]),
+        decision=decision,
     )

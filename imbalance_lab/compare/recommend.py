@@ -116,7 +116,12 @@ def trade_off_phrase(lb: Leaderboard, row: Row, name: str, *, decided_only: bool
     """ "minority_recall (ABBR) +0.060 [-0.050, +0.170], about 1 of the 17 test rows (undecided)"; None when
     decided_only and the trade-off's verdict is not better or worse."""
     c = row.trade_offs.get(name)
-    if not c or (decided_only and c["verdict"] not in ("better", "worse")):
+    verdict = c["verdict"] if c else None
+    if c and lb.decision and name == lb.decision["floor"] and verdict == "worse":
+        target, base = lb.decision["target"], baseline_mean(lb, row, name)
+        if row.metrics[name]["mean"] >= target and base is not None and base >= target:  # the user's own bar
+            verdict = f"lower, both above the {target} target"
+    if not c or (decided_only and verdict not in ("better", "worse")):
         return None
     what, units, rows = name, "", lb.rare_class_rows
     if metric(name).trade_off_rope == ONE_TEST_ROW and rows and not math.isnan(c["mean_diff"]):
@@ -124,7 +129,14 @@ def trade_off_phrase(lb: Leaderboard, row: Row, name: str, *, decided_only: bool
         units = f", about {abs(c['mean_diff']) * rows:.0f} of the {rows:.0f} test rows"
     low, high = c["diff_ci_low"], c["diff_ci_high"]
     interval = f" [{low:+.3f}, {high:+.3f}]" if not math.isnan(low) else ""
-    return f"{what} {c['mean_diff']:+.3f}{interval}{units} ({c['verdict']})"
+    return f"{what} {c['mean_diff']:+.3f}{interval}{units} ({verdict})"
+
+
+def baseline_mean(lb: Leaderboard, row: Row, name: str) -> float | None:
+    """The mean of the baseline row a row's trade-offs are paired with (the same thresholds)."""
+    view = "untuned" if row.is_baseline else row.view
+    base = next((r for r in lb.rows if r.is_baseline and r.view == view), None)
+    return base.metrics[name]["mean"] if base is not None and name in base.metrics else None
 
 
 def _trade_offs(lb: Leaderboard, rows: list[Row]) -> list[str]:

@@ -92,6 +92,15 @@ def _names(rows: list[Row]) -> str:
     return "; ".join(f"**{r.label}**" for r in rows)
 
 
+def decision_line(decision: dict) -> str:
+    objective, target = decision["objective"], decision["target"]
+    return (
+        f"- Decision tuned for: the positive class's {decision['maximised']} with {decision['floor']} ≥ {target} "
+        f"(`threshold.metric: {objective}`, `threshold.target: {target}`); the primary metric is that "
+        f"{decision['maximised']}, and a {decision['floor']} that stays above the target is not called worse"
+    )
+
+
 def reading_paragraph(lb: Leaderboard) -> str:
     """Plain-language summary generated from the leaderboard's numbers."""
     p, a = lb.primary, lb.alpha
@@ -147,6 +156,7 @@ def write_markdown(lb: Leaderboard, path: str | Path, *, dataset: str | None = N
         f"- Data set: {dataset or lb.dataset}",
         f"- Seeds: {len(lb.seeds)} ({', '.join(map(str, lb.seeds))}); rows: {len(lb.rows)}",
         f"- Primary metric: `{p}` ({direction}); alpha = {a}",
+        *([decision_line(lb.decision)] if lb.decision else []),
         "- Baseline: " + ", ".join(f"`{k}={v}`" for k, v in lb.baseline.items()) + ", default thresholds",
         f"- Verdicts: region of practical equivalence ±{lb.rope} {p} (`compare.rope`), decided at posterior "
         f"probability ≥ {lb.decision_probability} (`compare.decision_probability`); rows with fewer than "

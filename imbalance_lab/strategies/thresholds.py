@@ -85,6 +85,11 @@ def _precision_at_recall(positive: int, target: float) -> Objective:
     return _best_subject_to(positive, target, floor_on="recall")
 
 
+#: The binary objectives with a target: (the metric maximised, the metric kept >= threshold.target). The leaderboard
+#: ranks by the first and judges the second against the target.
+TARGETED = {"recall_at_precision": ("recall", "precision"), "precision_at_recall": ("precision", "recall")}
+
+
 def _best_subject_to(positive: int, target: float, floor_on: str) -> Objective:
     """Maximise the positive class's recall (floor_on="precision") or precision (floor_on="recall") while the
     other stays >= target; infeasible thresholds score below every feasible one, higher the closer they get."""
