@@ -24,7 +24,14 @@ from imbalance_lab.label_metrics import predict, sigmoid
 from imbalance_lab.metrics import classification_metrics, softmax
 from imbalance_lab.modelfile import check_compatible, ensemble_logits, load_model
 from imbalance_lab.multilabel import encode_known_label_sets
-from imbalance_lab.reporting import headline, label_test_report, test_report, write_label_plots, write_test_plots
+from imbalance_lab.reporting import (
+    headline,
+    interval,
+    label_test_report,
+    test_report,
+    write_label_plots,
+    write_test_plots,
+)
 from imbalance_lab.scoring import (
     class_shift,
     distribution,
@@ -184,8 +191,8 @@ def main(args: argparse.Namespace) -> None:
         log(
             STAGE,
             f"{thresholds['positive_class']} at P >= {thresholds['probability_threshold']:.4f}: recall "
-            f"{decided['recall']:.3f} {decided['recall_ci95']}, precision {decided['precision']:.3f} "
-            f"{decided['precision_ci95']}",
+            f"{decided['recall']:.3f} {interval(decided['recall_ci95'])}, precision {decided['precision']:.3f} "
+            f"{interval(decided['precision_ci95'])}",
         )
     write_test_plots(paths.SCORE_PLOTS, y, logits + biases, classes, curves=False)
     write_metrics(paths.SCORE_METRICS, report)

@@ -21,6 +21,7 @@ from imbalance_lab.multilabel import iterative_fold_ids
 from imbalance_lab.reporting import (
     TUNED,
     headline,
+    interval,
     label_test_report,
     shown,
     test_report,
@@ -178,8 +179,8 @@ def main() -> None:
         log(
             STAGE,
             f"flag {binary['positive_class']} when P({binary['positive_class']}) >= "
-            f"{binary['probability_threshold']:.4f}: test recall {t['recall']:.3f} {t['recall_ci95']}, "
-            f"precision {t['precision']:.3f} {t['precision_ci95']}",
+            f"{binary['probability_threshold']:.4f}: test recall {t['recall']:.3f} {interval(t['recall_ci95'])}, "
+            f"precision {t['precision']:.3f} {interval(t['precision_ci95'])}",
         )
 
 
