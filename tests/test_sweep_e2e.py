@@ -93,6 +93,12 @@ def test_dvclive_writes_one_row_per_epoch_and_the_training_plots_read_them(proje
 
 
 def test_sweep_two_strategies_two_seeds(project):
+    # the committed TREC-6 example (80 experiments): a sweep on this project's own file must neither replace it nor
+    # end in "compares 80 experiments, this run only 4: not overwritten"
+    (project / "reports").mkdir(exist_ok=True)
+    rows = [{"view": "untuned", "experiments": [f"e{i}" for i in range(80)]}]
+    (project / "reports" / "leaderboard.json").write_text(json.dumps({"rows": rows}))
+    example = (project / "reports" / "leaderboard.json").read_bytes()
     cmd = [sys.executable, "-m", "commands.sweep", "--strategies", "none random_over", "--seeds", "0 1", "--poll", "2"]
     try:
         proc = subprocess.run(cmd, cwd=project, env=env(), capture_output=True, text=True, timeout=COMMAND_TIMEOUT_S)
@@ -100,12 +106,13 @@ def test_sweep_two_strategies_two_seeds(project):
         stop_queue(project)  # no queue worker outlives the test
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "embed recomputed in 0 of 4 experiments" in proc.stdout
-    board = json.loads((project / "reports" / "leaderboard.json").read_text())
+    assert (project / "reports" / "leaderboard.json").read_bytes() == example  # another data source: untouched
+    board = json.loads((project / "reports" / "texts" / "leaderboard.json").read_text())  # data.source texts.csv
     assert board["failed"] == [] and board["seeds"] == [0, 1]
     rows = {(r["strategy"], r["view"]): r for r in board["rows"]}
     assert set(rows) == {(s, v) for s in ("baseline", "balance.method=random_over") for v in ("untuned", "tuned")}
     assert all(r["metrics"]["macro_f1"]["n"] == 2 for r in rows.values())
     assert sorted(rows["balance.method=random_over", "untuned"]["experiments"]) == ["random_over-s0", "random_over-s1"]
-    md = (project / "reports" / "leaderboard.md").read_text()
+    md = (project / "reports" / "texts" / "leaderboard.md").read_text()
     assert "balance.method=random_over" in md and "| baseline | 2 |" in md
-    assert (project / "reports" / "leaderboard.png").stat().st_size > 1000
+    assert (project / "reports" / "texts" / "leaderboard.png").stat().st_size > 1000
