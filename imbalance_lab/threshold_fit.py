@@ -124,3 +124,18 @@ def positive_class_report(y, predictions, positive: int, *, seed: int, n_boot: i
         "precision_ci95": [round(float(v), 6) for v in np.quantile(precision_b, q)],
         "recall_ci95": [round(float(v), 6) for v in np.quantile(recall_b, q)],
     }
+
+
+PREDICT_ALL_SHARE = 0.95  # tuned biases that give one minority class this share of the fitting rows are no decision
+
+
+def predicts_one_class(logits, y, biases, classes: list[str]) -> str | None:
+    """Why tuned biases are no decision: they predict a class that is not the majority for (nearly) every fitting
+    row, which F1-type objectives reward when the model has little signal. None when they are a decision."""
+    predicted = np.asarray(logits, dtype=np.float64) + np.asarray(biases, dtype=np.float64)
+    shares = np.bincount(predicted.argmax(1), minlength=len(classes)) / len(predicted)
+    prevalence = np.bincount(np.asarray(y), minlength=len(classes)) / len(y)
+    top = int(shares.argmax())
+    if shares[top] >= PREDICT_ALL_SHARE and prevalence[top] < 0.5:
+        return f"tuned to predict {classes[top]} for {shares[top]:.0%} of rows ({prevalence[top]:.0%} are)"
+    return None

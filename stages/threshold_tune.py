@@ -3,6 +3,8 @@ out-of-fold logits, never on test. The shrinkage, and whether to keep any biases
 cross-fitting on the fitting rows (imbalance_lab/threshold_fit.py): by default tuning never makes the headline
 worse in expectation. The configured `threshold.fit_on` result is `after`; both fits are reported."""
 
+from dataclasses import replace
+
 import numpy as np
 
 from imbalance_lab import paths
@@ -32,7 +34,7 @@ from imbalance_lab.splitting import stratified_fold_ids
 from imbalance_lab.stage import log, run_stage
 from imbalance_lab.strategies.registry import MULTILABEL
 from imbalance_lab.strategies.thresholds import decision_objective, positive_class, probability_threshold
-from imbalance_lab.threshold_fit import VAL_FOLDS, fit_thresholds, positive_class_report
+from imbalance_lab.threshold_fit import VAL_FOLDS, fit_thresholds, positive_class_report, predicts_one_class
 from imbalance_lab.workspace import load_workspace
 
 STAGE = "threshold-tune"
@@ -147,6 +149,9 @@ def main() -> None:
     fits, reports = {}, {}
     for fit_on, (fit_logits, fit_y, folds) in fitting_sets(ws, members, params.seed).items():
         fit = fit_thresholds(fit_logits, fit_y, folds, settings, objective, priors=priors, positive=positive or 0)
+        if why := predicts_one_class(fit_logits, fit_y, fit.biases, ws.classes):  # no decision: not kept
+            log(STAGE, f"{fit_on} fit: {why}; kept the untuned decision, its tuning is not a gain")
+            fit = replace(fit, biases=np.zeros_like(fit.biases), kept=False, reason=why)
         fits[fit_on] = fit
         reports[fit_on] = test_report(
             y_test, test_logits + fit.biases, ws.classes, ordinal=params.data.ordinal, seed=params.seed

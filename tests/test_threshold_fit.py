@@ -159,3 +159,15 @@ def test_binary_objectives_and_floors_are_checked_against_the_classes():
         settings(regularization=-1)
     with pytest.raises(ConfigError, match="must be a recall in"):
         settings(recall_floor={"a": 1.5})
+
+
+def test_biases_that_predict_one_minority_class_everywhere_are_no_decision():
+    from imbalance_lab.threshold_fit import predicts_one_class
+
+    rng = np.random.default_rng(0)
+    y = rng.choice(3, 400, p=[0.6, 0.3, 0.1])
+    logits = rng.normal(size=(400, 3))
+    assert predicts_one_class(logits, y, np.zeros(3), ["a", "b", "c"]) is None
+    why = predicts_one_class(logits, y, np.array([0.0, 0.0, 10.0]), ["a", "b", "c"])
+    assert why.startswith("tuned to predict c for 100% of rows")
+    assert predicts_one_class(logits, y, np.array([10.0, 0.0, 0.0]), ["a", "b", "c"]) is None  # the majority
