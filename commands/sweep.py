@@ -100,7 +100,9 @@ def main(argv: list[str] | None = None) -> int:
         source = dict(base).get("data.source", (params.get("data") or {}).get("source"))
         out = args.out or str(reports_folder(source))
         where = [arg for key, value in base for arg in ("--where", f"{key}={value}")]
-        compare = [sys.executable, "-m", "commands.compare", "--rev", rev, "--out", out, *where]
+        # --force: the sweep's own grid replaces what the folder held (a smaller grid than an earlier one included;
+        # git has the old one): a sweep whose experiments all succeeded never ends in an error
+        compare = [sys.executable, "-m", "commands.compare", "--rev", rev, "--out", out, "--force", *where]
         rc = subprocess.run(compare).returncode
         if rc != 0:
             return rc
