@@ -105,9 +105,7 @@ class Row:
     vs_baseline: dict | None = None  # paired by seed vs the untuned baseline (None on that row itself)
     vs_tuned_baseline: dict | None = None  # paired by seed vs the baseline's tuned row
     cv: dict | None = None  # Nadeau-Bengio vs the untuned baseline (untuned rows with per-fold data)
-    trade_offs: dict = field(
-        default_factory=dict
-    )  # secondary metric -> paired vs the baseline with the same thresholds
+    trade_offs: dict = field(default_factory=dict)  # secondary metric -> vs the baseline at the same thresholds
 
 
 @dataclass
