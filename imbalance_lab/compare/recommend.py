@@ -52,7 +52,8 @@ def _decision(lb: Leaderboard, complete: list[Row], tuned_baseline: Row | None) 
     """The first sentences: what to deploy, and with what probability it beats both baselines."""
     p, need = lb.primary, required_probability(lb)
     shown = [r for r in complete if not math.isnan(_p_better_both(r)) and _p_better_both(r) >= need[0]]
-    rule = f"P ≥ {need[0]:.3f}: {lb.decision_probability} adjusted for {need[1]} rows compared"
+    rows = "1 row" if need[1] == 1 else f"{need[1]} rows"
+    rule = f"P ≥ {need[0]:.3f}: {lb.decision_probability} adjusted for {rows} compared"
     fixes = [r for r in shown if not r.is_baseline]
     if fixes:
         best = fixes[0]  # rows are sorted best-first on the primary metric
