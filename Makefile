@@ -55,7 +55,7 @@ sweep: setup
 
 # The multi-label sweep on Reuters-21578 (docs/multilabel.md): leaderboard in reports/reuters21578/.
 MULTILABEL_SET := data.source=datasets/reuters21578.yaml split.min_class_count=20
-MULTILABEL_STRATEGIES := none random_over mlsmote train.class_weight=inverse train.loss=focal train.loss=asymmetric
+MULTILABEL_STRATEGIES := none random_over mlsmote text_augment train.class_weight=inverse train.loss=focal train.loss=asymmetric
 sweep-multilabel:
 	$(MAKE) sweep SWEEP_SET="$(MULTILABEL_SET)" SWEEP_STRATEGIES="$(MULTILABEL_STRATEGIES)"
 
