@@ -60,7 +60,8 @@ def test_a_base_set_applies_to_every_experiment_and_prefixes_its_names():
             "++split.min_class_count=20",  # not in params.yaml: ++ adds it
         )
     makefile = (ROOT / "Makefile").read_text()
-    assert "MULTILABEL_STRATEGIES := none random_over mlsmote train.class_weight=inverse train.loss=focal" in makefile
+    strategies = "none random_over mlsmote text_augment train.class_weight=inverse train.loss=focal"
+    assert f"MULTILABEL_STRATEGIES := {strategies}" in makefile
     with pytest.raises(ConfigError, match="expected section.key=value"):
         parse_base("reuters")
 
