@@ -52,6 +52,11 @@ def _inflation(j: int, rho: float) -> float:
     return 1.0 / j + rho / (1.0 - rho)
 
 
+def mean_scale(spread: float, j: int, rho: float) -> float:
+    """Scale of the mean of j correlated differences of this spread: spread * sqrt(1/j + rho/(1 - rho))."""
+    return spread * math.sqrt(_inflation(j, rho))
+
+
 def posterior_scale(diffs: Sequence[float], rho: float = 0.0) -> float:
     """Scale of the mean difference's posterior: sqrt((1/J + rho/(1 - rho)) * var(d)); nan below 2 values."""
     x = _arr(diffs)

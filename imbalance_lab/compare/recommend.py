@@ -77,7 +77,7 @@ def _decision(lb: Leaderboard, complete: list[Row], tuned_baseline: Row | None) 
 
 def _undecided(lb: Leaderboard, rows: list[Row]) -> list[str]:
     """Undecided rows: those that cannot be better, those no number of seeds would decide on this data set, and
-    those more seeds would likely decide (with the make sweep line and the chance of deciding)."""
+    those more seeds might decide (with the make sweep line; the projection is rough, docs/compare.md)."""
     out = []
     rows = sorted(rows, key=lambda r: -r.vs_baseline["p_better"])
     hopeless = [r for r in rows if r.vs_baseline["p_better"] < 1.0 - lb.decision_probability]
@@ -172,8 +172,7 @@ def detectable_difference(lb: Leaderboard) -> float | None:
     res, n = lb.resolution, lb.full_seeds
     if not res or n < 2:
         return None
-    scale = res["spread"] * math.sqrt(1.0 / n + res["rho"] / (1.0 - res["rho"]))
-    return lb.rope + sps.t.ppf(lb.decision_probability, n - 1) * scale
+    return lb.rope + sps.t.ppf(lb.decision_probability, n - 1) * stats.mean_scale(res["spread"], n, res["rho"])
 
 
 def recommendation(lb: Leaderboard) -> str:
