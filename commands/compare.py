@@ -8,6 +8,14 @@ other than the built-in TREC-6, reports/<data file stem>/: never over the commit
 live it also reads each experiment's whole reports, metrics/full/*.json (``git show <rev>:<path>``, falling
 back to ``dvc.api.read``): the metrics files ``dvc exp show`` reads hold only the headline numbers.
 Errors: one line on stderr, exit 2, previous reports left untouched.
+
+After a sweep over several machines (``make sweep SWEEP_SHARD=i/N SWEEP_PUSH=origin`` on each):
+
+    python -m commands.compare --pull origin --shards N [--strategies "..."] [--seeds "..."] [--set "..."]
+
+``dvc exp pull`` of the baseline commit's experiments from that git remote, a line saying how many came from it,
+then the leaderboard, checked against the grid the same strategies/seeds/--set plan: experiments missing from it
+are named by share at the top of the report and in its JSON (``missing``), and the exit status is 1.
 """
 
 from __future__ import annotations
@@ -35,7 +43,17 @@ from imbalance_lab.compare.recommend import recommendation
 from imbalance_lab.config import PARAMS_FILE, CompareParams, load_params, parse_section
 from imbalance_lab.errors import ConfigError, UserError
 from imbalance_lab.paths import reports_folder
+from imbalance_lab.queue import experiment_names, git, pull
 from imbalance_lab.stage import EXIT_USER_ERROR, user_error_line
+from imbalance_lab.sweep import (
+    DEFAULT_SEEDS,
+    DEFAULT_STRATEGIES,
+    missing_by_share,
+    parse_base,
+    parse_seeds,
+    parse_strategies,
+    plan,
+)
 
 
 def run_exp_show(all_commits: bool = False, rev: str | None = None) -> list:
@@ -189,7 +207,55 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         metavar="KEY=VALUE",
         help="only experiments with this param value, e.g. data.source=datasets/reuters21578.yaml (repeatable)",
     )
+    grid = ap.add_argument_group("the grid of a sweep run over several machines (commands.sweep --shard)")
+    grid.add_argument("--pull", metavar="REMOTE", help="first `dvc exp pull` the commit's experiments from REMOTE")
+    grid.add_argument("--shards", type=int, help="N shares the grid was run in: missing experiments named by share")
+    grid.add_argument("--strategies", default=DEFAULT_STRATEGIES, help="the sweep's strategies (its default)")
+    grid.add_argument("--seeds", default=DEFAULT_SEEDS, help="the sweep's seeds (its default)")
+    grid.add_argument("--set", default="", help="the sweep's --set overrides (also filter, like --where)")
     return ap.parse_args(argv)
+
+
+EXIT_INCOMPLETE = 1  # the leaderboard is written, but experiments of the grid are missing
+
+
+def pull_experiments(remote: str, rev: str) -> None:
+    here = experiment_names(rev)
+    pull(remote, rev)
+    now = experiment_names(rev)
+    print(
+        f"[compare] {len(now)} experiments of commit {rev[:7]}: {len(now - here)} pulled from {remote}, "
+        f"{len(now & here)} already here",
+        flush=True,
+    )
+
+
+def grid_missing(args: argparse.Namespace, records: list[Record]) -> dict[str, list[str]]:
+    """Share -> experiments of the sweep's grid without a successful record."""
+    import yaml
+
+    raw = yaml.safe_load(Path(PARAMS_FILE).read_text()) if Path(PARAMS_FILE).is_file() else None
+    if not isinstance(raw, dict):
+        raise UserError("params.yaml not found or empty; run from the project root")
+    if args.shards is not None and args.shards < 1:
+        raise ConfigError(f"--shards must be 1 or more, got {args.shards}")
+    grid = plan(parse_strategies(args.strategies), parse_seeds(args.seeds), raw, parse_base(args.set))
+    present = {r.name for r in records if r.kind == "experiment" and r.state == "success"}
+    return missing_by_share(grid, args.shards or 1, present)
+
+
+def load_live(args: argparse.Namespace) -> list[Record]:
+    """Records of `dvc exp show` here (after pulling, with --pull), completed with their whole reports."""
+    rev = args.rev
+    if args.pull:
+        rev = rev or git("rev-parse", "HEAD")
+        pull_experiments(args.pull, rev)
+    records = with_full_reports(load_records(run_exp_show(args.all_commits, rev)))
+    if rev:  # that commit's experiments: the workspace (whatever params.yaml says now) is not one
+        return [r for r in records if r.kind != "workspace"]
+    if not workspace_is_reproduced():
+        return [mark_stale(r) if r.kind == "workspace" else r for r in records]
+    return records
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -203,12 +269,10 @@ def main(argv: list[str] | None = None) -> int:
                 raise UserError(f"--exp-show-json {path}: no such file")
             records = load_records(path)
         else:
-            records = with_full_reports(load_records(run_exp_show(args.all_commits, args.rev)))
-            if args.rev:  # that commit's experiments: the workspace (whatever params.yaml says now) is not one
-                records = [r for r in records if r.kind != "workspace"]
-            elif not workspace_is_reproduced():
-                records = [mark_stale(r) if r.kind == "workspace" else r for r in records]
-        records = [r for r in records if matches(r, args.where)]
+            records = load_live(args)
+        records = [r for r in records if matches(r, args.where + args.set.split())]
+        checks_grid = bool(args.pull or args.shards)
+        missing = grid_missing(args, records) if checks_grid else {}
         if not any(r.kind == "experiment" for r in records):
             raise UserError(
                 "no experiments to compare (only the workspace and its commit); run `make sweep` or "
@@ -224,6 +288,7 @@ def main(argv: list[str] | None = None) -> int:
             rope=settings.rope,
             decision_probability=settings.decision_probability,
         )
+        lb = replace(lb, missing=missing)
         out = Path(args.out) if args.out else reports_folder(baseline_source(lb))
         if not args.force:
             refuse_to_shrink(lb, out)
@@ -233,6 +298,14 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USER_ERROR
     print(targets["md"])
     print(summary_line(lb))
+    if missing:
+        count = sum(len(names) for names in missing.values())
+        print(
+            f"[compare] INCOMPLETE: {count} experiments of the grid are missing, by share: "
+            + "; ".join(f"{share}: {', '.join(names)}" for share, names in missing.items()),
+            flush=True,
+        )
+        return EXIT_INCOMPLETE
     return 0
 
 

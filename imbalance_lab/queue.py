@@ -15,7 +15,7 @@ EMBED_RAN = "Running stage 'embed'"
 DVC = [sys.executable, "-m", "dvc"]
 
 
-EXP_SHOW_TIMEOUT_S = 300  # `dvc exp show` has hung here while workers ran (seen once, 25 min); polls move on
+EXP_SHOW_TIMEOUT_S = 60  # `dvc exp show` has hung while workers ran (once 25 min, once 300 s): polls move on
 
 
 class NoAnswer(UserError):
@@ -151,3 +151,31 @@ def start_workers(jobs: int) -> None:
 def log_text(name: str) -> str:
     proc = dvc("queue", "logs", name, check=False)
     return proc.stdout + proc.stderr
+
+
+def check_push_target(remote: str) -> None:
+    """Before any work: the git remote exists and a default DVC remote will take the outputs."""
+    if subprocess.run(["git", "remote", "get-url", remote], capture_output=True).returncode != 0:
+        raise UserError(f"no git remote named {remote!r}; add it with `git remote add {remote} <url>`")
+    if not dvc("remote", "default", check=False).stdout.strip():
+        raise UserError(
+            f"pushing to {remote} needs a default DVC remote for the outputs: `dvc remote add -d store <url>`, "
+            "then commit .dvc/config (credentials go in `dvc remote modify --local` or the environment)"
+        )
+
+
+def experiment_names(rev: str, remote: str = "") -> set[str]:
+    """Names of the experiments of commit ``rev``: here, or on the git remote ``remote``."""
+    listed = dvc("exp", "list", *([remote] if remote else []), "--rev", rev, "--name-only").stdout
+    return {line.strip() for line in listed.splitlines() if line.strip()}
+
+
+def push(remote: str, names: list[str]) -> None:
+    """The experiments (git refs) to ``remote``, their outputs and the run-cache to the default DVC remote."""
+    dvc("exp", "push", "--run-cache", remote, *names)
+
+
+def pull(remote: str, rev: str) -> None:
+    """Every experiment of ``rev`` on ``remote``: refs and committed metrics only (what compare reads); their
+    outputs stay on the DVC remote until someone asks (`dvc exp apply <name> && dvc pull`)."""
+    dvc("exp", "pull", "--no-cache", "--rev", rev, remote)

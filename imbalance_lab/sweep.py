@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import yaml
@@ -139,4 +140,52 @@ def plan(
         sets = tuple(f"++{k}={v}" for k, v in overrides.items())
         for seed in seeds:
             out.append(Experiment(f"{prefix}{strategy.slug}-s{seed}", strategy, seed, (*sets, f"++seed={seed}")))
+    return out
+
+
+@dataclass(frozen=True)
+class Share:
+    """The i-th of N shares of a grid (1-based, as CI runner matrices and `make sweep SWEEP_SHARD=2/4` count)."""
+
+    index: int
+    count: int
+
+    def __str__(self) -> str:
+        return f"{self.index}/{self.count}"
+
+
+WHOLE_GRID = Share(1, 1)
+
+
+def parse_share(text: str) -> Share:
+    if not (m := re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", text)):
+        raise ConfigError(f"shard {text!r}: expected i/N, e.g. 2/4 (the second of 4 shares)")
+    index, count = int(m[1]), int(m[2])
+    if count < 1 or not 1 <= index <= count:
+        raise ConfigError(
+            f"shard {text!r}: i must be between 1 and N (1/{max(count, 1)} ... {max(count, 1)}/{max(count, 1)})"
+        )
+    return Share(index, count)
+
+
+def share_of(position: int, count: int) -> int:
+    """Round robin over the strategy-major grid: every strategy's seeds (the baseline's too) spread over the
+    shares, so a lost share thins every row instead of deleting some, and shares take about equal time."""
+    return position % count + 1
+
+
+def shares(grid: Sequence[Experiment], count: int) -> dict[int, list[Experiment]]:
+    """Share index (1..count) -> its experiments, in grid order; together exactly the grid."""
+    out: dict[int, list[Experiment]] = {i: [] for i in range(1, count + 1)}
+    for position, exp in enumerate(grid):
+        out[share_of(position, count)].append(exp)
+    return out
+
+
+def missing_by_share(grid: Sequence[Experiment], count: int, present: set[str]) -> dict[str, list[str]]:
+    """ "i/N" -> names of that share's experiments not in ``present`` (shares with none missing left out)."""
+    out = {}
+    for index, exps in shares(grid, count).items():
+        if gone := [e.name for e in exps if e.name not in present]:
+            out[str(Share(index, count))] = gone
     return out

@@ -6,7 +6,17 @@ import pytest
 import yaml
 
 from imbalance_lab.errors import ConfigError
-from imbalance_lab.sweep import DEFAULT_SEEDS, DEFAULT_STRATEGIES, parse_base, parse_seeds, parse_strategies, plan
+from imbalance_lab.sweep import (
+    DEFAULT_SEEDS,
+    DEFAULT_STRATEGIES,
+    missing_by_share,
+    parse_base,
+    parse_seeds,
+    parse_share,
+    parse_strategies,
+    plan,
+    shares,
+)
 from tests.helpers import ROOT
 
 PARAMS = yaml.safe_load((ROOT / "params.yaml").read_text())
@@ -97,6 +107,38 @@ def test_seeds():
 def test_bad_strategies_fail_before_anything_is_queued(text, message):
     with pytest.raises(ConfigError, match=message):
         plan(parse_strategies(text), [0], PARAMS)
+
+
+STRATEGY_POOL = "none random_over smote adasyn train.class_weight=inverse train.loss=focal train.sampler=weighted"
+
+
+@pytest.mark.parametrize("n_strategies", [1, 2, 3, 7])
+@pytest.mark.parametrize("n_seeds", [1, 2, 5, 10])
+@pytest.mark.parametrize("count", [1, 2, 3, 4, 6, 13])
+def test_shares_partition_the_grid_and_spread_every_strategy(n_strategies, n_seeds, count):
+    grid = plan(parse_strategies(" ".join(STRATEGY_POOL.split()[:n_strategies])), list(range(n_seeds)), PARAMS)
+    parts = shares(grid, count)
+    assert list(parts) == list(range(1, count + 1))
+    together = [e for part in parts.values() for e in part]
+    assert sorted(e.name for e in together) == sorted(e.name for e in grid)  # every experiment exactly once
+    sizes = [len(part) for part in parts.values()]
+    assert max(sizes) - min(sizes) <= 1  # shares take about equal time
+    for strategy in {e.strategy for e in grid}:  # the baseline's seeds too: a lost share thins every row
+        holding = [i for i, part in parts.items() if any(e.strategy == strategy for e in part)]
+        assert len(holding) == min(count, n_seeds)
+    assert shares(grid, count) == parts  # deterministic: every machine computes the same shares
+    present = {e.name for e in parts[1]}
+    assert set(missing_by_share(grid, count, present)) == {f"{i}/{count}" for i in range(2, count + 1) if parts[i]}
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [("2", "expected i/N"), ("0/4", "between 1 and N"), ("5/4", "between 1 and N"), ("1/0", "between 1 and N")],
+)
+def test_bad_shards_are_refused(text, message):
+    assert str(parse_share("3/4")) == "3/4"
+    with pytest.raises(ConfigError, match=message):
+        parse_share(text)
 
 
 def test_command_reports_failures_by_name(tmp_path, monkeypatch, capsys):

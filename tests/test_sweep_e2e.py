@@ -15,20 +15,51 @@ pytestmark = pytest.mark.slow
 PR_REPORT = ["bash", ".ci/pr_report.sh"]
 
 
+GRID = ["--strategies", "none random_over", "--seeds", "0 1"]
+
+
 @pytest.fixture(scope="module")
 def baseline(tmp_path_factory):
-    """One reproduced, committed project (branch main); each test works on its own copy."""
-    project = make_text_project(tmp_path_factory.mktemp("sweep") / "project")
+    """One reproduced, committed project (branch main), pushed to a bare git repository (origin) with a
+    local-folder DVC remote (store) beside it: the "machines" of the shard test clone it from there. Each test
+    works on its own copy."""
+    root = tmp_path_factory.mktemp("sweep")
+    project = make_text_project(root / "project")
     set_params(project, cv={"folds": 2}, train={"max_epochs": 15, "patience": 4})
+    run(["git", "init", "-q", "--bare", "-b", "main", str(root / "origin.git")], root)
+    (root / "store").mkdir()
+    run(["git", "remote", "add", "origin", str(root / "origin.git")], project)
+    run(["dvc", "remote", "add", "-d", "store", str(root / "store")], project)
     run(["dvc", "repro"], project)
     run(["git", "add", "-A"], project)
     run(["git", "commit", "-qm", "baseline run"], project)
+    run(["git", "push", "-q", "origin", "main"], project)
     return project
 
 
 @pytest.fixture
 def project(baseline, tmp_path):
     return shutil.copytree(baseline, tmp_path / "project", symlinks=True)
+
+
+@pytest.fixture(scope="module")
+def one_machine(baseline, tmp_path_factory):
+    """The whole grid swept on one machine (a copy of the baseline, nothing pushed): (project, the sweep's run).
+    The committed TREC-6 example (80 experiments) sits in reports/: a sweep on this project's own file must neither
+    replace it nor end in "compares 80 experiments, this run only 4: not overwritten"."""
+    project = shutil.copytree(baseline, tmp_path_factory.mktemp("one") / "project", symlinks=True)
+    (project / "reports").mkdir(exist_ok=True)
+    rows = [{"view": "untuned", "experiments": [f"e{i}" for i in range(80)]}]
+    (project / "reports" / "leaderboard.json").write_text(json.dumps({"rows": rows}))
+    return project, sweep(project)
+
+
+def sweep(project, *more: str) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, "-m", "commands.sweep", *GRID, "--poll", "2", *more]
+    try:
+        return subprocess.run(cmd, cwd=project, env=env(), capture_output=True, text=True, timeout=COMMAND_TIMEOUT_S)
+    finally:
+        stop_queue(project)  # no queue worker outlives the test
 
 
 def test_pr_report_shows_changed_metrics_and_params(project):
@@ -92,23 +123,14 @@ def test_dvclive_writes_one_row_per_epoch_and_the_training_plots_read_them(proje
         assert chart["content"]["encoding"]["x"]["title"] == "epoch"
 
 
-def test_sweep_two_strategies_two_seeds(project):
-    # the committed TREC-6 example (80 experiments): a sweep on this project's own file must neither replace it nor
-    # end in "compares 80 experiments, this run only 4: not overwritten"
-    (project / "reports").mkdir(exist_ok=True)
-    rows = [{"view": "untuned", "experiments": [f"e{i}" for i in range(80)]}]
-    (project / "reports" / "leaderboard.json").write_text(json.dumps({"rows": rows}))
-    example = (project / "reports" / "leaderboard.json").read_bytes()
-    cmd = [sys.executable, "-m", "commands.sweep", "--strategies", "none random_over", "--seeds", "0 1", "--poll", "2"]
-    try:
-        proc = subprocess.run(cmd, cwd=project, env=env(), capture_output=True, text=True, timeout=COMMAND_TIMEOUT_S)
-    finally:
-        stop_queue(project)  # no queue worker outlives the test
+def test_sweep_two_strategies_two_seeds(one_machine):
+    project, proc = one_machine
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "embed recomputed in 0 of 4 experiments" in proc.stdout
-    assert (project / "reports" / "leaderboard.json").read_bytes() == example  # another data source: untouched
+    example = json.loads((project / "reports" / "leaderboard.json").read_text())
+    assert len(example["rows"][0]["experiments"]) == 80  # another data source: untouched
     board = json.loads((project / "reports" / "texts" / "leaderboard.json").read_text())  # data.source texts.csv
-    assert board["failed"] == [] and board["seeds"] == [0, 1]
+    assert board["failed"] == [] and board["seeds"] == [0, 1] and "missing" not in board
     rows = {(r["strategy"], r["view"]): r for r in board["rows"]}
     assert set(rows) == {(s, v) for s in ("baseline", "balance.method=random_over") for v in ("untuned", "tuned")}
     assert all(r["metrics"]["macro_f1"]["n"] == 2 for r in rows.values())
@@ -116,3 +138,49 @@ def test_sweep_two_strategies_two_seeds(project):
     md = (project / "reports" / "texts" / "leaderboard.md").read_text()
     assert "balance.method=random_over" in md and "| baseline | 2 |" in md
     assert (project / "reports" / "texts" / "leaderboard.png").stat().st_size > 1000
+
+
+def machine(baseline, where):
+    """A fresh clone of origin, as a CI runner or a colleague's machine has it."""
+    run(["git", "clone", "-q", str(baseline.parent / "origin.git"), str(where)], baseline.parent)
+    run(["git", "config", "user.name", "runner"], where)
+    run(["git", "config", "user.email", "runner@example.com"], where)
+    return where
+
+
+def compare_pull(project) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, "-m", "commands.compare", "--pull", "origin", "--shards", "2", *GRID]
+    return run(cmd, project, check=False)
+
+
+def test_two_machines_each_run_a_share_and_a_third_gathers_the_one_machine_leaderboard(baseline, one_machine, tmp_path):
+    a, b, c = (machine(baseline, tmp_path / name) for name in "abc")
+    ran_a = sweep(a, "--shard", "1/2", "--push", "origin")
+    assert ran_a.returncode == 0, ran_a.stdout + ran_a.stderr
+    assert "2 experiments (share 1/2 of the grid)" in ran_a.stdout and "pushed 2 experiments to origin" in ran_a.stdout
+    assert "--pull origin --shards 2" in ran_a.stdout.strip().splitlines()[-1]  # what to run when all shares are in
+    assert not (a / "reports" / "texts").exists()  # one share writes no leaderboard
+
+    # share 2/2 not run yet: the leaderboard is written, the missing share named, exit 1
+    partial = compare_pull(c)
+    assert partial.returncode == 1, partial.stdout + partial.stderr
+    assert "2 pulled from origin, 0 already here" in partial.stdout
+    board = json.loads((c / "reports" / "texts" / "leaderboard.json").read_text())
+    assert board["missing"] == {"2/2": ["none-s1", "random_over-s1"]}
+    assert "share 2/2: none-s1, random_over-s1" in (c / "reports" / "texts" / "leaderboard.md").read_text()
+
+    ran_b = sweep(b, "--shard", "2/2", "--push", "origin")
+    assert ran_b.returncode == 0, ran_b.stdout + ran_b.stderr
+    whole = compare_pull(c)
+    assert whole.returncode == 0, whole.stdout + whole.stderr
+    assert "2 pulled from origin, 2 already here" in whole.stdout
+    one = one_machine[0] / "reports" / "texts" / "leaderboard.json"
+    assert (c / "reports" / "texts" / "leaderboard.json").read_bytes() == one.read_bytes()
+
+    # a share run again finds its experiments on origin: nothing runs, nothing new is pushed
+    refs = run(["git", "ls-remote", "origin"], a).stdout
+    again = sweep(a, "--shard", "1/2", "--push", "origin")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "2 of this share's experiments are already on origin: not run again" in again.stdout
+    assert "nothing new to push to origin" in again.stdout and "queued" not in again.stdout
+    assert run(["git", "ls-remote", "origin"], a).stdout == refs

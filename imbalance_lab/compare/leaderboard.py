@@ -131,6 +131,7 @@ class Leaderboard:
     rare_class: str | None = None  # the class (label) minority_recall is about, and its test rows (mean over seeds)
     rare_class_rows: float | None = None
     decision: dict | None = None  # a binary objective with a target: {"objective", "target", "maximised", "floor"}
+    missing: dict = field(default_factory=dict)  # "i/N" share -> grid experiments absent (compare --pull)
 
 
 def _seed_order(seed: Any) -> tuple:

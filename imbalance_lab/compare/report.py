@@ -25,7 +25,10 @@ def _clean(obj: Any) -> Any:
 
 def leaderboard_dict(lb: Leaderboard) -> dict:
     """The leaderboard as JSON-safe data (nan/inf -> null, tuples -> lists)."""
-    return _clean(asdict(lb))
+    out = _clean(asdict(lb))
+    if not out["missing"]:  # only a grid-checked leaderboard with holes says so: complete ones stay as they were
+        del out["missing"]
+    return out
 
 
 def write_json(lb: Leaderboard, path: str | Path) -> None:
@@ -138,6 +141,16 @@ def reading_paragraph(lb: Leaderboard) -> str:
     return " ".join(out)
 
 
+def missing_line(missing: dict) -> str:
+    """The grid's absent experiments by share: a lost share is named, never ranked as if complete."""
+    count = sum(len(names) for names in missing.values())
+    parts = [f"share {share}: {', '.join(names)}" for share, names in missing.items()]
+    return (
+        f"**Incomplete: {count} experiments of the grid are missing** (failed, still running or never pushed; "
+        f"every number below is without them). {'; '.join(parts)}."
+    )
+
+
 def write_markdown(lb: Leaderboard, path: str | Path, *, dataset: str | None = None, notes=()) -> None:
     p, a = lb.primary, lb.alpha
     direction = "lower is better" if lower_is_better(p) else "higher is better"
@@ -146,6 +159,7 @@ def write_markdown(lb: Leaderboard, path: str | Path, *, dataset: str | None = N
     lines = [
         "# Class-imbalance strategies: leaderboard",
         "",
+        *([missing_line(lb.missing), ""] if lb.missing else []),
         *([resolution_line(lb), ""] if lb.resolution else []),
         "## Recommendation",
         "",
