@@ -273,6 +273,10 @@ def main(argv: list[str] | None = None) -> int:
         records = [r for r in records if matches(r, args.where + args.set.split())]
         checks_grid = bool(args.pull or args.shards)
         missing = grid_missing(args, records) if checks_grid else {}
+        if not any(r.kind == "experiment" for r in records) and missing:
+            count = sum(len(names) for names in missing.values())
+            where = f"here or on {args.pull}" if args.pull else "here"
+            raise UserError(f"none of the grid's {count} experiments is {where}; did every share fail or not push?")
         if not any(r.kind == "experiment" for r in records):
             raise UserError(
                 "no experiments to compare (only the workspace and its commit); run `make sweep` or "
@@ -301,7 +305,7 @@ def main(argv: list[str] | None = None) -> int:
     if missing:
         count = sum(len(names) for names in missing.values())
         print(
-            f"[compare] INCOMPLETE: {count} experiments of the grid are missing, by share: "
+            f"[compare] INCOMPLETE: {count} experiment{'s' * (count != 1)} of the grid missing, by share: "
             + "; ".join(f"{share}: {', '.join(names)}" for share, names in missing.items()),
             flush=True,
         )

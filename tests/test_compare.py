@@ -25,6 +25,7 @@ from imbalance_lab.compare import (
     write_markdown,
 )
 from imbalance_lab.compare.recommend import trade_off_phrase
+from imbalance_lab.compare.report import leaderboard_dict
 from imbalance_lab.errors import UserError
 from imbalance_lab.paths import reports_folder
 
@@ -484,3 +485,29 @@ def test_an_unreproduced_workspace_is_not_ranked(tmp_path, monkeypatch):
     assert stage.main(["--out", str(out)]) == 0
     md = (out / "leaderboard.md").read_text()
     assert "workspace (stale: params or data changed since the last dvc repro" in md
+
+
+def test_a_grid_checked_leaderboard_names_what_is_missing_by_share(tmp_path, capsys):
+    """compare --shards (as after a sweep over several machines): the grid's absent experiments are named by
+    share in the console, the report's top and its JSON, and the exit status is 1; complete, it says nothing."""
+    out = tmp_path / "reports"
+    grid = ["--exp-show-json", str(FIXTURE), "--out", str(out), "--shards", "2", "--strategies", "smote"]
+    assert stage.main([*grid, "--seeds", "0 1 2 3"]) == 1  # smote-s3 (share 2/2: positions 1 and 3) never ran
+    assert "INCOMPLETE: 1 experiment of the grid missing, by share: 2/2: smote-s3" in capsys.readouterr().out
+    assert json.loads((out / "leaderboard.json").read_text())["missing"] == {"2/2": ["smote-s3"]}
+    assert "**Incomplete: 1 experiment of the grid missing**" in (out / "leaderboard.md").read_text()
+    assert stage.main([*grid, "--seeds", "0 1 2", "--force"]) == 0
+    assert "missing" not in json.loads((out / "leaderboard.json").read_text())
+    assert stage.main([*grid, "--seeds", "0", "--where", "data.source=other.csv"]) == 2
+    assert "none of the grid's 1 experiments is here; did every share fail or not push?" in capsys.readouterr().err
+
+
+def test_the_leaderboard_does_not_depend_on_the_order_experiments_arrive_in():
+    """Pulled from several machines, `dvc exp show` lists experiments in another order than on the machine that
+    ran them all; sums over seeds in that order moved near-tied rows (seen: 0.90575 vs 0.9057499999999999)."""
+    import random
+
+    records = load_records(FIXTURE)
+    shuffled = random.Random(0).sample(records, len(records))
+    as_json = lambda rs: json.dumps(leaderboard_dict(build_leaderboard(rs)), sort_keys=True)  # noqa: E731
+    assert as_json(shuffled) == as_json(records) == as_json(records[::-1])

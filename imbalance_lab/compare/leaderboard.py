@@ -22,8 +22,7 @@ from imbalance_lab import stats
 from imbalance_lab.compare.records import Record
 from imbalance_lab.config import COMMAND_SECTIONS, CompareParams, SplitParams
 from imbalance_lab.errors import UserError
-from imbalance_lab.metric_registry import ONE_TEST_ROW, lower_is_better, metric
-from imbalance_lab.reporting import CLASS_HEADLINE, LABEL_HEADLINE
+from imbalance_lab.metric_registry import MULTICLASS, MULTILABEL, ONE_TEST_ROW, lower_is_better, metric, metric_names
 from imbalance_lab.strategies.thresholds import TARGETED
 
 #: Params that define the baseline (no rebalancing). A key a record's params lack counts as matching.
@@ -456,9 +455,12 @@ def build_leaderboard(
     """
     if not records:
         raise UserError("no experiments found; run some first, e.g. `dvc exp run -S seed=0`")
+    # in a fixed order, not `dvc exp show`'s (it lists by time, which differs when experiments were pulled from
+    # several machines): sums over seeds, and so near-tied rows, come out the same from any machine
+    records = sorted(records, key=lambda r: (r.kind, r.name or "", r.rev or ""))
     if metrics is None:  # multi-label runs report micro-F1 and rare-label recall instead of balanced accuracy, mcc
         multilabel = any("test.micro_f1" in r.metrics for r in records)
-        metrics = LABEL_HEADLINE if multilabel else CLASS_HEADLINE
+        metrics = metric_names("headline", MULTILABEL if multilabel else MULTICLASS)
     groups = group_by_strategy(records)
     bkey = _check_inputs(records, groups, baseline)
     groups, left_out = _in_scope(groups, bkey)

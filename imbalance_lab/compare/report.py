@@ -146,7 +146,8 @@ def missing_line(missing: dict) -> str:
     count = sum(len(names) for names in missing.values())
     parts = [f"share {share}: {', '.join(names)}" for share, names in missing.items()]
     return (
-        f"**Incomplete: {count} experiments of the grid are missing** (failed, still running or never pushed; "
+        f"**Incomplete: {count} experiment{'s' * (count != 1)} of the grid missing** (failed, still running or never "
+        "pushed; "
         f"every number below is without them). {'; '.join(parts)}."
     )
 
