@@ -13,6 +13,7 @@ import numpy as np
 from imbalance_lab.config import Params
 from imbalance_lab.errors import DataError
 from imbalance_lab.label_metrics import label_counts, predict, rare_labels
+from imbalance_lab.metric_registry import MULTICLASS, MULTILABEL, metric_names
 from imbalance_lab.metrics import confusion_counts, decisions_metrics, div, macro_f1_from_confusion
 from imbalance_lab.modelfile import ensemble_logits, member_weights
 from imbalance_lab.multilabel import is_multilabel, iterative_fold_ids, iterative_holdout
@@ -21,10 +22,6 @@ from imbalance_lab.splitting import check_fold_counts, check_folds, class_counts
 from imbalance_lab.strategies.resampling import resample
 from imbalance_lab.strategies.text_augment import Texts
 from imbalance_lab.training import member_seed, train_mlp
-
-FOLD_METRICS = ("macro_f1", "balanced_accuracy", "mcc")
-ORDINAL_FOLD_METRICS = ("qwk", "mae_class")  # added when data.ordinal is true
-LABEL_FOLD_METRICS = ("macro_f1", "micro_f1", "rare_label_recall")  # multi-label
 
 
 @dataclass
@@ -49,20 +46,20 @@ class _ClassScores:
 
     def __init__(self, y, K: int, ordinal: bool):
         self.K, self.ordinal = K, ordinal
-        self.names = (*FOLD_METRICS, "minority_recall", *(ORDINAL_FOLD_METRICS if ordinal else ()))
+        self.names = metric_names("per_fold", MULTICLASS, ordinal=ordinal)
         self.pooled = np.zeros((K, K), dtype=np.int64)
         self.minority = int(np.argmin(np.bincount(y, minlength=K)))
 
     def score(self, y, logits) -> dict:
         predictions = logits.argmax(1)
-        scores = decisions_metrics(y, predictions, self.K)
         cm = confusion_counts(y, predictions, self.K)
         self.pooled += cm
-        out = {name: scores[name] for name in FOLD_METRICS}
-        out["minority_recall"] = cm[self.minority, self.minority] / cm[self.minority].sum()
-        if self.ordinal:
-            out["qwk"], out["mae_class"] = scores["qwk"], np.abs(y - predictions).mean()
-        return out
+        scores = {
+            **decisions_metrics(y, predictions, self.K),
+            "minority_recall": cm[self.minority, self.minority] / cm[self.minority].sum(),
+            "mae_class": np.abs(y - predictions).mean(),
+        }
+        return {name: scores[name] for name in self.names}
 
     def pooled_macro_f1(self) -> float:
         return macro_f1_from_confusion(self.pooled)
@@ -72,7 +69,7 @@ class _LabelScores:
     """Fold scores and pooled per-label counts of multi-label folds (labels predicted at p > 0.5)."""
 
     def __init__(self, Y, K: int, ordinal: bool):
-        self.names = LABEL_FOLD_METRICS
+        self.names = metric_names("per_fold", MULTILABEL)
         self.rare = rare_labels(Y.sum(0))
         self.tp, self.fp, self.fn = np.zeros(K), np.zeros(K), np.zeros(K)
 

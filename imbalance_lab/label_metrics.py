@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from imbalance_lab.metric_registry import MULTILABEL, metric_names
 from imbalance_lab.metrics import ECE_BINS, _num, div, f1_rows, pr_curve_rows, rarest
 from imbalance_lab.ranking import average_precision, label_ranking_average_precision
 
 RARE_SHARE = 0.25  # rare_label_recall: recall pooled over this share of labels with the fewest training positives
-LABEL_CI_METRICS = ("macro_f1", "micro_f1")
+LABEL_CI_METRICS = metric_names("ci", MULTILABEL)
 
 
 def sigmoid(logits) -> np.ndarray:

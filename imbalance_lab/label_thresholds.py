@@ -16,10 +16,9 @@ from imbalance_lab.label_metrics import macro_f1_labels, predict
 from imbalance_lab.ranking import average_precision
 from imbalance_lab.strategies.registry import MULTILABEL
 from imbalance_lab.strategies.thresholds import THRESHOLD_METHODS
-from imbalance_lab.threshold_fit import ThresholdFit, choose_fit, regularization_grid
+from imbalance_lab.threshold_fit import PREDICT_ALL_SHARE, ThresholdFit, choose_fit, regularization_grid
 
 FIXED_GRID = tuple(round(0.3 + 0.05 * i, 2) for i in range(11))  # a common recipe: 0.3-0.8 in steps of 0.05
-PREDICT_ALL_SHARE = 0.95  # a tuned threshold predicting a label for this share of rows or more predicts "every row"
 NULL_PERMUTATIONS = 20  # no signal: the label's AP is not above the 95th percentile of AP under shuffled scores
 
 

@@ -12,12 +12,13 @@ from __future__ import annotations
 import numpy as np
 
 from imbalance_lab.errors import ConfigError, DataError, lookup
+from imbalance_lab.metric_registry import MULTICLASS, OBJECTIVE_METRICS, metric_names
 from imbalance_lab.ranking import average_precision, precision_recall_curve, roc_auc
 
 DECIMALS = 6
 ECE_BINS = 15
-DECISION_METRICS = ("macro_f1", "balanced_accuracy", "mcc", "qwk")
-CI_METRICS = ("macro_f1", "balanced_accuracy", "mcc")
+DECISION_METRICS = OBJECTIVE_METRICS  # the metric registry's threshold objectives
+CI_METRICS = metric_names("ci", MULTICLASS)
 
 
 def softmax(logits) -> np.ndarray:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from imbalance_lab.artifacts import write_csv
+from imbalance_lab.metric_registry import REPORT_NUMBERS, SHOWN
 from imbalance_lab.metrics import (
     bootstrap_ci,
     calibration_rows,
@@ -16,38 +17,10 @@ from imbalance_lab.metrics import (
     softmax,
 )
 
-HEADLINE = (
-    "accuracy",
-    "balanced_accuracy",
-    "macro_f1",
-    "weighted_f1",
-    "mcc",
-    "g_mean",
-    "minority_recall",
-    "minority_class",
-    "roc_auc_macro",
-    "pr_auc_macro",
-    "brier",
-    "log_loss",
-    "ece",
-    "qwk",
-    "mae_class",
-    # multi-label (label_metrics.label_report)
-    "micro_f1",
-    "samples_f1",
-    "hamming_loss",
-    "subset_accuracy",
-    "rare_label_recall",
-    "lrap",
-)
-
-
-# A test-split report's headline, per task: what metrics/test.json (and, prefixed tuned_, metrics/threshold.json)
-# hold for `dvc exp show` and `dvc metrics diff`, and the leaderboard's columns. Ordered classes add ORDINAL.
-CLASS_HEADLINE = ("macro_f1", "balanced_accuracy", "mcc", "minority_recall", "pr_auc_macro", "ece")
-LABEL_HEADLINE = ("macro_f1", "micro_f1", "rare_label_recall", "minority_recall", "pr_auc_macro", "ece")
-ORDINAL = ("qwk", "mae_class")
-SHOWN = tuple(dict.fromkeys(CLASS_HEADLINE + LABEL_HEADLINE + ORDINAL))  # each report has its task's
+# What a report puts flat (its per-class detail and CIs go under their keys), from the metric registry.
+HEADLINE = (*REPORT_NUMBERS, "minority_class")
+# metrics/test.json (and, prefixed tuned_, metrics/threshold.json) list each task's headline metrics (SHOWN,
+# metric_registry) for `dvc exp show` and `dvc metrics diff`.
 TUNED = "tuned_"  # metrics/threshold.json: the SHOWN numbers after threshold tuning
 
 

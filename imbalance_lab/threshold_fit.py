@@ -126,7 +126,9 @@ def positive_class_report(y, predictions, positive: int, *, seed: int, n_boot: i
     }
 
 
-PREDICT_ALL_SHARE = 0.95  # tuned biases that give one minority class this share of the fitting rows are no decision
+# tuned biases that give one minority class (multi-label: one label) this share of the fitting rows or more
+# predict "every row": no decision, never a gain
+PREDICT_ALL_SHARE = 0.95
 
 
 def predicts_one_class(logits, y, biases, classes: list[str]) -> str | None:

@@ -3,11 +3,22 @@
 import numpy as np
 import pytest
 
+from imbalance_lab.crossval import _ClassScores, _LabelScores
 from imbalance_lab.errors import ConfigError
 from imbalance_lab.label_metrics import label_report
-from imbalance_lab.metric_registry import LOWER_IS_BETTER, METRICS, lower_is_better
+from imbalance_lab.metric_registry import (
+    LOWER_IS_BETTER,
+    METRICS,
+    MULTICLASS,
+    MULTILABEL,
+    OBJECTIVE_METRICS,
+    lower_is_better,
+    metric_names,
+)
 from imbalance_lab.metrics import classification_metrics
-from imbalance_lab.reporting import HEADLINE, SHOWN
+from imbalance_lab.reporting import HEADLINE, SHOWN, label_test_report, shown
+from imbalance_lab.reporting import test_report as class_test_report
+from imbalance_lab.strategies.thresholds import OBJECTIVES
 from imbalance_lab.threshold_fit import positive_class_report
 
 NOT_METRICS = {"seed", "minority_class"}  # report fields that are not scores
@@ -57,3 +68,31 @@ def test_directions():
     assert not lower_is_better("macro_f1") and not lower_is_better("qwk")
     with pytest.raises(ConfigError, match="metric: unknown value 'f2'"):
         lower_is_better("f2")  # an unknown metric is refused, never ranked as higher-is-better by default
+
+
+def test_each_role_of_the_registry_is_what_the_reports_write():
+    """Headline (dvc exp show), CI and per-fold lists are derived from the registry; the reports follow them."""
+    rng = np.random.default_rng(1)
+    y, logits = np.repeat(np.arange(3), 30), rng.normal(size=(90, 3))
+    Y, label_logits = (rng.random((80, 4)) < 0.4).astype(np.uint8), rng.normal(size=(80, 4))
+    for ordinal in (False, True):
+        report = class_test_report(y, logits, list("abc"), ordinal=ordinal, seed=0)
+        assert list(shown(report)) == list(metric_names("headline", MULTICLASS, ordinal=ordinal))
+        assert set(report["ci95"]) == set(metric_names("ci", MULTICLASS))
+        fold = _ClassScores(y, 3, ordinal).score(y, logits)
+        assert list(fold) == list(metric_names("per_fold", MULTICLASS, ordinal=ordinal))
+    report = label_test_report(Y, label_logits, list("wxyz"), train_counts=np.array([40, 30, 20, 5]), seed=0)
+    assert set(shown(report)) == set(metric_names("headline", MULTILABEL))
+    assert set(report["ci95"]) == set(metric_names("ci", MULTILABEL))
+    assert list(_LabelScores(Y, 4, False).score(Y, label_logits)) == list(metric_names("per_fold", MULTILABEL))
+    # the leaderboard's columns, in registry order
+    assert metric_names("headline", MULTICLASS) == ("macro_f1", "balanced_accuracy", "mcc", "minority_recall",
+                                                     "pr_auc_macro", "ece")  # fmt: skip
+    assert metric_names("headline", MULTILABEL)[:3] == ("macro_f1", "micro_f1", "rare_label_recall")
+
+
+def test_threshold_objectives_come_from_the_registry():
+    assert OBJECTIVE_METRICS == ("macro_f1", "balanced_accuracy", "mcc", "qwk")
+    assert list(OBJECTIVES)[: len(OBJECTIVE_METRICS)] == list(OBJECTIVE_METRICS)
+    with pytest.raises(ValueError, match="unknown metric role"):
+        metric_names("plotted", MULTICLASS)
