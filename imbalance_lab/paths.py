@@ -25,6 +25,7 @@ BALANCE_SUMMARY = BALANCED / "summary.json"
 
 MODEL = Path("models/model.safetensors")
 TRAIN_REPORT = Path("models/train.json")  # what train did: rows, class weights, epochs (DVC-cached, like the model)
+SPLIT_LOGITS = Path("models/logits.npz")  # the model's logits for the val and test rows (imbalance_lab/predictions.py)
 THRESHOLDS = Path("models/thresholds.json")
 OOF = Path("data/cv/oof.npz")  # out-of-fold logits for every train+val row
 

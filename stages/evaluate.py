@@ -1,9 +1,10 @@
-"""Stage evaluate: the trained model on the test split at its natural class distribution."""
+"""Stage evaluate: the trained model's test logits (models/logits.npz) against the test labels, at the test
+split's natural class distribution."""
 
 from imbalance_lab import paths
 from imbalance_lab.artifacts import write_metrics
 from imbalance_lab.config import load_params
-from imbalance_lab.modelfile import check_compatible, ensemble_logits, load_model
+from imbalance_lab.predictions import load_split_logits
 from imbalance_lab.reporting import label_test_report, shown, test_report, write_label_plots, write_test_plots
 from imbalance_lab.stage import log, run_stage
 from imbalance_lab.strategies.registry import MULTILABEL
@@ -15,11 +16,9 @@ STAGE = "evaluate"
 def main() -> None:
     params = load_params()
     ws = load_workspace(params)
-    members, meta = load_model(paths.MODEL)
-    check_compatible(meta, ws.classes, ws.X.shape[1], paths.MODEL, ws.meta.get("embedder"))
-    X_test, y_test = ws.part("test")
+    logits = load_split_logits(paths.SPLIT_LOGITS, ws).test
+    y_test = ws.y[ws.split.test]
     multilabel = ws.task == MULTILABEL
-    logits = ensemble_logits(members, X_test, multilabel)
     if multilabel:
         counts = ws.train_counts()
         report = label_test_report(y_test, logits, ws.classes, train_counts=counts, seed=params.seed)

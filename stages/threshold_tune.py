@@ -8,7 +8,7 @@ from dataclasses import replace
 import numpy as np
 
 from imbalance_lab import paths
-from imbalance_lab.artifacts import file_sha256, read_npz, write_json, write_metrics
+from imbalance_lab.artifacts import read_npz, write_json, write_metrics
 from imbalance_lab.config import FIT_ON, load_params
 from imbalance_lab.guards import check_oof_coverage
 from imbalance_lab.label_thresholds import (
@@ -18,8 +18,8 @@ from imbalance_lab.label_thresholds import (
     probability_thresholds,
     without_degenerate,
 )
-from imbalance_lab.modelfile import check_compatible, ensemble_logits, load_model
 from imbalance_lab.multilabel import iterative_fold_ids
+from imbalance_lab.predictions import SplitLogits, load_split_logits
 from imbalance_lab.reporting import (
     TUNED,
     headline,
@@ -41,16 +41,16 @@ STAGE = "threshold-tune"
 DECISION_KEYS = ("precision", "recall")  # the positive class's, at a binary decision
 
 
-def fitting_sets(ws, members, seed: int) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+def fitting_sets(ws, logits: SplitLogits, seed: int) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Logits, labels and cross-fitting folds biases can be fitted on: the validation split (scored by the
     final model) and the out-of-fold train+val logits (each row scored by the fold model that never saw it)."""
     multilabel = ws.task == MULTILABEL
-    X_val, y_val = ws.part("val")
+    y_val = ws.y[ws.split.val]
     oof = read_npz(paths.OOF)
     check_oof_coverage(oof["rows"], oof["fold"], ws.split.train, ws.split.val, ws.split.test)
     fold_ids = iterative_fold_ids if multilabel else stratified_fold_ids
     return {
-        "val": (ensemble_logits(members, X_val, multilabel), y_val, fold_ids(y_val, VAL_FOLDS, seed)),
+        "val": (logits.val, y_val, fold_ids(y_val, VAL_FOLDS, seed)),
         "oof": (oof["logits"], ws.y[oof["rows"]], oof["fold"]),
     }
 
@@ -59,7 +59,7 @@ def rounded(values) -> list[float]:
     return [round(float(v), 6) for v in values]
 
 
-def write_thresholds(settings, classes: list[str], fits: dict, **extra) -> None:
+def write_thresholds(settings, classes: list[str], fits: dict, model_sha256: str, **extra) -> None:
     """models/thresholds.json: the biases of threshold.fit_on (and of each fit), what score applies."""
     chosen = fits[settings.fit_on]
     write_json(
@@ -75,7 +75,7 @@ def write_thresholds(settings, classes: list[str], fits: dict, **extra) -> None:
             "regularization": chosen.regularization,
             **extra,
             # score checks this: thresholds are only valid for the model they were fitted for
-            "model_sha256": file_sha256(paths.MODEL),
+            "model_sha256": model_sha256,
         },
     )
 
@@ -132,22 +132,20 @@ def main() -> None:
     params = load_params()
     settings = params.threshold
     ws = load_workspace(params)
-    members, meta = load_model(paths.MODEL)
-    check_compatible(meta, ws.classes, ws.X.shape[1], paths.MODEL, ws.meta.get("embedder"))
+    logits = load_split_logits(paths.SPLIT_LOGITS, ws)
     if ws.task == MULTILABEL:
-        return tune_label_thresholds(params, ws, members)
+        return tune_label_thresholds(params, ws, logits)
     counts = ws.train_counts()
     priors = counts / counts.sum()
     positive = positive_class(settings, ws.classes, counts)
     objective = decision_objective(settings, ws.classes, positive)
     if positive is not None and settings.method == "per_class_bias":
         log(STAGE, f"two classes: per_class_bias is one threshold on p({ws.classes[positive]}) (threshold_sweep)")
-    X_test, y_test = ws.part("test")
-    test_logits = ensemble_logits(members, X_test)
+    y_test, test_logits = ws.y[ws.split.test], logits.test
     before = test_report(y_test, test_logits, ws.classes, ordinal=params.data.ordinal, seed=params.seed)
 
     fits, reports = {}, {}
-    for fit_on, (fit_logits, fit_y, folds) in fitting_sets(ws, members, params.seed).items():
+    for fit_on, (fit_logits, fit_y, folds) in fitting_sets(ws, logits, params.seed).items():
         fit = fit_thresholds(fit_logits, fit_y, folds, settings, objective, priors=priors, positive=positive or 0)
         if why := predicts_one_class(fit_logits, fit_y, fit.biases, ws.classes):  # no decision: not kept
             log(STAGE, f"{fit_on} fit: {why}; kept the untuned decision, its tuning is not a gain")
@@ -176,7 +174,7 @@ def main() -> None:
             "test": report,
             "before": {k: untuned[k] for k in DECISION_KEYS},  # the same class at the untuned decision (argmax)
         }
-    write_thresholds(settings, ws.classes, fits, **decision)
+    write_thresholds(settings, ws.classes, fits, logits.model_sha256, **decision)
     write_threshold_metrics(params, fits, before, reports, decision=binary or None)
     log_fits(fits, before, reports, settings.fit_on, settings.method, settings.metric)
     if binary:
@@ -189,14 +187,13 @@ def main() -> None:
         )
 
 
-def tune_label_thresholds(params, ws, members) -> None:
+def tune_label_thresholds(params, ws, logits: SplitLogits) -> None:
     """Multi-label: one threshold per label fitted on OOF and on val (label_thresholds.py), and the common
     fixed 0.3-0.8 grid on val beside them; the configured fit_on is `after`."""
     settings = params.threshold
     counts = ws.train_counts()
-    sets = fitting_sets(ws, members, params.seed)
-    X_test, Y_test = ws.part("test")
-    test_logits = ensemble_logits(members, X_test, True)
+    sets = fitting_sets(ws, logits, params.seed)
+    Y_test, test_logits = ws.y[ws.split.test], logits.test
 
     def report(biases=None):
         return label_test_report(Y_test, test_logits, ws.classes, train_counts=counts, seed=params.seed, biases=biases)
@@ -221,6 +218,7 @@ def tune_label_thresholds(params, ws, members) -> None:
         settings,
         ws.classes,
         fits,
+        logits.model_sha256,
         task=MULTILABEL,
         probability_thresholds=rounded(probability_thresholds(chosen.biases)),
         biases_val_grid=rounded(grid),

@@ -4,17 +4,27 @@ import numpy as np
 from tqdm import tqdm
 
 from imbalance_lab import paths
-from imbalance_lab.artifacts import by_class, read_npz, write_metrics
+from imbalance_lab.artifacts import by_class, file_sha256, read_npz, write_metrics
 from imbalance_lab.config import load_params
 from imbalance_lab.guards import check_balanced_rows
 from imbalance_lab.live import EpochLog
-from imbalance_lab.modelfile import member_weights, save_model
+from imbalance_lab.modelfile import ensemble_logits, load_model, member_weights, save_model
+from imbalance_lab.predictions import PARTS, SplitLogits, write_split_logits
 from imbalance_lab.splitting import class_counts
 from imbalance_lab.stage import log, run_stage, stop_if_interrupted
+from imbalance_lab.strategies.registry import MULTILABEL
 from imbalance_lab.training import member_seed, set_threads, train_mlp
 from imbalance_lab.workspace import load_workspace
 
 STAGE = "train"
+
+
+def write_logits(ws) -> None:
+    """The saved model's logits for the val and test rows: what evaluate and threshold-tune read."""
+    saved, _ = load_model(paths.MODEL)  # the file, as score would load it: no in-memory difference carried on
+    multilabel = ws.task == MULTILABEL
+    val, test = (ensemble_logits(saved, ws.part(part)[0], multilabel) for part in PARTS)
+    write_split_logits(paths.SPLIT_LOGITS, SplitLogits(val, test, file_sha256(paths.MODEL)), ws)
 
 
 def main() -> None:
@@ -80,6 +90,7 @@ def main() -> None:
         meta["scaler"] = ws.scaler.to_meta()
     weights = results[0].class_weights
     save_model(paths.MODEL, members, meta)
+    write_logits(ws)
     headline = {
         "best_epoch": results[0].best_epoch,
         "best_val_macro_f1": round(float(np.mean([r.best_val_macro_f1 for r in results])), 4),
@@ -101,4 +112,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    run_stage(STAGE, main, outputs=[paths.MODEL, paths.TRAIN_REPORT, paths.TRAIN_LIVE])
+    run_stage(STAGE, main, outputs=[paths.MODEL, paths.SPLIT_LOGITS, paths.TRAIN_REPORT, paths.TRAIN_LIVE])

@@ -13,6 +13,7 @@ keys) is checked in test_config.py and test_input_checks.py."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -20,9 +21,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from imbalance_lab.modelfile import member_weights, save_model
 from imbalance_lab.splitting import stratified_split
-from imbalance_lab.training import build_mlp
 from tests.dvc_helpers import (
     copy_ran_project,
     leftover_temp_files,
@@ -70,11 +69,12 @@ def one_minority_training_row(project):
     np.savez(project / "data/split/indices.npz", train=split.train, val=split.val, test=split.test, labels=labels)
 
 
-def model_with_other_label_order(project):
-    """A real model file (the format train writes) whose classes are in another order than the data's."""
-    dim = np.load(project / "data/embeddings/features.npy", mmap_mode="r").shape[1]
-    meta = {"classes": ["weather", "sports", "finance"], "input_dim": dim, "hidden_dims": [8], "dropout": 0.0}
-    save_model(project / "models/model.safetensors", [member_weights(build_mlp(dim, (8,), 3, 0.0))], meta)
+def logits_of_other_label_order(project):
+    """The model's logits (the file train writes) predicted for classes in another order than the data's."""
+    path = project / "models/logits.npz"
+    stored = dict(np.load(path))
+    meta = json.loads(str(stored["meta"])) | {"classes": ["weather", "sports", "finance"]}
+    np.savez(path, **(stored | {"meta": np.array(json.dumps(meta))}))
 
 
 @dataclass(frozen=True)
@@ -189,9 +189,9 @@ CASES = [
     Case(
         "model label order differs from the data",
         "evaluate",
-        model_with_other_label_order,
-        "models/model.safetensors was trained on classes ['weather', 'sports', 'finance'] but the data has "
-        "['finance', 'sports', 'weather']; re-run train on this data (dvc repro) or fix data.label_order",
+        logits_of_other_label_order,
+        "models/logits.npz: predicted for classes ['weather', 'sports', 'finance'] but the data has "
+        "['finance', 'sports', 'weather']; re-run train (dvc repro)",
     ),
     Case(
         "-S train.lr=abc",
