@@ -15,9 +15,10 @@ import tempfile
 from pathlib import Path
 
 from benchmarks.common import ROOT, bench_env, median, run_measured
+from imbalance_lab.stage import pipeline_order
 
 REFERENCE_COMMIT = "9adde7e"  # main before the redesign (issue: one place per idea)
-STAGES = ("embed", "split", "balance", "train", "cross_validate", "evaluate", "threshold_tune")
+STAGES = tuple(module for _, module in pipeline_order(ROOT / "dvc.yaml"))
 
 
 def _measure(code: str, cwd: Path) -> dict:

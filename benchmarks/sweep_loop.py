@@ -19,10 +19,12 @@ from pathlib import Path
 
 import yaml
 
+from benchmarks.common import ROOT
 from benchmarks.grid import experiments
 from imbalance_lab.config import set_dotted
+from imbalance_lab.stage import pipeline_order
 
-STAGES = ("split", "balance", "train", "evaluate", "cross_validate", "threshold_tune")  # dvc.yaml's order
+STAGES = tuple(module for name, module in pipeline_order(ROOT / "dvc.yaml") if name != "embed")  # run order
 COMPARED = {  # what both paths must agree on: file -> (key path, name)
     "metrics/test.json": (("macro_f1",), "test_macro_f1"),
     "metrics/full/threshold.json": (("after", "macro_f1"), "threshold_macro_f1"),

@@ -65,6 +65,27 @@ def _declared(name: str, dvc_yaml: str | Path) -> list[tuple[Path, bool]]:
     return out
 
 
+def pipeline_order(dvc_yaml: str | Path = "dvc.yaml") -> list[tuple[str, str]]:
+    """(stage name, its module under stages/) in the order DVC runs them: a stage after every stage whose output
+    it depends on (ties in file order). dvc.yaml is the one list of stages; tests and benchmarks read it here."""
+    import yaml
+
+    stages = yaml.safe_load(Path(dvc_yaml).read_text())["stages"]
+    outputs = {name: [str(path) for path, _ in _declared(name, dvc_yaml)] for name in stages}
+
+    def feeds(producer: str, consumer: str) -> bool:
+        deps = [str(d) for d in stages[consumer].get("deps") or []]
+        return any(dep == out or dep.startswith(out + "/") for dep in deps for out in outputs[producer])
+
+    order: list[str] = []
+    while len(order) < len(stages):
+        ready = [n for n in stages if n not in order and not any(feeds(o, n) for o in stages if o not in order)]
+        if not ready:
+            raise ValueError(f"{dvc_yaml}: the stages' deps and outs form a cycle")
+        order.append(ready[0])
+    return [(name, stages[name]["cmd"].split("-m ", 1)[1].split()[0].removeprefix("stages.")) for name in order]
+
+
 def declared_outputs(name: str, dvc_yaml: str | Path = "dvc.yaml") -> list[Path]:
     """What dvc.yaml says the stage writes (outs, metrics, plots): the list DVC itself removes before a run."""
     return [path for path, _ in _declared(name, dvc_yaml)]

@@ -8,8 +8,9 @@ Different seeds: test_sharing (seed 1 vs 0, across machines)."""
 
 import pytest
 
+from imbalance_lab.stage import pipeline_order
 from tests.dvc_helpers import METRIC_FILES, dvc, ran_stages, read_bytes
-from tests.helpers import run
+from tests.helpers import ROOT, run
 
 pytestmark = pytest.mark.slow
 
@@ -22,7 +23,7 @@ RESULTS = (
     "models/train.json",
     "dvc.lock",
 )
-ALL_STAGES = ["embed", "split", "balance", "train", "cross-validate", "evaluate", "threshold-tune"]
+ALL_STAGES = [name for name, _ in pipeline_order(ROOT / "dvc.yaml")]
 
 
 def test_a_fresh_clone_reproduces_every_result_byte_for_byte(ran_project, tmp_path):

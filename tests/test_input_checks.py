@@ -17,7 +17,7 @@ from imbalance_lab.errors import ConfigError, DataError
 from imbalance_lab.guards import check_balanced_rows
 from imbalance_lab.modelfile import check_compatible, load_model, save_model
 from imbalance_lab.splitting import check_folds, rows_needed
-from imbalance_lab.stage import EXIT_INTERRUPTED, EXIT_USER_ERROR, declared_outputs, run_stage
+from imbalance_lab.stage import EXIT_INTERRUPTED, EXIT_USER_ERROR, declared_outputs, pipeline_order, run_stage
 from tests.helpers import ROOT
 
 
@@ -236,3 +236,18 @@ def test_many_classes_are_told_to_raise_the_early_stopping_share_not_to_lower_fo
     X = np.random.default_rng(0).normal(size=(len(y), 4)).astype(np.float32)
     with pytest.raises(DataError, match=r"cannot hold all 30 classes; raise split.val_size .* or merge rare classes"):
         crossval.cross_validate(X, y, [f"c{i}" for i in range(30)], params)
+
+
+def test_the_pipeline_order_is_read_from_dvc_yaml(tmp_path):
+    """dvc.yaml is the one list of stages: a stage comes after every stage whose output it reads."""
+    order = [name for name, _ in pipeline_order(ROOT / "dvc.yaml")]
+    assert order[0] == "embed" and set(order) == set(yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"])
+    assert order.index("train") < order.index("evaluate") and order.index("cross-validate") < order.index(
+        "threshold-tune"
+    )
+    assert dict(pipeline_order(ROOT / "dvc.yaml"))["threshold-tune"] == "threshold_tune"  # its module
+    looped = {"stages": {"a": {"cmd": "python -m stages.a", "deps": ["y"], "outs": ["x"]},
+                         "b": {"cmd": "python -m stages.b", "deps": ["x"], "outs": ["y"]}}}  # fmt: skip
+    (tmp_path / "dvc.yaml").write_text(yaml.safe_dump(looped))
+    with pytest.raises(ValueError, match="cycle"):
+        pipeline_order(tmp_path / "dvc.yaml")
