@@ -200,9 +200,9 @@ def tune_label_thresholds(params, ws, logits: SplitLogits) -> None:
 
     before = report()
     fits, degenerate = {}, {}
-    for name, (logits, Y, folds) in sets.items():
-        fit = fit_label_thresholds(logits, Y, folds, settings)
-        degenerate[name] = degenerate_labels(logits, Y, fit.biases, ws.classes, seed=params.seed)
+    for name, (fit_logits, Y, folds) in sets.items():
+        fit = fit_label_thresholds(fit_logits, Y, folds, settings)
+        degenerate[name] = degenerate_labels(fit_logits, Y, fit.biases, ws.classes, seed=params.seed)
         fits[name] = without_degenerate(fit, degenerate[name], ws.classes)
     for label, why in degenerate[settings.fit_on].items():
         log(STAGE, f"label {label}: {why}; kept at the untuned threshold (0.5), its tuning is not a gain")
