@@ -75,3 +75,6 @@ def test_credentials_come_from_secrets_only():
         if any(word in key for word in ("KEY", "SECRET", "TOKEN", "PASSWORD")):
             assert re.fullmatch(r"\$\{\{ secrets\.[A-Z_]+ \}\}", value), key
     assert "dvc remote modify" not in text  # nothing writes credentials into .dvc/config
+    for job in ("share", "leaderboard"):  # dvc exp push/pull (dulwich) get the job's own token, never a literal
+        (step,) = [s for s in sweep_workflow()["jobs"][job]["steps"] if "set-url" in s.get("run", "")]
+        assert step["env"] == {"TOKEN": "${{ github.token }}"} and "${TOKEN}@" in step["run"]
