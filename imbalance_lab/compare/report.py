@@ -153,11 +153,25 @@ def missing_line(missing: dict) -> str:
 
 
 def write_markdown(lb: Leaderboard, path: str | Path, *, dataset: str | None = None, notes=()) -> None:
-    p, a = lb.primary, lb.alpha
+    sections = (
+        _head(lb, dataset),
+        _verdict_table(lb),
+        _test_table(lb),
+        _metric_table(lb),
+        _trade_off_table(lb),
+        _cv_table(lb),
+        _threshold_fit_tables(lb),
+        _not_counted(lb, notes),
+    )
+    Path(path).write_text("\n".join(line for section in sections for line in section) + "\n")
+
+
+def _head(lb: Leaderboard, dataset: str | None) -> list[str]:
+    """Title, what is missing or unresolvable, the recommendation and the set-up."""
+    p = lb.primary
     direction = "lower is better" if lower_is_better(p) else "higher is better"
     n_tests = sum(1 for r in lb.rows if r.vs_baseline)
-    has_tuned_ref = any(r.is_baseline and r.view == "tuned" for r in lb.rows)
-    lines = [
+    return [
         "# Class-imbalance strategies: leaderboard",
         "",
         *([missing_line(lb.missing), ""] if lb.missing else []),
@@ -170,7 +184,7 @@ def write_markdown(lb: Leaderboard, path: str | Path, *, dataset: str | None = N
         "",
         f"- Data set: {dataset or lb.dataset}",
         f"- Seeds: {len(lb.seeds)} ({', '.join(map(str, lb.seeds))}); rows: {len(lb.rows)}",
-        f"- Primary metric: `{p}` ({direction}); alpha = {a}",
+        f"- Primary metric: `{p}` ({direction}); alpha = {lb.alpha}",
         *([decision_line(lb.decision)] if lb.decision else []),
         "- Baseline: " + ", ".join(f"`{k}={v}`" for k, v in lb.baseline.items()) + ", default thresholds",
         f"- Verdicts: region of practical equivalence ±{lb.rope} {p} (`compare.rope`), decided at posterior "
@@ -182,6 +196,13 @@ def write_markdown(lb: Leaderboard, path: str | Path, *, dataset: str | None = N
         f"over the {n_tests} comparisons with the untuned baseline (and, separately, those with the tuned "
         "baseline and the CV comparisons). CV: the same test over seed × fold differences (rho = 1/folds).",
         "- Untuned = metrics/test.json; tuned = metrics/threshold.json `after` (thresholds fitted off test).",
+    ]
+
+
+def _verdict_table(lb: Leaderboard) -> list[str]:
+    p = lb.primary
+    has_tuned_ref = any(r.is_baseline and r.view == "tuned" for r in lb.rows)
+    lines = [
         "",
         f"## Verdicts ({p}, mean [95% CI, rho {lb.rho:.2f}] over seeds; ROPE ±{lb.rope}, decided at P ≥ "
         f"{lb.decision_probability})",
@@ -205,7 +226,11 @@ def write_markdown(lb: Leaderboard, path: str | Path, *, dataset: str | None = N
         else:
             cells += _verdict_cells(r.vs_tuned_baseline)
         lines.append("| " + " | ".join(cells) + " |")
-    lines += [
+    return lines
+
+
+def _test_table(lb: Leaderboard) -> list[str]:
+    lines = [
         "",
         "## Reading the frequentist tests",
         "",
@@ -218,14 +243,18 @@ def write_markdown(lb: Leaderboard, path: str | Path, *, dataset: str | None = N
     for r in lb.rows:
         tuned = [] if (r.is_baseline and r.view == "untuned") else _test_cells(r.vs_tuned_baseline)
         lines.append("| " + " | ".join([r.label, *_test_cells(r.vs_baseline), *(tuned or ["", "", ""])]) + " |")
+    return lines
+
+
+def _metric_table(lb: Leaderboard) -> list[str]:
     arrows = [f"{m} {'↓' if lower_is_better(m) else '↑'}" for m in lb.metrics]
-    lines += [
+    lines = [
         "",
         f"## All metrics (mean ± 95% CI half-width, rho {lb.rho:.2f})",
         "",
         "| Strategy | " + " | ".join(arrows) + " |",
+        "|---" * (len(lb.metrics) + 1) + "|",
     ]
-    lines.append("|---" * (len(lb.metrics) + 1) + "|")
     for r in lb.rows:
         cells = []
         for m in lb.metrics:
@@ -233,24 +262,36 @@ def write_markdown(lb: Leaderboard, path: str | Path, *, dataset: str | None = N
             half = "" if math.isnan(s["ci_high"]) else f" ± {_f(s['ci_high'] - s['mean'])}"
             cells.append(f"{_f(s['mean'])}{half}")
         lines.append(f"| {r.label} | " + " | ".join(cells) + " |")
-    lines += _trade_off_table(lb)
+    return lines
+
+
+def _cv_table(lb: Leaderboard) -> list[str]:
     cv_rows = [r for r in lb.rows if r.cv]
-    if cv_rows:
-        lines += ["", f"## Cross-validation ({p}, Nadeau-Bengio vs baseline)", ""]
-        lines += [
-            "Verdict: the correlated Bayesian t-test (rho = held-out share of a fold) over all seed × fold "
-            "differences; p: Nadeau-Bengio corrected t-test, Holm-adjusted.",
-            "",
-            "| Strategy | seeds × folds (J) | CV mean | Δ | P better / equiv / worse | verdict | t | p raw / Holm "
-            "| test verdict |",
-            "|---" * 9 + "|",
-        ]
-        for r in cv_rows:
-            c = r.cv
-            cells = [r.label, str(c["J"]), _f(c["mean"]), _f(c["mean_diff"], sign=True), _probabilities(c)]
-            cells += [f"**{c['verdict']}**", _f(c["t"], 2), f"{_p(c['p'])} / {_p(c.get('p_holm', math.nan))}"]
-            cells += [c.get("test_verdict", "not tested")]
-            lines.append("| " + " | ".join(cells) + " |")
+    if not cv_rows:
+        return []
+    lines = [
+        "",
+        f"## Cross-validation ({lb.primary}, Nadeau-Bengio vs baseline)",
+        "",
+        "Verdict: the correlated Bayesian t-test (rho = held-out share of a fold) over all seed × fold "
+        "differences; p: Nadeau-Bengio corrected t-test, Holm-adjusted.",
+        "",
+        "| Strategy | seeds × folds (J) | CV mean | Δ | P better / equiv / worse | verdict | t | p raw / Holm "
+        "| test verdict |",
+        "|---" * 9 + "|",
+    ]
+    for r in cv_rows:
+        c = r.cv
+        cells = [r.label, str(c["J"]), _f(c["mean"]), _f(c["mean_diff"], sign=True), _probabilities(c)]
+        cells += [f"**{c['verdict']}**", _f(c["t"], 2), f"{_p(c['p'])} / {_p(c.get('p_holm', math.nan))}"]
+        cells += [c.get("test_verdict", "not tested")]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def _threshold_fit_tables(lb: Leaderboard) -> list[str]:
+    """Thresholds fitted on validation vs out-of-fold, and (multi-label) out-of-fold vs the fixed grid."""
+    p, lines = lb.primary, []
     if lb.threshold_fits:
         lines += ["", f"## Thresholds fitted on validation vs out-of-fold ({p} on test, mean ± std over seeds)", ""]
         lines += [
@@ -286,15 +327,18 @@ def write_markdown(lb: Leaderboard, path: str | Path, *, dataset: str | None = N
             cells = [f["strategy"], _mean_std(f["fit_val_grid"]), _mean_std(f["fit_oof"])]
             cells += [_f(c["mean_diff"], sign=True), c["verdict"], f"{_p(c['p'])} / {_p(c['p_holm'])}"]
             lines.append("| " + " | ".join(cells + [c["test_verdict"]]) + " |")
-    lines += ["", "## Experiments not counted", ""]
+    return lines
+
+
+def _not_counted(lb: Leaderboard, notes) -> list[str]:
+    lines = ["", "## Experiments not counted", ""]
     lines.append(f"- Failed experiments: {', '.join(lb.failed) if lb.failed else 'none'}")
     lines.append(f"- Unfinished (queued/running): {', '.join(lb.unfinished) if lb.unfinished else 'none'}")
     if lb.not_counted:
         lines.append(f"- Skipped: {'; '.join(lb.not_counted)}")
     if lb.left_out:
         lines.append(f"- Left out (not comparable with the baseline): {'; '.join(lb.left_out)}")
-    lines += [f"- {n}" for n in [*lb.notes, *notes]]
-    Path(path).write_text("\n".join(lines) + "\n")
+    return lines + [f"- {n}" for n in [*lb.notes, *notes]]
 
 
 def _trade_off_table(lb: Leaderboard) -> list[str]:
