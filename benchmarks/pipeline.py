@@ -25,8 +25,8 @@ COPIED = ("stages", "imbalance_lab", "datasets", ".cache", "dvc.yaml", "params.y
 WRAPPER = ROOT / "benchmarks" / "stagetime.py"
 
 
-def sh(cmd: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess:
-    proc = subprocess.run(cmd, cwd=cwd, env=bench_env(**env), capture_output=True, text=True)
+def sh(cmd: list[str], cwd: Path, timeout: float | None = None, **env: str) -> subprocess.CompletedProcess:
+    proc = subprocess.run(cmd, cwd=cwd, env=bench_env(**env), capture_output=True, text=True, timeout=timeout)
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}) in {cwd}:\n{proc.stdout}\n{proc.stderr}")
     return proc

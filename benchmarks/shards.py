@@ -16,27 +16,19 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
-from benchmarks.common import ROOT, bench_env, load, machine
+from benchmarks import pipeline
+from benchmarks.common import ROOT, load, machine
 from imbalance_lab.sweep import DEFAULT_STRATEGIES
 
+sh = partial(pipeline.sh, timeout=7200)  # a stuck share fails the benchmark instead of hanging it
 SEEDS = " ".join(map(str, range(10)))
-
-
-def sh(cmd: list[str], cwd: Path, timeout: float = 7200) -> tuple[float, str]:
-    started = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=cwd, env=bench_env(), capture_output=True, text=True, timeout=timeout)
-    if proc.returncode != 0:
-        raise SystemExit(
-            f"{' '.join(cmd)} in {cwd} failed ({proc.returncode}):\n{proc.stdout[-3000:]}{proc.stderr[-3000:]}"
-        )
-    return time.perf_counter() - started, proc.stdout
 
 
 def clone(origin: Path, dest: Path) -> Path:
@@ -82,7 +74,7 @@ def configuration(count: int, origin: Path, store: Path, work: Path, grid: list[
         runner = clone(own_origin, root / f"machine-{index}")
         sh(["dvc", "remote", "modify", "--local", "store", "url", str(own_store)], runner)
         sh(["dvc", "pull", "--run-cache", "embed"], runner)
-        _, out = sh(
+        out = sh(
             [
                 sys.executable,
                 "-m",
@@ -95,16 +87,16 @@ def configuration(count: int, origin: Path, store: Path, work: Path, grid: list[
                 "--no-compare",
             ],
             runner,
-        )
+        ).stdout
         shares.append({"share": f"{index}/{count}", "wall_s": round(time.perf_counter() - started, 1),
                        "experiments": int(out.split(" experiments")[0].split()[-1])})  # fmt: skip
         print(f"[shards] {count} shares: {shares[-1]}", flush=True)
     started = time.perf_counter()
     gather = clone(own_origin, root / "gather")
-    _, out = sh(
+    out = sh(
         [sys.executable, "-m", "commands.compare", "--pull", "origin", "--shards", str(count), *grid, "--out", "lb"],
         gather,
-    )
+    ).stdout
     gather_s = round(time.perf_counter() - started, 1)
     walls = [s["wall_s"] for s in shares]
     return {

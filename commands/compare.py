@@ -40,6 +40,7 @@ from imbalance_lab.compare import (
     write_markdown,
 )
 from imbalance_lab.compare.recommend import recommendation
+from imbalance_lab.compare.report import missing_phrase
 from imbalance_lab.config import PARAMS_FILE, CompareParams, load_params, parse_section
 from imbalance_lab.errors import ConfigError, UserError
 from imbalance_lab.paths import reports_folder
@@ -53,6 +54,7 @@ from imbalance_lab.sweep import (
     parse_seeds,
     parse_strategies,
     plan,
+    read_params,
 )
 
 
@@ -232,14 +234,9 @@ def pull_experiments(remote: str, rev: str) -> None:
 
 def grid_missing(args: argparse.Namespace, records: list[Record]) -> dict[str, list[str]]:
     """Share -> experiments of the sweep's grid without a successful record."""
-    import yaml
-
-    raw = yaml.safe_load(Path(PARAMS_FILE).read_text()) if Path(PARAMS_FILE).is_file() else None
-    if not isinstance(raw, dict):
-        raise UserError("params.yaml not found or empty; run from the project root")
     if args.shards is not None and args.shards < 1:
         raise ConfigError(f"--shards must be 1 or more, got {args.shards}")
-    grid = plan(parse_strategies(args.strategies), parse_seeds(args.seeds), raw, parse_base(args.set))
+    grid = plan(parse_strategies(args.strategies), parse_seeds(args.seeds), read_params(), parse_base(args.set))
     present = {r.name for r in records if r.kind == "experiment" and r.state == "success"}
     return missing_by_share(grid, args.shards or 1, present)
 
@@ -303,9 +300,8 @@ def main(argv: list[str] | None = None) -> int:
     print(targets["md"])
     print(summary_line(lb))
     if missing:
-        count = sum(len(names) for names in missing.values())
         print(
-            f"[compare] INCOMPLETE: {count} experiment{'s' * (count != 1)} of the grid missing, by share: "
+            f"[compare] INCOMPLETE: {missing_phrase(missing)}, by share: "
             + "; ".join(f"{share}: {', '.join(names)}" for share, names in missing.items()),
             flush=True,
         )

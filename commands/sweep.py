@@ -32,9 +32,6 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
-
-import yaml
 
 from imbalance_lab.errors import UserError
 from imbalance_lab.paths import reports_folder
@@ -63,6 +60,7 @@ from imbalance_lab.sweep import (
     parse_share,
     parse_strategies,
     plan,
+    read_params,
     shares,
 )
 
@@ -146,9 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     started = time.monotonic()
     try:
-        params = yaml.safe_load(Path("params.yaml").read_text()) if Path("params.yaml").is_file() else None
-        if not isinstance(params, dict):
-            raise UserError("params.yaml not found or empty; run from the project root")
+        params = read_params()
         base = parse_base(args.set)
         share = parse_share(args.shard) if args.shard else WHOLE_GRID
         grid = shares(plan(parse_strategies(args.strategies), parse_seeds(args.seeds), params, base), share.count)

@@ -45,7 +45,7 @@ class _ClassScores:
     """Fold scores and the pooled confusion of multiclass folds."""
 
     def __init__(self, y, K: int, ordinal: bool):
-        self.K, self.ordinal = K, ordinal
+        self.K = K
         self.names = metric_names("per_fold", MULTICLASS, ordinal=ordinal)
         self.pooled = np.zeros((K, K), dtype=np.int64)
         self.minority = int(np.argmin(np.bincount(y, minlength=K)))

@@ -82,17 +82,21 @@ def _members(tensors: dict[str, np.ndarray]) -> list[Member]:
     return members
 
 
+def check_same_embedder(subject: str, trained_on: str | None, embedder: str | None) -> None:
+    """Refuse features from another embedder than the model's (for tfidf: refitted on other texts)."""
+    if embedder and trained_on and embedder != trained_on:
+        raise DataError(
+            f"{subject} was trained on features from another embedder (fingerprint {trained_on}; these are "
+            f"{embedder}): re-run train on them (dvc repro), or restore the embeddings it was trained with "
+            "(dvc checkout)"
+        )
+
+
 def check_compatible(
     meta: dict, classes: list[str], input_dim: int, model_path: str | Path, embedder: str | None = None
 ) -> None:
     """Refuse to score data whose label order, feature width or embedder differs from what the model learned."""
-    trained_on = (meta.get("embedding") or {}).get("embedder")
-    if embedder and trained_on and embedder != trained_on:
-        raise DataError(
-            f"{model_path} was trained on features from another embedder (fingerprint {trained_on}; these are "
-            f"{embedder}): re-run train on them (dvc repro), or restore the embeddings it was trained with "
-            "(dvc checkout)"
-        )
+    check_same_embedder(str(model_path), (meta.get("embedding") or {}).get("embedder"), embedder)
     if list(meta["classes"]) != list(classes):
         raise DataError(
             f"{model_path} was trained on classes {meta['classes']} but the data has {classes}; "

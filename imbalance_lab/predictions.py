@@ -12,6 +12,7 @@ import numpy as np
 
 from imbalance_lab.artifacts import read_npz, write_npz
 from imbalance_lab.errors import DataError
+from imbalance_lab.modelfile import check_same_embedder
 from imbalance_lab.workspace import Workspace
 
 PARTS = ("val", "test")
@@ -37,13 +38,7 @@ def load_split_logits(path: str | Path, ws: Workspace) -> SplitLogits:
     rows, classes or features (the embeddings or the split changed after train ran)."""
     stored = read_npz(path)
     meta = json.loads(str(stored["meta"]))
-    trained_on, embedder = meta.get("embedder"), ws.meta.get("embedder")
-    if embedder and trained_on and embedder != trained_on:
-        raise DataError(
-            f"{path}: the model was trained on features from another embedder (fingerprint {trained_on}; these "
-            f"are {embedder}): re-run train on them (dvc repro), or restore the embeddings it was trained with "
-            "(dvc checkout)"
-        )
+    check_same_embedder(f"{path}: the model", meta.get("embedder"), ws.meta.get("embedder"))
     if list(meta["classes"]) != list(ws.classes):
         raise DataError(
             f"{path}: predicted for classes {meta['classes']} but the data has {ws.classes}; re-run train (dvc repro)"

@@ -16,12 +16,13 @@ import copy
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import yaml
 
 from imbalance_lab.compare import BASELINE
-from imbalance_lab.config import parse_params, set_dotted
-from imbalance_lab.errors import ConfigError
+from imbalance_lab.config import PARAMS_FILE, parse_params, set_dotted
+from imbalance_lab.errors import ConfigError, UserError
 from imbalance_lab.paths import data_source_stem
 
 DEFAULT_STRATEGIES = (
@@ -52,6 +53,14 @@ class Experiment:
     strategy: Strategy
     seed: int
     set_params: tuple[str, ...]  # the -S arguments: the baseline with the strategy's overrides, then seed
+
+
+def read_params(path: str | Path = PARAMS_FILE) -> dict:
+    """params.yaml as written (plan() applies each strategy to it before validating)."""
+    raw = yaml.safe_load(Path(path).read_text()) if Path(path).is_file() else None
+    if not isinstance(raw, dict):
+        raise UserError("params.yaml not found or empty; run from the project root")
+    return raw
 
 
 def parse_strategies(text: str) -> list[Strategy]:

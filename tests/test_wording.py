@@ -2,9 +2,9 @@
 write-up used is named for what it is (a common recipe), not "the seed system"."""
 
 import re
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.helpers import ROOT
+
 READ_BY_USERS = ("README.md", "CONTRIBUTING.md", "docs", "reports", "imbalance_lab", "stages", "commands")
 FOREIGN = re.compile(r"seed system|seed's", re.IGNORECASE)
 

@@ -141,14 +141,18 @@ def reading_paragraph(lb: Leaderboard) -> str:
     return " ".join(out)
 
 
+def missing_phrase(missing: dict) -> str:
+    """ "3 experiments of the grid missing": how many of a grid-checked leaderboard's experiments are absent."""
+    count = sum(len(names) for names in missing.values())
+    return f"{count} experiment{'s' * (count != 1)} of the grid missing"
+
+
 def missing_line(missing: dict) -> str:
     """The grid's absent experiments by share: a lost share is named, never ranked as if complete."""
-    count = sum(len(names) for names in missing.values())
     parts = [f"share {share}: {', '.join(names)}" for share, names in missing.items()]
     return (
-        f"**Incomplete: {count} experiment{'s' * (count != 1)} of the grid missing** (failed, still running or never "
-        "pushed; "
-        f"every number below is without them). {'; '.join(parts)}."
+        f"**Incomplete: {missing_phrase(missing)}** (failed, still running or never pushed; every number below is "
+        f"without them). {'; '.join(parts)}."
     )
 
 
