@@ -39,6 +39,12 @@ def choice(default: str, choices: Callable[[], Any]):
     return field(default=default, metadata={"choices": choices})
 
 
+def _neighbour_searches() -> tuple[str, ...]:
+    from imbalance_lab.strategies.neighbours import SEARCHES
+
+    return SEARCHES
+
+
 def _registry(param: str) -> Callable[[], Any]:
     def registry():
         from imbalance_lab.strategies import REGISTRIES
@@ -159,6 +165,9 @@ class SplitParams:
 class BalanceParams:
     method: str = choice("none", _registry("balance.method"))
     k_neighbors: int = bounded(5, 1)
+    neighbors: str = choice("exact", _neighbour_searches)  # exact | approximate (strategies/neighbours.py)
+    svm_kernel: str = choice("linear", lambda: ("linear", "rbf"))  # svm_smote's SVM; rbf: libsvm, slow past 10k rows
+    cluster_kmeans: str = choice("minibatch", lambda: ("minibatch", "full"))  # cluster_centroids' k-means
     sampling_strategy: Any = parsed("auto", parse_sampling_strategy)
     mixup_alpha: float = bounded(0.4, 0.0, closed=False)
     augment_operations: tuple[str, ...] = parsed(("dropout", "swap", "insert"), _augment_operations)

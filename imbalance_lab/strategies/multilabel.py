@@ -15,8 +15,10 @@ import numpy as np
 
 from imbalance_lab.errors import ConfigError, DataError
 from imbalance_lab.rows import rows_not_in
+from imbalance_lab.strategies import neighbours as neighbours_search
 from imbalance_lab.strategies.class_weights import CLASS_WEIGHTS
 from imbalance_lab.strategies.losses import LOSS, LOSSES
+from imbalance_lab.strategies.neighbours import Neighbours
 from imbalance_lab.strategies.registry import MULTILABEL
 from imbalance_lab.strategies.resampling import NEEDS_TEXT, RESAMPLERS, Resampled
 from imbalance_lab.strategies.samplers import SAMPLERS, _chunk, _shuffle
@@ -145,8 +147,6 @@ def _mlsmote(X, Y, balance: BalanceParams, seed: int, notes: list[str], texts=No
     """MLSMOTE: for every row of every minority label, one new row on the segment to one of its k nearest
     neighbours among that label's rows; its labels are those carried by more than half of the row and its k
     neighbours (Charte et al.'s ranking), so it always keeps the minority label."""
-    from sklearn.neighbors import NearestNeighbors
-
     rng = np.random.default_rng(seed)
     minority, mean_ir = minority_labels(Y)
     new_X, new_Y, skipped = [X], [Y], []
@@ -156,7 +156,8 @@ def _mlsmote(X, Y, balance: BalanceParams, seed: int, notes: list[str], texts=No
             skipped.append(int(label))
             continue
         k = min(balance.k_neighbors, len(bag) - 1)
-        neighbours = NearestNeighbors(n_neighbors=k + 1).fit(X[bag]).kneighbors(X[bag], return_distance=False)
+        search = Neighbours(k + 1, balance.neighbors, seed)
+        neighbours = search.fit(X[bag]).kneighbors(X[bag], return_distance=False)
         neighbours = bag[neighbours[:, 1:]]  # (m, k) rows, the row itself left out
         partner = neighbours[np.arange(len(bag)), rng.integers(k, size=len(bag))]
         gap = rng.random((len(bag), 1)).astype(np.float32)
@@ -191,7 +192,7 @@ RESAMPLERS.register(
     "mlsmote",
     kind="over-sampling",
     summary="multi-label SMOTE: new rows between minority-label neighbours, labels by neighbourhood vote",
-    reads=("balance.k_neighbors",),
+    reads=("balance.k_neighbors", neighbours_search.PARAM),
     reference="Charte et al. 2015 (MLSMOTE)",
     tasks=(MULTILABEL,),
 )(_mlsmote)
@@ -208,7 +209,11 @@ def resample_labels(X, Y, balance: BalanceParams, *, seed: int, texts: Texts | N
     if X.ndim != 2 or Y.ndim != 2 or len(X) != len(Y):
         raise DataError(f"resample: need X (n, d) and Y (n, L), got X {X.shape} and Y {Y.shape}")
     notes: list[str] = []
-    X_out, Y_out, synthetic = RESAMPLERS[balance.method].for_task(MULTILABEL)(X, Y, balance, int(seed), notes, texts)
+    with neighbours_search.notes() as searches:
+        X_out, Y_out, synthetic = RESAMPLERS[balance.method].for_task(MULTILABEL)(
+            X, Y, balance, int(seed), notes, texts
+        )
+    notes.extend(neighbours_search.recall_line(searches))
     return Resampled(np.asarray(X_out, dtype=np.float32), np.asarray(Y_out, dtype=np.uint8), synthetic, tuple(notes))
 
 

@@ -9,12 +9,14 @@ every stage, and most stages never resample.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import cache
 
 import numpy as np
 
 from imbalance_lab.config import BalanceParams
 from imbalance_lab.errors import ConfigError, DataError
 from imbalance_lab.rows import rows_not_in
+from imbalance_lab.strategies import neighbours
 from imbalance_lab.strategies.registry import MULTICLASS, Registry
 from imbalance_lab.strategies.text_augment import Texts, augment_class
 
@@ -29,7 +31,8 @@ NEEDS_TEXT = "needs_text"  # makes new texts: needs the rows' texts and the embe
 
 RESAMPLERS = Registry("balance.method")
 OVER, UNDER, CLEAN, OVER_CLEAN = "over-sampling", "under-sampling", "cleaning", "over-sampling + cleaning"
-TARGETS, NEIGHBOURS = "balance.sampling_strategy", ("balance.k_neighbors", "balance.sampling_strategy")
+TARGETS, SEARCH = "balance.sampling_strategy", neighbours.PARAM
+NEIGHBOURS = ("balance.k_neighbors", TARGETS, SEARCH)
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,10 @@ class _Job:
 
     def name(self, code: int) -> str:
         return repr(self.class_names[code])
+
+    def neighbours(self, k: int, itself: int = 1):
+        """The k-nearest-neighbour search imbalanced-learn gets; `itself`: the row itself is among its results."""
+        return neighbours.Neighbours(k + itself, self.balance.neighbors, self.seed)
 
 
 # --- sampling_strategy -> {class code: target count}, only for classes that change -----------------
@@ -151,7 +158,7 @@ def _over(job: _Job, sampler_class, interpolates: bool = True, **options):
     if not targets:
         return _unchanged(job)
     if interpolates:
-        options["k_neighbors"] = _safe_k(job, targets)
+        options["k_neighbors"] = job.neighbours(_safe_k(job, targets))
     return _fit(job, sampler_class(sampling_strategy=targets, random_state=job.seed, **options))
 
 
@@ -166,8 +173,32 @@ def _clean(job: _Job, sampler):
     return _fit(job, sampler)
 
 
-def _m_neighbors(job: _Job) -> int:
-    return min(10, len(job.y) - 1)  # imbalanced-learn's default 10, capped for tiny data sets
+@cache
+def _tomek_links_class():
+    """imbalanced-learn's TomekLinks, with its nearest-neighbour search (fixed there) made balance.neighbors."""
+    from imblearn.under_sampling import TomekLinks
+
+    class SearchedTomekLinks(TomekLinks):
+        _parameter_constraints = {**TomekLinks._parameter_constraints, "neighbours": [object]}
+
+        def __init__(self, neighbours=None, *, sampling_strategy="auto"):
+            super().__init__(sampling_strategy=sampling_strategy)
+            self.neighbours = neighbours
+
+        def _fit_resample(self, X, y):  # TomekLinks._fit_resample with the search swapped
+            nearest = self.neighbours.fit(X).kneighbors(X, return_distance=False)[:, 1]
+            links = self.is_tomek(y, nearest, self.sampling_strategy_)
+            self.sample_indices_ = np.flatnonzero(np.logical_not(links))
+            return X[self.sample_indices_], y[self.sample_indices_]
+
+    return SearchedTomekLinks
+
+
+MINIBATCH_ROWS = 4096  # cluster_centroids' mini-batch k-means
+
+
+def _m_neighbors(job: _Job):
+    return job.neighbours(min(10, len(job.y) - 1))  # imbalanced-learn's default 10, capped for tiny data sets
 
 
 # --- resamplers: one function per method, _Job -> (X, y) ------------------------------------------
@@ -214,7 +245,7 @@ def _random_under(job: _Job):
     "near_miss",
     kind=UNDER,
     summary="keeps the majority rows closest to the minority class (NearMiss-1)",
-    reads=(TARGETS,),
+    reads=(TARGETS, SEARCH),
     traits={SELECTS_ROWS},
     reference="Mani & Zhang 2003",
     tasks=(MULTICLASS,),
@@ -223,22 +254,27 @@ def _near_miss(job: _Job):
     from imblearn.under_sampling import NearMiss
 
     # NearMiss-1 averages distances to the n nearest rows of the smallest class, so n <= its size
-    return _under(job, NearMiss, version=1, n_neighbors=min(3, min(job.counts().values())))
+    return _under(job, NearMiss, version=1, n_neighbors=job.neighbours(min(3, min(job.counts().values())), 0))
 
 
 @RESAMPLERS.register(
     "cluster_centroids",
     kind=UNDER,
     summary="replaces each shrunk class by the centroids of that many k-means clusters of its rows",
-    reads=(TARGETS,),
+    reads=(TARGETS, "balance.cluster_kmeans"),
     reference="Yen & Lee 2009; imbalanced-learn ClusterCentroids",
     tasks=(MULTICLASS,),
 )
 def _cluster_centroids(job: _Job):
     from imblearn.under_sampling import ClusterCentroids
-    from sklearn.cluster import KMeans
+    from sklearn.cluster import KMeans, MiniBatchKMeans
 
-    kmeans = KMeans(n_init=3, random_state=job.seed)  # imbalanced-learn sets n_clusters to each target
+    # imbalanced-learn sets n_clusters to each target. Full k-means (3 k-means++ starts) costs minutes with
+    # thousands of clusters; mini-batches from random starts cost seconds (docs/strategies.md: what it changes)
+    if job.balance.cluster_kmeans == "full":
+        kmeans = KMeans(n_init=3, random_state=job.seed)
+    else:
+        kmeans = MiniBatchKMeans(n_init=1, init="random", batch_size=MINIBATCH_ROWS, random_state=job.seed)
     return _under(job, ClusterCentroids, estimator=kmeans, random_state=job.seed)
 
 
@@ -246,14 +282,13 @@ def _cluster_centroids(job: _Job):
     "tomek_links",
     kind=CLEAN,
     summary="drops majority rows of cross-class nearest-neighbour pairs",
+    reads=(SEARCH,),
     traits={SELECTS_ROWS},
     reference="Tomek 1976",
     tasks=(MULTICLASS,),
 )
 def _tomek_links(job: _Job):
-    from imblearn.under_sampling import TomekLinks
-
-    return _clean(job, TomekLinks(sampling_strategy="auto"))  # "auto": drop rows of non-minority classes
+    return _clean(job, _tomek_links_class()(job.neighbours(1), sampling_strategy="auto"))  # "auto": non-minority
 
 
 @RESAMPLERS.register(
@@ -289,8 +324,8 @@ def _borderline_smote(job: _Job):
 @RESAMPLERS.register(
     "svm_smote",
     kind=OVER,
-    summary="SMOTE around an RBF SVM's minority support vectors (also extrapolates away from the border)",
-    reads=NEIGHBOURS,
+    summary="SMOTE around an SVM's minority support vectors (also extrapolates away from the border)",
+    reads=(*NEIGHBOURS, "balance.svm_kernel"),
     traits={APPROXIMATE},
     reference="Nguyen et al. 2011",
     tasks=(MULTICLASS,),
@@ -299,8 +334,40 @@ def _svm_smote(job: _Job):
     from imblearn.over_sampling import SVMSMOTE
     from sklearn.svm import SVC
 
-    svm = SVC(gamma="scale", random_state=job.seed)
+    if job.balance.svm_kernel == "rbf":  # libsvm: quadratic in the rows, minutes at 50k
+        svm = SVC(gamma="scale", random_state=job.seed)
+    else:
+        svm = _linear_svm_class()(seed=job.seed)
     return _over(job, SVMSMOTE, m_neighbors=_m_neighbors(job), svm_estimator=svm)
+
+
+@cache
+def _linear_svm_class():
+    """A linear SVM (hinge loss, stochastic gradient descent, one class against the rest) with an SVC's `support_`:
+    the rows inside their own class's margin (decision value <= 1), the rows a hinge-loss SVM is built from.
+    SVMSMOTE refits it once per over-sampled class on the same rows; it is fitted once."""
+    from sklearn.base import BaseEstimator, ClassifierMixin
+    from sklearn.linear_model import SGDClassifier
+
+    class LinearSupportVectors(ClassifierMixin, BaseEstimator):
+        def __init__(self, seed=0):
+            self.seed = seed
+
+        def fit(self, X, y):
+            if getattr(self, "fitted_on_", None) is not X:
+                self.model_ = SGDClassifier(loss="hinge", alpha=1.0 / len(y), random_state=self.seed).fit(X, y)
+                scores = self.model_.decision_function(X)
+                if scores.ndim == 1:  # two classes: the score is for the second class
+                    scores = np.stack([-scores, scores], axis=1)
+                own = scores[np.arange(len(y)), np.searchsorted(self.model_.classes_, y)]
+                self.support_ = np.flatnonzero(own <= 1.0)
+                self.fitted_on_ = X
+            return self
+
+        def predict(self, X):
+            return self.model_.predict(X)
+
+    return LinearSupportVectors
 
 
 @RESAMPLERS.register(
@@ -324,7 +391,7 @@ def _adasyn(job: _Job):
     counts = job.counts()
     parts_X, parts_y = [job.X], [job.y]
     for code, target in sorted(targets.items()):
-        sampler = ADASYN(sampling_strategy={code: target}, n_neighbors=k, random_state=job.seed)
+        sampler = ADASYN(sampling_strategy={code: target}, n_neighbors=job.neighbours(k), random_state=job.seed)
         try:
             X, y = sampler.fit_resample(job.X, job.y)
         except ValueError as err:
@@ -370,7 +437,7 @@ def _kmeans_smote(job: _Job):
         kmeans = MiniBatchKMeans(n_clusters=n_clusters, n_init=3, random_state=job.seed)
         sampler = KMeansSMOTE(
             sampling_strategy=targets,
-            k_neighbors=k,
+            k_neighbors=job.neighbours(k),
             kmeans_estimator=kmeans,
             cluster_balance_threshold=threshold,
             random_state=job.seed,
@@ -452,9 +519,7 @@ def _smote_then_clean(job: _Job, build_cleaner):
     tasks=(MULTICLASS,),
 )
 def _smote_tomek(job: _Job):
-    from imblearn.under_sampling import TomekLinks
-
-    return _smote_then_clean(job, lambda classes: TomekLinks(sampling_strategy=classes))
+    return _smote_then_clean(job, lambda classes: _tomek_links_class()(job.neighbours(1), sampling_strategy=classes))
 
 
 @RESAMPLERS.register(
@@ -469,7 +534,9 @@ def _smote_tomek(job: _Job):
 def _smote_enn(job: _Job):
     from imblearn.under_sampling import EditedNearestNeighbours
 
-    return _smote_then_clean(job, lambda classes: EditedNearestNeighbours(sampling_strategy=classes))
+    return _smote_then_clean(
+        job, lambda classes: EditedNearestNeighbours(n_neighbors=job.neighbours(3), sampling_strategy=classes)
+    )
 
 
 @RESAMPLERS.register(
@@ -529,7 +596,9 @@ def resample(
     if y.max() >= len(names):
         raise DataError(f"resample: class code {y.max()} has no name; only {len(names)} names given")
     job = _Job(balance.method, X, y, int(seed), balance, names, texts)
-    X_out, y_out = entry(job)
+    with neighbours.notes() as searches:
+        X_out, y_out = entry(job)
+    job.notes.extend(neighbours.recall_line(searches))
     X_out, y_out = np.asarray(X_out, dtype=np.float32), np.asarray(y_out, dtype=np.int64)
     if APPROXIMATE in entry.traits:
         after = dict(zip(*np.unique(y_out, return_counts=True), strict=True))
