@@ -1,10 +1,13 @@
-"""balance: time and peak memory of every resampler at 1k / 5k / 50k / 200k rows x 384 dims, and its growth.
+"""balance: every resampler at 1k / 5k / 50k / 200k rows x 384 dims, against the neighbour search's own time.
 
-    python -m benchmarks.balance --out FILE [--timeout 45] [--methods a,b]
+    python -m benchmarks.balance --out FILE [--timeout 900] [--methods a,b] [--sizes 1000,5000] [--searches ...]
 
-The libraries are imported once; each (method, size) then runs in a forked child, so its peak RSS is its own
-and a slow case is killed at --timeout. A size the previous one predicts (at quadratic growth, brute-force
-neighbour search in 384 dims) to pass the timeout is not run.
+The limit, measured in the same run at each size: every row's 11 nearest rows among all rows in bare faiss
+(IndexFlatL2: float32 matrix products and a heap, nothing else), the most neighbour search any resampler here
+asks per row; for balance.neighbors approximate, the bare HNSW graph built (one thread) and searched the same way.
+ratio = a resampler's time / the limit of its search at that size. Each case runs in a forked child (its peak
+RSS its own), killed at --timeout; no case is skipped. text_augment embeds its new texts with a word-hashing
+embedder here: the sentence model's time is the embed section's.
 """
 
 from __future__ import annotations
@@ -15,41 +18,102 @@ import os
 import signal
 import sys
 import time
+import zlib
+
+import numpy as np
 
 from benchmarks.common import fit_exponent, median
 
 SIZES = (1_000, 5_000, 50_000, 200_000)
+APPROXIMATE_SIZES = (50_000, 200_000)  # where a graph could pay; below, the exact search takes a second or less
 DIM = 384
-NLOGN_EXPONENT = 1.15  # n log n over 5k..200k fits an exponent of ~1.1; above this it grows faster
-FLAG_MIN_S = 1.0  # sub-second cases are dominated by constant costs: their slope says little
+K_LIMIT = 11  # the most neighbours a resampler here asks per row (borderline/svm_smote's m = 10, plus the row)
 REPEAT_BUDGET_S = 8.0  # repeat a case (up to 3 runs) while the runs so far took less than this
+GOAL_S, GOAL_RATIO, GOAL_MB = 60.0, 3.0, 4096
 
 
-def _case(method: str, rows: int, write) -> None:
-    """In the forked child: resample up to 3 times, write the timings."""
+def _data(rows: int):
     from benchmarks.synthetic import PROPORTIONS, make_embeddings
-    from imbalance_lab.config import parse_section
-    from imbalance_lab.strategies.resampling import resample
 
     X, y = make_embeddings(rows, DIM, seed=0)
-    names = [f"c{i}" for i in range(len(PROPORTIONS))]
-    times = []
+    return X, y, [f"c{i}" for i in range(len(PROPORTIONS))]
+
+
+def _hashing_texts(y: np.ndarray):
+    """One short text per row and an embedder that sums fixed random vectors of the words (no model)."""
+    from imbalance_lab.strategies.text_augment import Texts
+
+    vectors: dict[str, np.ndarray] = {}
+
+    def word(w: str) -> np.ndarray:
+        if w not in vectors:
+            vectors[w] = np.random.default_rng(zlib.crc32(w.encode())).standard_normal(DIM).astype(np.float32)
+        return vectors[w]
+
+    def embed(texts):
+        return np.stack([np.mean([word(w) for w in t.split()], axis=0) for t in texts])
+
+    return Texts([f"class{c} word{i % 97} word{i % 89} term{i % 13} row{i}" for i, c in enumerate(y)], embed)
+
+
+def _resample_case(method: str, search: str, rows: int) -> dict:
+    from imbalance_lab.config import parse_section
+    from imbalance_lab.strategies.resampling import NEEDS_TEXT, RESAMPLERS, resample
+
+    X, y, names = _data(rows)
+    entry = RESAMPLERS[method]
+    labels = y
+    if "multiclass" not in entry.tasks:  # multi-label only (mlsmote): the classes as labels, plus a rare tag
+        labels = np.eye(len(names), dtype=np.uint8)[y]
+        labels = np.hstack([labels, (np.arange(rows) % 50 == 0)[:, None].astype(np.uint8)])
+    texts = _hashing_texts(y) if NEEDS_TEXT in entry.traits else None
+    section = parse_section("balance", {"method": method, "neighbors": search})
+    times, out = [], None
     while len(times) < 3 and sum(times) < REPEAT_BUDGET_S:
         wall = time.perf_counter()
-        out = resample(X, y, parse_section("balance", {"method": method}), seed=0, class_names=names)
+        out = resample(X, labels, section, seed=0, class_names=names, texts=texts)
         times.append(time.perf_counter() - wall)
-    write({"times_s": times, "rows_out": int(len(out.y))})
+    recall = [n for n in out.notes if n.startswith("balance.neighbors approximate")]
+    return {
+        "times_s": times,
+        "rows_out": int(len(out.y)),
+        "recall": float(recall[0].split(": ")[1].split()[0]) if recall else None,
+    }
 
 
-def run_case(method: str, rows: int, timeout: float) -> dict:
+def _limit_case(search: str, rows: int) -> dict:
+    """The bare search: every row's K_LIMIT nearest among all rows (the row itself included), nothing else."""
+    import faiss
+
+    from imbalance_lab.strategies import neighbours
+
+    X, _, _ = _data(rows)
+    wall = time.perf_counter()
+    if search == "exact":
+        index = faiss.IndexFlatL2(DIM)
+    else:
+        index = faiss.IndexHNSWFlat(DIM, neighbours.HNSW_LINKS)
+        index.hnsw.efConstruction = neighbours.HNSW_BUILD_BREADTH
+        faiss.omp_set_num_threads(1)
+    index.add(X)
+    faiss.omp_set_num_threads(os.cpu_count() or 1)
+    if search != "exact":
+        index.hnsw.efSearch = max(neighbours.HNSW_SEARCH_BREADTH, 2 * (K_LIMIT + neighbours.EXTRA_CANDIDATES))
+    index.search(X, K_LIMIT)
+    return {"times_s": [time.perf_counter() - wall], "rows_out": rows, "recall": None}
+
+
+def run_case(work, args: tuple, timeout: float) -> dict:
+    """work(*args) in a forked child: its result, wall time, and the child's peak RSS."""
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # child
         os.close(read)
         try:
-            _case(method, rows, lambda record: os.write(write, json.dumps(record).encode()))
+            record = work(*args)
         except BaseException as exc:  # noqa: BLE001 - any failure is the case's result
-            os.write(write, json.dumps({"error": f"{type(exc).__name__}: {exc}"[:300]}).encode())
+            record = {"error": f"{type(exc).__name__}: {exc}"[:300]}
+        os.write(write, json.dumps(record).encode())
         os._exit(0)
     os.close(write)
     deadline = time.perf_counter() + timeout
@@ -65,7 +129,7 @@ def run_case(method: str, rows: int, timeout: float) -> dict:
         raise
     with os.fdopen(read) as pipe:
         text = pipe.read()
-    record = {"rows": rows, "peak_rss_mb": round(done[2].ru_maxrss / 1024, 1)}
+    record = {"peak_rss_mb": round(done[2].ru_maxrss / 1024, 1)}
     if killed:
         return {**record, "status": "timeout"}
     record.update(json.loads(text) if text else {"error": "the child died without a result"})
@@ -74,46 +138,66 @@ def run_case(method: str, rows: int, timeout: float) -> dict:
     return {**record, "status": "ok", "seconds": round(median(record["times_s"]), 4), "runs": len(record["times_s"])}
 
 
-def bench_method(method: str, timeout: float) -> dict:
+def bench_method(method: str, search: str, sizes, limits: dict, timeout: float) -> dict:
     cases = []
-    for rows in SIZES:
-        last = cases[-1] if cases else None
-        too_slow = last and (last["status"] != "ok" or last["seconds"] * (rows / last["rows"]) ** 2 > timeout)
-        cases.append({"rows": rows, "status": "skipped"} if too_slow else run_case(method, rows, timeout))
-    points = [(c["rows"], c["seconds"]) for c in cases if c["status"] == "ok" and c["rows"] >= SIZES[1]]
-    points = points if len(points) > 1 else [(c["rows"], c["seconds"]) for c in cases if c["status"] == "ok"]
+    for rows in sizes:
+        case = {"rows": rows, **run_case(_resample_case, (method, search, rows), timeout)}
+        limit = limits[search].get(rows, {})
+        if case["status"] == "ok" and limit.get("status") == "ok":
+            case["ratio"] = round(case["seconds"] / limit["seconds"], 3)
+        cases.append(case)
+        print(f"balance {method} {search} {rows}: {case.get('seconds')} s {case['status']}", flush=True)
+    points = [(c["rows"], c["seconds"]) for c in cases if c["status"] == "ok" and c["rows"] >= 5_000]
     exponent = fit_exponent(*zip(*points)) if len(points) > 1 else None
-    slow = bool(points) and max(t for _, t in points) >= FLAG_MIN_S
     return {
         "method": method,
+        "search": search,
         "cases": cases,
         "exponent": None if exponent is None else round(exponent, 2),
-        "worse_than_nlogn": exponent is not None and exponent > NLOGN_EXPONENT and slow,
     }
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", required=True)
-    ap.add_argument("--timeout", type=float, default=float(os.environ.get("BENCH_BALANCE_TIMEOUT", 45)))
+    ap.add_argument("--timeout", type=float, default=float(os.environ.get("BENCH_BALANCE_TIMEOUT", 900)))
     ap.add_argument("--methods", default="")
+    ap.add_argument("--sizes", default=",".join(map(str, SIZES)))
+    ap.add_argument("--searches", default="exact,approximate")
     args = ap.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so run_case's cleanup kills a running child
-    # imported once before forking; the resamplers import imbalanced-learn lazily, so the first timed call of
-    # each child would pay for it
+    # imported once before forking, so no case pays for imports
+    import faiss  # noqa: F401
     import imblearn.over_sampling  # noqa: F401
     import imblearn.under_sampling  # noqa: F401
     import sklearn.cluster  # noqa: F401
-    import sklearn.svm  # noqa: F401
+    import sklearn.linear_model  # noqa: F401
 
     import benchmarks.synthetic  # noqa: F401
-    from imbalance_lab.strategies.resampling import RESAMPLERS
+    from imbalance_lab.strategies.resampling import RESAMPLERS, SEARCH
 
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    searches = [s for s in args.searches.split(",") if s]
+    graph_sizes = [n for n in sizes if n in APPROXIMATE_SIZES]
+    limits = {"exact": {}, "approximate": {}}
+    for search, at in (("exact", sizes), ("approximate", graph_sizes if "approximate" in searches else [])):
+        for rows in at:
+            limits[search][rows] = run_case(_limit_case, (search, rows), args.timeout)
+            print(f"balance limit {search} {rows}: {limits[search][rows].get('seconds')} s", flush=True)
     results = []
     for method in [m for m in args.methods.split(",") if m] or list(RESAMPLERS):
-        results.append(bench_method(method, args.timeout))
-        print(f"balance {method}: {[(c['rows'], c.get('seconds'), c['status']) for c in results[-1]['cases']]}")
-    record = {"dim": DIM, "timeout_s": args.timeout, "methods": results, "nlogn_exponent": NLOGN_EXPONENT}
+        results.append(bench_method(method, "exact", sizes, limits, args.timeout))
+        if "approximate" in searches and SEARCH in RESAMPLERS[method].reads and graph_sizes:
+            results.append(bench_method(method, "approximate", graph_sizes, limits, args.timeout))
+    record = {
+        "dim": DIM,
+        "k_limit": K_LIMIT,
+        "timeout_s": args.timeout,
+        "sizes": sizes,
+        "limits": {s: {str(n): c for n, c in v.items()} for s, v in limits.items()},
+        "methods": results,
+        "goals": {"seconds": GOAL_S, "ratio": GOAL_RATIO, "peak_rss_mb": GOAL_MB},
+    }
     with open(args.out, "w") as handle:
         json.dump(record, handle, indent=1)
 

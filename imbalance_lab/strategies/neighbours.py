@@ -26,10 +26,13 @@ HNSW_BUILD_BREADTH = 64  # efConstruction
 HNSW_SEARCH_BREADTH = 64  # efSearch, raised to 2 * the neighbours asked for
 RECALL_SAMPLE = 200  # rows whose exact neighbours the approximate search is checked against
 EXTRA_CANDIDATES = 8  # float32 candidates beyond k, re-ranked in float64
-QUERY_CHUNK = 4096  # query rows re-ranked at a time (memory: chunk x candidates x dims x 8 bytes)
+QUERY_CHUNK = 1024  # query rows re-ranked at a time (memory: chunk x candidates x dims x 8 bytes)
+FLOAT32_SLACK = 1.0e-4  # relative error allowed for faiss's float32 squared distances
+FLOAT64_BLOCK = 16384  # rows per block of the float64 search of inconclusive queries
+HNSW_KEPT = 2  # graphs kept while a resampler runs: imbalanced-learn refits the same rows once per class
 
 _notes: list[str] | None = None  # set while a resampler runs (see `notes`)
-_built: dict[tuple, object] = {}  # the last HNSW graph: imbalanced-learn refits the same rows once per class
+_built: dict[tuple, object] = {}  # the last HNSW_KEPT graphs, by their rows' bytes
 
 
 @contextmanager
@@ -72,6 +75,7 @@ class Neighbours:
     def fit(self, X, y=None):
         self.rows_ = np.ascontiguousarray(X, dtype=np.float32)
         self.n_samples_fit_ = len(self.rows_)
+        self.largest_norm_ = float(np.einsum("nd,nd->n", self.rows_, self.rows_).max(initial=0.0))  # squared
         self.index_ = _flat(self.rows_) if self.search == EXACT else _hnsw(self.rows_, self.seed)
         return self
 
@@ -99,10 +103,19 @@ class Neighbours:
         if self.search == APPROXIMATE:
             self.index_.hnsw.efSearch = max(HNSW_SEARCH_BREADTH, 2 * candidates)
         _, found = self.index_.search(queries, candidates)
-        distances, indices = _rerank(queries, self.rows_, found, k)
-        if self.search == EXACT:
-            distances, indices = _recheck(queries, self.rows_, found, distances, indices, k)
-        else:
+        distances = np.empty((len(queries), k))
+        indices = np.empty((len(queries), k), dtype=np.int64)
+        unsure = []
+        for start in range(0, len(queries), QUERY_CHUNK):
+            part = slice(start, start + QUERY_CHUNK)
+            distances[part], indices[part], farthest = _rerank(queries[part], self.rows_, found[part], k)
+            if self.search == EXACT and candidates > k:
+                unsure.append(
+                    start + np.flatnonzero(_inconclusive(queries[part], self.largest_norm_, farthest, distances[part]))
+                )
+        if unsure and len(rows := np.concatenate(unsure)):
+            distances[rows], indices[rows] = _float64_search(queries[rows], self.rows_, k)
+        if self.search == APPROXIMATE:
             _note_recall(self, queries, indices)
         return distances, indices
 
@@ -120,6 +133,7 @@ def _hnsw(rows: np.ndarray, seed: int):
 
     key = (rows.shape, hashlib.blake2b(rows.data, digest_size=16).hexdigest(), seed)
     if key in _built:
+        _built[key] = _built.pop(key)  # most recently used last
         return _built[key]
     index = faiss.IndexHNSWFlat(rows.shape[1], HNSW_LINKS)
     index.hnsw.efConstruction = HNSW_BUILD_BREADTH
@@ -129,44 +143,47 @@ def _hnsw(rows: np.ndarray, seed: int):
         index.add(rows)
     finally:
         faiss.omp_set_num_threads(threads)
-    _built.clear()
+    while len(_built) >= HNSW_KEPT:
+        _built.pop(next(iter(_built)))
     _built[key] = index
     return index
 
 
-def _rerank(queries, rows, found, k) -> tuple[np.ndarray, np.ndarray]:
-    """float64 distances to each query's candidates, ordered by (distance, row index); the k nearest."""
-    out_d = np.empty((len(queries), k))
-    out_i = np.empty((len(queries), k), dtype=np.int64)
-    for start in range(0, len(queries), QUERY_CHUNK):
-        part = slice(start, start + QUERY_CHUNK)
-        cand = found[part]
-        valid = cand >= 0  # faiss pads with -1 when a graph search finds fewer rows
-        cand = np.where(valid, cand, 0)
-        diff = rows[cand].astype(np.float64) - queries[part, None, :].astype(np.float64)
-        squared = np.where(valid, np.einsum("qcd,qcd->qc", diff, diff), np.inf)
-        order = np.lexsort((cand, squared), axis=-1)[:, :k]  # by distance, then by row index
-        out_d[part] = np.sqrt(np.take_along_axis(squared, order, axis=1))
-        out_i[part] = np.take_along_axis(cand, order, axis=1)
-    return out_d, out_i
+def _rerank(queries, rows, found, k):
+    """float64 distances to each query's candidates, ordered by (distance, row index): the k nearest, and the
+    squared distance of the farthest candidate."""
+    valid = found >= 0  # faiss pads with -1 when a graph search finds fewer rows
+    cand = np.where(valid, found, 0)
+    diff = rows[cand].astype(np.float64) - queries[:, None, :].astype(np.float64)
+    squared = np.where(valid, np.einsum("qcd,qcd->qc", diff, diff), np.inf)
+    order = np.lexsort((cand, squared), axis=-1)  # by distance, then by row index
+    nearest = order[:, :k]
+    farthest = np.take_along_axis(squared, order[:, -1:], axis=1)[:, 0]
+    return np.sqrt(np.take_along_axis(squared, nearest, axis=1)), np.take_along_axis(cand, nearest, axis=1), farthest
 
 
-def _recheck(queries, rows, found, distances, indices, k):
-    """Rows where a neighbour beyond the float32 candidates could still be nearer get an exact float64 search.
+def _inconclusive(queries, largest_norm, farthest, distances) -> np.ndarray:
+    """Queries where a row outside the float32 candidates could still be nearer than the k-th: float32 squared
+    distances are within ~1e-5 of the squared norms; a list is conclusive when its farthest candidate lies clearly
+    beyond its k-th (ties at the k-th place, duplicate rows among them, are always settled in float64)."""
+    scale = np.einsum("qd,qd->q", queries, queries) + largest_norm
+    return farthest - distances[:, -1] ** 2 <= FLOAT32_SLACK * scale
 
-    float32 squared distances are within a relative ~1e-5 of the truth; a candidate list is conclusive when its
-    last candidate lies clearly beyond the k-th distance."""
-    if found.shape[1] <= k:  # every row is a candidate
-        return distances, indices
-    last = found[:, -1]
-    beyond = np.einsum("qd,qd->q", *(2 * [rows[last].astype(np.float64) - queries.astype(np.float64)]))
-    scale = np.einsum("qd,qd->q", queries, queries) + np.max(np.einsum("nd,nd->n", rows, rows))
-    unsure = np.flatnonzero(beyond - distances[:, -1] ** 2 <= 1.0e-4 * scale)
-    for row in unsure:
-        squared = np.einsum("nd,nd->n", *(2 * [rows.astype(np.float64) - queries[row].astype(np.float64)]))
-        order = np.lexsort((np.arange(len(rows)), squared))[:k]
-        distances[row], indices[row] = np.sqrt(squared[order]), order
-    return distances, indices
+
+def _float64_search(queries, rows, k):
+    """Exact k nearest in float64 for a few queries, scanning the rows in blocks; ties go to the smaller index."""
+    queries = queries.astype(np.float64)
+    q_norms = np.einsum("qd,qd->q", queries, queries)[:, None]
+    best_d = np.full((len(queries), 0), np.inf)
+    best_i = np.zeros((len(queries), 0), dtype=np.int64)
+    for start in range(0, len(rows), FLOAT64_BLOCK):
+        block = rows[start : start + FLOAT64_BLOCK].astype(np.float64)
+        squared = np.maximum(q_norms - 2 * queries @ block.T + np.einsum("nd,nd->n", block, block), 0.0)
+        index = np.broadcast_to(np.arange(start, start + len(block)), squared.shape)
+        best_d, best_i = np.hstack([best_d, squared]), np.hstack([best_i, index])
+        order = np.lexsort((best_i, best_d), axis=-1)[:, :k]
+        best_d, best_i = np.take_along_axis(best_d, order, axis=1), np.take_along_axis(best_i, order, axis=1)
+    return np.sqrt(best_d), best_i
 
 
 def _drop_self(distances, indices):

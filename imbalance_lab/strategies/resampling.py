@@ -186,7 +186,13 @@ def _tomek_links_class():
             self.neighbours = neighbours
 
         def _fit_resample(self, X, y):  # TomekLinks._fit_resample with the search swapped
-            nearest = self.neighbours.fit(X).kneighbors(X, return_distance=False)[:, 1]
+            # is_tomek reads the nearest row of the cleaned classes' rows and of THEIR nearest rows only
+            search = self.neighbours.fit(X)
+            nearest = np.full(len(y), -1)
+            cleaned = np.flatnonzero(np.isin(y, list(self.sampling_strategy_)))
+            nearest[cleaned] = search.kneighbors(X[cleaned], return_distance=False)[:, 1]
+            partners = np.setdiff1d(nearest[cleaned], cleaned)
+            nearest[partners] = search.kneighbors(X[partners], return_distance=False)[:, 1]
             links = self.is_tomek(y, nearest, self.sampling_strategy_)
             self.sample_indices_ = np.flatnonzero(np.logical_not(links))
             return X[self.sample_indices_], y[self.sample_indices_]
