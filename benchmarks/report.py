@@ -115,20 +115,103 @@ def train(r: dict) -> str:
 
 
 def balance(r: dict) -> str:
-    sizes = sorted({c["rows"] for m in r["methods"] for c in m["cases"]})
-    rows = []
-    for m in r["methods"]:
-        cells = [_cell({c["rows"]: c for c in m["cases"]}.get(n), r["timeout_s"]) for n in sizes]
-        rows.append([m["method"], *cells, _f(m["exponent"]), "**yes**" if m["worse_than_nlogn"] else "no"])
-    return _table(["method", *(f"{n // 1000}k rows" for n in sizes), "exponent", "> n log n"], rows)
+    if "limits" not in r:  # a results.json written before the limits were measured
+        return "(re-run `python -m benchmarks.run --only balance`)"
+    sizes = r["sizes"]
+    head = ["what", *(f"{n // 1000}k rows" for n in sizes)]
+    limit_rows = [
+        [
+            f"limit, {search}: every row's {r['k_limit']} nearest among all rows, bare faiss"
+            + (" (HNSW built on one thread)" if search == "approximate" else " (IndexFlatL2)"),
+            *(_limit_cell(r["limits"][search].get(str(n))) for n in sizes),
+        ]
+        for search in ("exact", "approximate")
+        if r["limits"].get(search)
+    ]
+    rows = [
+        [f"`{m['method']}`", m["search"], *(_balance_cell(_case_at(m, n)) for n in sizes), _f(m["exponent"])]
+        for m in r["methods"]
+    ]
+    goals = r["goals"]
+    return (
+        _table(head, limit_rows)
+        + "\n\nA cell: median seconds (runs), **x ratio** to the limit of the same search at that size, peak RSS; "
+        "with `balance.neighbors: approximate`, the recall of the exact nearest neighbours logged by the run. "
+        f"Goals at 200k rows: <= {goals['seconds']:.0f} s, ratio <= {goals['ratio']:.0f}, "
+        f"< {goals['peak_rss_mb'] / 1024:.0f} GB.\n\n"
+        + _table(["method", "balance.neighbors", *head[1:], "exponent"], rows)
+        + "\n\n"
+        + _balance_goals(r)
+    )
 
 
-def _cell(case: dict | None, timeout: float) -> str:
-    if case is None or case["status"] in ("skipped", "timeout"):
-        return f"> {timeout:.0f} s ({case['status'] if case else 'not run'})"
-    if case["status"] == "ok":
-        return f"{case['seconds']:.2f} s ({case['runs']}), {case['peak_rss_mb']:.0f} MB"
-    return f"error: {case['error'][:60]}"
+def _case_at(method: dict, rows: int) -> dict | None:
+    return next((c for c in method["cases"] if c["rows"] == rows), None)
+
+
+def _limit_cell(case: dict | None) -> str:
+    if case is None:
+        return "–"
+    return f"{case['seconds']:.2f} s, {case['peak_rss_mb']:.0f} MB" if case["status"] == "ok" else case["status"]
+
+
+def _balance_cell(case: dict | None) -> str:
+    if case is None:
+        return "–"
+    if case["status"] == "timeout":
+        return "**timed out**"
+    if case["status"] != "ok":
+        return f"error: {case['error'][:60]}"
+    ratio = f" **x{case['ratio']:.2f}**" if "ratio" in case else ""
+    recall = f", recall {case['recall']:.3f}" if case.get("recall") is not None else ""
+    return f"{case['seconds']:.2f} s ({case['runs']}){ratio}, {case['peak_rss_mb']:.0f} MB{recall}"
+
+
+def _balance_goals(r: dict) -> str:
+    """Which resamplers meet each goal at the largest size, per search."""
+    top, goals, lines = max(r["sizes"]), r["goals"], []
+    for search in ("exact", "approximate"):
+        cases = {m["method"]: _case_at(m, top) for m in r["methods"] if m["search"] == search}
+        if not cases:
+            continue
+        ok = {name: c for name, c in cases.items() if c and c["status"] == "ok"}
+        miss = [
+            ("over {:.0f} s".format(goals["seconds"]), [n for n, c in ok.items() if c["seconds"] > goals["seconds"]]),
+            (f"over x{goals['ratio']:.0f} the limit", [n for n, c in ok.items() if c.get("ratio", 0) > goals["ratio"]]),
+            (
+                f"over {goals['peak_rss_mb'] / 1024:.0f} GB",
+                [n for n, c in ok.items() if c["peak_rss_mb"] > goals["peak_rss_mb"]],
+            ),
+            ("not finished", sorted(set(cases) - set(ok))),
+        ]
+        said = "; ".join(f"{what}: {', '.join(names)}" for what, names in miss if names) or "every goal met"
+        lines.append(f"- {search}, {top // 1000}k rows, {len(cases)} resamplers: {said}")
+    return "\n".join(lines)
+
+
+def balance_choices(r: dict) -> str:
+    svm_rows, kmeans_rows = [], []
+    for d in r["data_sets"]:
+        s = d["svm_smote"]
+        for kernel in ("rbf", "linear"):
+            x = s[kernel]
+            shared = f"{s['support_vectors_shared']} shared" if kernel == "linear" else ""
+            svm_rows.append(
+                [d["data"], kernel, _f(x["seconds"]), f"{x['support_vectors']} {shared}".strip(), x["new_rows"]]
+                + [_f(x["new_row_distance_to_class"], 3), _f(x["new_rows_nearest_own_class"], 3)]
+            )
+        c = d["cluster_centroids"]
+        for kmeans in ("full", "minibatch"):
+            x = c[kmeans]
+            kmeans_rows.append(
+                [d["data"], kmeans, _f(x["seconds"]), x["centroids"], _f(x["rows_to_centroid_sq_distance"], 4)]
+                + [_f(x["centroids_nearest_own_class"], 3)]
+            )
+    svm_head = ["data", "balance.svm_kernel", "s", "support vectors (grown classes)", "new rows"]
+    svm_head += ["new row to nearest real row of its class", "new rows whose nearest real row is of their class"]
+    kmeans_head = ["data", "balance.cluster_kmeans", "s", "centroids", "row to nearest centroid (squared)"]
+    kmeans_head += ["centroids whose nearest real row is of their class"]
+    return _table(svm_head, svm_rows) + "\n\n" + _table(kmeans_head, kmeans_rows)
 
 
 def sweep(r: dict) -> str:
@@ -193,9 +276,17 @@ def headline(sections: dict) -> list[list]:
         rows.append(
             [f"pipeline at {r['rows']:,} rows", f"{r['wall_s']:.0f} s, {r['peak_rss_mb']:.0f} MB", "", "< 24 GiB"]
         )
-    if r := get("balance"):
-        slow = ", ".join(m["method"] for m in r["methods"] if m["worse_than_nlogn"]) or "none"
-        rows.append(["resamplers growing faster than n log n", slow, "", ""])
+    if (r := get("balance")) and "limits" in r:
+        top = max(r["sizes"])
+        for search in ("exact", "approximate"):
+            cases = [c for m in r["methods"] if m["search"] == search and (c := _case_at(m, top))]
+            if cases:
+                done = [c for c in cases if c["status"] == "ok"]
+                fast = sum(c["seconds"] <= r["goals"]["seconds"] for c in done)
+                worst = max((c.get("ratio", 0) for c in done), default=None)
+                what = f"resamplers at {top // 1000}k rows, {search} search: within {r['goals']['seconds']:.0f} s"
+                rows.append([what, f"{fast} of {len(cases)}", "", ""])
+                rows.append([f"... largest time / its search's limit ({search})", "", _f(worst), "<= 3"])
     if r := get("startup"):
         for stage in ("split", "balance", "evaluate", "threshold_tune"):
             rows.append([f"{stage} start-up CPU vs {r['reference_commit'][:7]}", "", r["ratios_cpu"][stage], "<= 0.3"])
@@ -209,6 +300,7 @@ SECTIONS = [  # results.json key, title, body
     ("embed_cache", "embed cache: a changed file vs a cold embed", embed_cache),
     ("train", "train: train_mlp vs a bare torch loop", train),
     ("balance", "balance: resamplers by rows", balance),
+    ("balance_choices", "balance: what the fast svm_smote and cluster_centroids change", balance_choices),
     ("sweep_full", "Sweep (full grid): DVC queue vs plain loop", sweep),
     ("sweep_small", "Sweep (small grid): DVC queue vs plain loop", sweep),
     ("scale", "Scale: the pipeline on 200k synthetic rows", pipeline),

@@ -18,18 +18,33 @@ def test_fit_exponent_recovers_the_power_law():
     assert fit_exponent(sizes, [1e-6 * n for n in sizes]) == pytest.approx(1.0)
 
 
-def test_a_resampler_size_predicted_past_the_timeout_is_not_run(monkeypatch):
+def test_every_size_runs_and_is_divided_by_its_searchs_limit(monkeypatch):
     ran = []
 
-    def quadratic(method, rows, timeout):
-        ran.append(rows)
-        return {"rows": rows, "status": "ok", "seconds": (rows / 1_000) ** 2 * 0.01, "runs": 1}
+    def linear(work, args, timeout):
+        method, search, rows = args
+        ran.append((search, rows))
+        return {"status": "ok", "seconds": rows / 1_000 * 0.02, "runs": 1, "peak_rss_mb": 1.0}
 
-    monkeypatch.setattr(balance, "run_case", quadratic)
-    result = balance.bench_method("smote", timeout=45)
-    assert ran == [1_000, 5_000, 50_000]  # 200k: 25 s x 16 = 400 s predicted
-    assert [c["status"] for c in result["cases"]] == ["ok", "ok", "ok", "skipped"]
-    assert result["exponent"] == pytest.approx(2.0) and result["worse_than_nlogn"]
+    monkeypatch.setattr(balance, "run_case", linear)
+    limits = {"exact": {n: {"status": "ok", "seconds": n / 1_000 * 0.01} for n in balance.SIZES}, "approximate": {}}
+    result = balance.bench_method("smote", "exact", balance.SIZES, limits, timeout=1)
+    assert ran == [("exact", n) for n in balance.SIZES]  # nothing skipped, however slow
+    assert [c["ratio"] for c in result["cases"]] == [2.0] * len(balance.SIZES)
+    assert result["exponent"] == pytest.approx(1.0)
+
+
+def _sleep(seconds):
+    import time
+
+    time.sleep(seconds)
+    return {"times_s": [seconds]}
+
+
+def test_a_case_past_its_timeout_is_killed_and_reported():
+    assert balance.run_case(_sleep, (30,), timeout=0.5)["status"] == "timeout"
+    done = balance.run_case(_sleep, (0.01,), timeout=30)
+    assert done["status"] == "ok" and done["seconds"] == 0.01 and done["peak_rss_mb"] > 0
 
 
 def test_stagetime_records_the_stage_and_keeps_its_exit_code(tmp_path, monkeypatch):
