@@ -22,7 +22,7 @@ from imbalance_lab.config import load_params
 from imbalance_lab.errors import ConfigError
 from imbalance_lab.label_metrics import predict, sigmoid
 from imbalance_lab.metrics import classification_metrics, softmax
-from imbalance_lab.modelfile import check_compatible, ensemble_logits, load_model
+from imbalance_lab.model_kinds import load_for_new_rows
 from imbalance_lab.multilabel import encode_known_label_sets
 from imbalance_lab.reporting import (
     headline,
@@ -36,11 +36,9 @@ from imbalance_lab.scoring import (
     class_shift,
     distribution,
     em_priors,
-    embed_new,
     encode_known_labels,
     load_thresholds,
     model_embedding,
-    model_inputs,
     prediction_rows,
     read_new_rows,
     reweight_posteriors,
@@ -97,8 +95,8 @@ def main(args: argparse.Namespace) -> None:
     source = args.source or params.score.source
     prior_correction = params.score.prior_correction if args.prior_correction is None else args.prior_correction
     remove_earlier_results()
-    members, meta = load_model(paths.MODEL)
-    classes = list(meta["classes"])
+    model = load_for_new_rows(paths.MODEL)
+    meta, classes = model.meta, model.classes
     biases, thresholds = load_thresholds(classes)
     if "probability_threshold" in thresholds:  # binary: the decision as models/thresholds.json states it
         positive = thresholds["positive_class"]
@@ -120,18 +118,14 @@ def main(args: argparse.Namespace) -> None:
     for note in rows.notes:
         log(STAGE, note)
     if multilabel:
-        return score_label_sets(params, source, rows, members, meta, biases, settings, feature_columns)
+        return score_label_sets(params, source, rows, model, biases, settings.backend)
     y = None
     if rows.labelled:
         y, label_notes = encode_known_labels(rows.frame["label"], classes, source, meta.get("rare_classes"))
         for note in label_notes:
             log(STAGE, note)
     log(STAGE, f"{len(rows.frame)} rows from {source}; embedding with {settings.backend}")
-    X = embed_new(rows.frame, settings, feature_columns, meta)
-    warn_training_rows(rows.frame, X, settings.backend)
-    X = model_inputs(X, meta)
-    check_compatible(meta, classes, X.shape[1], paths.MODEL)
-    logits = ensemble_logits(members, X)
+    logits = logits_of_new_rows(model, rows.frame, settings.backend)
     proba = softmax(logits)
     predicted = apply_biases(logits, biases)
 
@@ -210,20 +204,22 @@ def main(args: argparse.Namespace) -> None:
         )
 
 
-def score_label_sets(params, source, rows, members, meta, biases, settings, feature_columns) -> None:
+def logits_of_new_rows(model, frame, backend: str) -> np.ndarray:
+    inputs = model.inputs(frame)
+    warn_training_rows(frame, inputs, backend)
+    return model.logits(inputs)
+
+
+def score_label_sets(params, source, rows, model, biases, backend: str) -> None:
     """Multi-label: per-label probabilities and the predicted label set per row; with labels, the metrics before
     and after the tuned per-label thresholds. (Prior-shift correction is for one label per row.)"""
-    classes = list(meta["classes"])
+    meta, classes = model.meta, model.classes
     Y = None
     if rows.labelled:
         Y, notes = encode_known_label_sets(rows.frame["label"], classes, meta.get("rare_classes"), source)
         for note in notes:
             log(STAGE, note)
-    X = embed_new(rows.frame, settings, feature_columns, meta)
-    warn_training_rows(rows.frame, X, settings.backend)
-    X = model_inputs(X, meta)
-    check_compatible(meta, classes, X.shape[1], paths.MODEL)
-    logits = ensemble_logits(members, X, multilabel=True)
+    logits = logits_of_new_rows(model, rows.frame, backend)
     proba, predicted = sigmoid(logits), predict(logits, biases)
     separator = params.data.label_separator
     columns = {"row_id": rows.frame.index.tolist()}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import math
 from collections.abc import Callable
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -202,11 +202,16 @@ class TrainParams:
     sampler: str = choice("shuffle", _registry("train.sampler"))
     ensemble_size: int = bounded(1, 1)
     threads: int = bounded(1, 0)  # torch CPU threads; 0 = every core (1: small MLP, parallel experiments)
+    encoder: str = choice("frozen", lambda: ENCODERS)  # frozen: the head on embed's vectors; finetune: end to end
+    encoder_lr: float = bounded(5.0e-5, 0.0, closed=False)  # finetune: the encoder's learning rate (the head: lr)
+    finetune_layers: int = bounded(0, 0)  # finetune: 0 = every transformer layer trains; N = only the top N
+    finetune_epochs: int = bounded(3, 1)  # finetune: epochs (max_epochs is the frozen encoder's head's)
+    device: str = choice("auto", lambda: DEVICES)  # auto: a GPU when torch sees one (embed and train)
 
 
 @dataclass(frozen=True)
 class CvParams:
-    folds: int = bounded(5, 2)
+    folds: int = bounded(5, 0)  # 0: no cross-validation (thresholds fit on the validation split); never 1
 
 
 @dataclass(frozen=True)
@@ -269,6 +274,8 @@ RARE_CLASS_ACTIONS = ("drop", "merge_into_other")
 # plateau: ReduceLROnPlateau on val macro-F1; warmup_linear: linear warmup then linear decay to 0 at max_epochs
 LR_SCHEDULES = ("plateau", "warmup_linear", "constant")
 FIT_ON = ("val", "oof")
+ENCODERS = ("frozen", "finetune")
+DEVICES = ("auto", "cpu", "cuda")
 TASK_CHOICES = ("auto", "multiclass", "multilabel")
 
 
@@ -382,6 +389,8 @@ def parse_params(raw: Any) -> Params:
             "the rest is the training split"
         )
     _check_text_methods(sections)
+    sections["threshold"] = _check_folds(sections, raw)
+    _check_finetune(sections)
     data = sections["data"]
     if data.label_columns and data.task == "multiclass":
         raise ConfigError(
@@ -399,6 +408,47 @@ def parse_params(raw: Any) -> Params:
             "(and data.label_order) or use one of: " + ", ".join(others)
         )
     return Params(seed=seed, **sections)
+
+
+def _check_folds(sections: dict, raw: dict) -> ThresholdParams:
+    """cv.folds 0 has no out-of-fold logits: thresholds fit on val, and asking for oof is refused with the fix."""
+    folds, threshold = sections["cv"].folds, sections["threshold"]
+    if folds == 1:
+        raise ConfigError("cv.folds: 1 fold leaves no rows out; use 0 (no cross-validation) or 2 or more")
+    if folds > 0 or threshold.fit_on == "val":
+        return threshold
+    if "fit_on" in (raw.get("threshold") or {}):
+        raise ConfigError(
+            "threshold.fit_on: oof needs out-of-fold logits, and cv.folds 0 computes none; set threshold.fit_on: "
+            "val, or cv.folds: 5"
+        )
+    return replace(threshold, fit_on="val")  # the default (oof) has nothing to fit on
+
+
+def _check_finetune(sections: dict) -> None:
+    """A fine-tuned encoder reads texts: a sentence model to train, resamplers whose rows are training rows, and
+    (for now) no cross-validation, which would fine-tune once per fold."""
+    if sections["train"].encoder != "finetune":
+        return
+    from imbalance_lab.strategies.resampling import RESAMPLERS, SELECTS_ROWS
+
+    if sections["embed"].backend != "sentence-transformers":
+        raise ConfigError(
+            f"train.encoder: finetune trains the sentence model, and embed.backend is {sections['embed'].backend}; "
+            "set embed.backend: sentence-transformers, or train.encoder: frozen"
+        )
+    method = sections["balance"].method
+    if SELECTS_ROWS not in RESAMPLERS[method].traits:
+        usable = ", ".join(sorted(RESAMPLERS.having(SELECTS_ROWS)))
+        raise ConfigError(
+            f"balance.method: {method} makes new vectors, which a fine-tuned encoder cannot read (it trains on "
+            f"texts); with train.encoder finetune use one of: {usable}"
+        )
+    if sections["cv"].folds:
+        raise ConfigError(
+            "train.encoder: finetune with cross-validation would fine-tune once per fold (minutes each); "
+            "set cv.folds: 0 (thresholds then fit on the validation split)"
+        )
 
 
 def _check_text_methods(sections: dict) -> None:

@@ -15,6 +15,7 @@ from imbalance_lab.errors import DataError
 from imbalance_lab.label_metrics import sigmoid
 from imbalance_lab.metrics import softmax
 
+MLP = "mlp"  # the kind (meta "kind") of the model files this module writes; imbalance_lab/model_kinds.py loads any
 Member = list[tuple[np.ndarray, np.ndarray]]  # (weight (out, in), bias) of each Linear layer, ReLU between
 
 
@@ -41,18 +42,45 @@ def member_logits(member: Member, X: np.ndarray, batch_size: int = 8192) -> np.n
 
 
 def save_model(path: str | Path, members: list[Member], meta: dict) -> None:
+    save_tensors(
+        path,
+        {
+            f"member{m}.layer{i}.{part}": array
+            for m, member in enumerate(members)
+            for i, layer in enumerate(member)
+            for part, array in zip(("weight", "bias"), layer, strict=True)
+        },
+        meta,
+    )
+
+
+def save_tensors(path: str | Path, tensors: dict[str, np.ndarray], meta: dict) -> None:
+    """Any kind's model file: named arrays, and the meta as JSON in the safetensors header (no pickle)."""
     from safetensors.numpy import save
 
-    tensors = {
-        f"member{m}.layer{i}.{part}": array
-        for m, member in enumerate(members)
-        for i, layer in enumerate(member)
-        for part, array in zip(("weight", "bias"), layer, strict=True)
-    }
     write_bytes(path, save(tensors, metadata={"meta": json.dumps(meta)}))
 
 
 def load_model(path: str | Path) -> tuple[list[Member], dict]:
+    """An MLP model file: its members' layers and its meta."""
+    tensors, meta = read_tensors(path)
+    try:
+        return _members(tensors), meta
+    except KeyError as exc:
+        raise _not_a_model(Path(path), exc) from None
+
+
+def read_meta(path: str | Path) -> dict:
+    """The meta of a model file of any kind, without reading its tensors."""
+    return _read(path, tensors=False)[1]
+
+
+def read_tensors(path: str | Path) -> tuple[dict[str, np.ndarray], dict]:
+    """A model file of any kind: its named arrays and its meta."""
+    return _read(path, tensors=True)
+
+
+def _read(path: str | Path, tensors: bool) -> tuple[dict, dict]:
     from safetensors import safe_open
 
     path = Path(path)
@@ -61,12 +89,15 @@ def load_model(path: str | Path) -> tuple[list[Member], dict]:
     try:
         with safe_open(path, framework="numpy") as f:
             meta = json.loads(f.metadata()["meta"])
-            tensors = {key: f.get_tensor(key) for key in f.keys()}  # noqa: SIM118 - safe_open is not a mapping
-        members = _members(tensors)
+            arrays = {key: f.get_tensor(key) for key in f.keys()} if tensors else {}  # noqa: SIM118 - not a mapping
     except Exception as exc:  # truncated or foreign file: safetensors, json and KeyError alike
-        reason = " ".join(str(exc).split())[:160] or type(exc).__name__
-        raise DataError(f"{path}: not a model file written by train ({reason}); run dvc repro train") from None
-    return members, meta
+        raise _not_a_model(path, exc) from None
+    return arrays, meta
+
+
+def _not_a_model(path: Path, exc: Exception) -> DataError:
+    reason = " ".join(str(exc).split())[:160] or type(exc).__name__
+    return DataError(f"{path}: not a model file written by train ({reason}); run dvc repro train")
 
 
 def _members(tensors: dict[str, np.ndarray]) -> list[Member]:

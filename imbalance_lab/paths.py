@@ -28,6 +28,7 @@ TRAIN_REPORT = Path("models/train.json")  # what train did: rows, class weights,
 SPLIT_LOGITS = Path("models/logits.npz")  # the model's logits for the val and test rows (imbalance_lab/predictions.py)
 THRESHOLDS = Path("models/thresholds.json")
 OOF = Path("data/cv/oof.npz")  # out-of-fold logits for every train+val row
+CV_SKIPPED = Path("data/cv/skipped.json")  # cv.folds 0: why there are no out-of-fold logits
 
 # metrics/*.json: a few flat headline numbers per stage, what `dvc exp show` and `dvc metrics diff` list (cv.json
 # also holds per-fold lists, which DVC does not show). metrics/full/*.json: the test-split reports whole

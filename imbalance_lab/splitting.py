@@ -115,6 +115,8 @@ def check_folds(y: np.ndarray, classes: list[str], folds: int) -> None:
 
 
 def check_fold_counts(counts: np.ndarray, classes: list[str], folds: int, estimated: bool = False) -> None:
+    if folds == 0:  # cv.folds 0: no cross-validation, nothing to check
+        return
     need = rows_needed(folds)
     short = [code for code, count in enumerate(counts) if count < need]
     if not short:

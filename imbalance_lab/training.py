@@ -93,7 +93,7 @@ def _val_scores(model, loss_fn, X_val: torch.Tensor, y_val: torch.Tensor, n_clas
     return loss, macro_f1_from_confusion(confusion_counts(y_val.numpy(), predictions, n_classes))
 
 
-def _loss(params: TrainParams, counts: np.ndarray, n_rows: int, multilabel: bool):
+def training_loss(params: TrainParams, counts: np.ndarray, n_rows: int, multilabel: bool):
     """train.loss with its class weights, from the ORIGINAL training counts (multi-label: positives per label of
     n_rows rows, the weights being BCE's pos_weight)."""
     if multilabel:
@@ -122,7 +122,7 @@ def train_mlp(
     torch.manual_seed(seed)
     generator = torch.Generator().manual_seed(seed)
     multilabel = np.ndim(y_train) == 2
-    loss_fn, weights = _loss(params, original_counts, original_rows, multilabel)
+    loss_fn, weights = training_loss(params, original_counts, original_rows, multilabel)
     model = build_mlp(X_train.shape[1], params.hidden_dims, n_classes, params.dropout)
     optimizer = torch.optim.AdamW(model.parameters(), lr=params.lr, weight_decay=params.weight_decay)
     steps_per_epoch = len(epoch_batches(y_train, params, torch.Generator().manual_seed(seed)))

@@ -3,7 +3,7 @@
 import numpy as np
 
 from imbalance_lab import paths
-from imbalance_lab.artifacts import write_metrics, write_npz
+from imbalance_lab.artifacts import write_json, write_metrics, write_npz
 from imbalance_lab.config import load_params
 from imbalance_lab.crossval import cross_validate, summarize_cv
 from imbalance_lab.guards import check_oof_coverage
@@ -17,6 +17,8 @@ STAGE = "cross-validate"
 
 def main() -> None:
     params = load_params()
+    if params.cv.folds == 0:
+        return skip()
     set_threads(params.train.threads)
     ws = load_workspace(params)
     rows = np.sort(np.concatenate([ws.split.train, ws.split.val]))  # never the test split
@@ -36,6 +38,13 @@ def main() -> None:
         f"macro-F1 {summary['macro_f1_mean']:.4f} ± {summary['macro_f1_std']:.4f} over folds; "
         f"pooled {summary['pooled_macro_f1']:.4f}",
     )
+
+
+def skip() -> None:
+    """cv.folds 0: no fold models (a fine-tuned encoder would train once per fold); thresholds fit on val."""
+    write_json(paths.CV_SKIPPED, {"folds": 0, "why": "cv.folds is 0: no cross-validation, no out-of-fold logits"})
+    write_metrics(paths.CV_METRICS, {"folds": 0})
+    log(STAGE, "cv.folds is 0: skipped (no cross-validated estimate; threshold-tune fits on the validation split)")
 
 
 if __name__ == "__main__":

@@ -41,18 +41,21 @@ STAGE = "threshold-tune"
 DECISION_KEYS = ("precision", "recall")  # the positive class's, at a binary decision
 
 
-def fitting_sets(ws, logits: SplitLogits, seed: int) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+def fitting_sets(
+    ws, logits: SplitLogits, seed: int, cross_validated: bool
+) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Logits, labels and cross-fitting folds biases can be fitted on: the validation split (scored by the
-    final model) and the out-of-fold train+val logits (each row scored by the fold model that never saw it)."""
+    final model) and, unless cv.folds is 0, the out-of-fold train+val logits (each row scored by the fold model
+    that never saw it)."""
     multilabel = ws.task == MULTILABEL
     y_val = ws.y[ws.split.val]
-    oof = read_npz(paths.OOF)
-    check_oof_coverage(oof["rows"], oof["fold"], ws.split.train, ws.split.val, ws.split.test)
     fold_ids = iterative_fold_ids if multilabel else stratified_fold_ids
-    return {
-        "val": (logits.val, y_val, fold_ids(y_val, VAL_FOLDS, seed)),
-        "oof": (oof["logits"], ws.y[oof["rows"]], oof["fold"]),
-    }
+    sets = {"val": (logits.val, y_val, fold_ids(y_val, VAL_FOLDS, seed))}
+    if cross_validated:
+        oof = read_npz(paths.OOF)
+        check_oof_coverage(oof["rows"], oof["fold"], ws.split.train, ws.split.val, ws.split.test)
+        sets["oof"] = (oof["logits"], ws.y[oof["rows"]], oof["fold"])
+    return sets
 
 
 def rounded(values) -> list[float]:
@@ -70,7 +73,7 @@ def write_thresholds(settings, classes: list[str], fits: dict, model_sha256: str
             "fit_on": settings.fit_on,
             "classes": classes,
             "biases": rounded(chosen.biases),
-            **{f"biases_{name}": rounded(fits[name].biases) for name in FIT_ON},
+            **{f"biases_{name}": rounded(fits[name].biases) for name in FIT_ON if name in fits},
             "kept": chosen.kept,
             "regularization": chosen.regularization,
             **extra,
@@ -87,7 +90,7 @@ def write_threshold_metrics(params, fits: dict, before: dict, reports: dict, dec
     recall at it (what `dvc exp show` and `dvc metrics diff` list)."""
     settings = params.threshold
     chosen, after = fits[settings.fit_on], reports[settings.fit_on]
-    fitted = {name: fits[name].summary() for name in FIT_ON}
+    fitted = {name: fits[name].summary() for name in FIT_ON if name in fits}
     decided, untuned = {}, {}
     if decision:  # the positive class's precision and recall beside the headline, before and after
         decided = {"threshold": decision["probability_threshold"], **{k: decision["test"][k] for k in DECISION_KEYS}}
@@ -112,13 +115,13 @@ def write_threshold_metrics(params, fits: dict, before: dict, reports: dict, dec
             **extra,
             **({"binary": decision} if decision else {}),
             **{f"after_{name}": headline(report) for name, report in reports.items()},
-            **{f"fit_{name}": fitted[name] for name in FIT_ON},
+            **{f"fit_{name}": fitted[name] for name in fitted},
         },
     )
 
 
 def log_fits(fits: dict, before: dict, reports: dict, fit_on: str, what: str, metric: str) -> None:
-    for name in FIT_ON:
+    for name in [name for name in FIT_ON if name in fits]:
         fit = fits[name]
         log(
             STAGE,
@@ -145,7 +148,7 @@ def main() -> None:
     before = test_report(y_test, test_logits, ws.classes, ordinal=params.data.ordinal, seed=params.seed)
 
     fits, reports = {}, {}
-    for fit_on, (fit_logits, fit_y, folds) in fitting_sets(ws, logits, params.seed).items():
+    for fit_on, (fit_logits, fit_y, folds) in fitting_sets(ws, logits, params.seed, params.cv.folds > 0).items():
         fit = fit_thresholds(fit_logits, fit_y, folds, settings, objective, priors=priors, positive=positive or 0)
         if why := predicts_one_class(fit_logits, fit_y, fit.biases, ws.classes):  # no decision: not kept
             log(STAGE, f"{fit_on} fit: {why}; kept the untuned decision, its tuning is not a gain")
@@ -192,7 +195,7 @@ def tune_label_thresholds(params, ws, logits: SplitLogits) -> None:
     fixed 0.3-0.8 grid on val beside them; the configured fit_on is `after`."""
     settings = params.threshold
     counts = ws.train_counts()
-    sets = fitting_sets(ws, logits, params.seed)
+    sets = fitting_sets(ws, logits, params.seed, params.cv.folds > 0)
     Y_test, test_logits = ws.y[ws.split.test], logits.test
 
     def report(biases=None):

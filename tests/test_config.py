@@ -35,7 +35,7 @@ def test_committed_params_are_valid():
         ("train", "hidden_dims", [64, 0], "list of positive integers, e.g. [256, 128], or [] for a linear head"),
         ("train", "hidden_dims", 64, "train.hidden_dims: expected a list of positive integers"),
         ("train", "max_epochs", 2.5, "train.max_epochs: expected an integer"),
-        ("cv", "folds", 1, "cv.folds: 1 is out of range"),
+        ("cv", "folds", 1, "cv.folds: 1 fold leaves no rows out; use 0 (no cross-validation) or 2 or more"),
         ("data", "drop_invalid", "yes", "data.drop_invalid: expected true or false"),
     ],
 )

@@ -210,6 +210,24 @@ def test_model_file_checks(tmp_path):
         load_model(buffer)
 
 
+def test_a_model_file_is_loaded_by_its_kind(tmp_path):
+    from imbalance_lab.model_kinds import load_for_new_rows
+
+    layer = [(np.eye(2, 3, dtype=np.float32), np.array([0.5, -0.5], np.float32))]
+    embedding = {"embed_params": {"backend": "features"}, "feature_columns": ["f0", "f1", "f2"]}
+    meta = {"classes": ["a", "b"], "input_dim": 3, "embedding": embedding}
+    for kind in ({}, {"kind": "mlp"}):  # a file written before kinds existed holds an MLP
+        save_model(tmp_path / "m.safetensors", [layer], {**meta, **kind})
+        model = load_for_new_rows(tmp_path / "m.safetensors")
+        assert model.kind == "mlp" and model.classes == ["a", "b"]
+        np.testing.assert_allclose(model.logits(np.array([[1.0, 2.0, 3.0]], np.float32)), [[1.5, 1.5]])
+        with pytest.raises(DataError, match="expects 3 features but the data has 2"):
+            model.logits(np.ones((1, 2), np.float32))
+    save_model(tmp_path / "m.safetensors", [layer], {**meta, "kind": "finetuned_encoder"})
+    with pytest.raises(DataError, match="a model of kind 'finetuned_encoder', which this version cannot load"):
+        load_for_new_rows(tmp_path / "m.safetensors")
+
+
 def test_balanced_rows_must_come_from_the_training_split():
     rng = np.random.default_rng(0)
     X_train, X_val = rng.normal(size=(20, 3)).astype(np.float32), rng.normal(size=(5, 3)).astype(np.float32)
