@@ -430,7 +430,7 @@ def _check_finetune(sections: dict) -> None:
     (for now) no cross-validation, which would fine-tune once per fold."""
     if sections["train"].encoder != "finetune":
         return
-    from imbalance_lab.strategies.resampling import RESAMPLERS, SELECTS_ROWS
+    from imbalance_lab.strategies.resampling import NEEDS_TEXT, RESAMPLERS, SELECTS_ROWS
 
     if sections["embed"].backend != "sentence-transformers":
         raise ConfigError(
@@ -438,8 +438,8 @@ def _check_finetune(sections: dict) -> None:
             "set embed.backend: sentence-transformers, or train.encoder: frozen"
         )
     method = sections["balance"].method
-    if SELECTS_ROWS not in RESAMPLERS[method].traits:
-        usable = ", ".join(sorted(RESAMPLERS.having(SELECTS_ROWS)))
+    if not {SELECTS_ROWS, NEEDS_TEXT} & RESAMPLERS[method].traits:  # training rows, or new texts
+        usable = ", ".join(sorted(RESAMPLERS.having(SELECTS_ROWS) | RESAMPLERS.having(NEEDS_TEXT)))
         raise ConfigError(
             f"balance.method: {method} makes new vectors, which a fine-tuned encoder cannot read (it trains on "
             f"texts); with train.encoder finetune use one of: {usable}"

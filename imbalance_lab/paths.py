@@ -22,6 +22,9 @@ SPLIT_SUMMARY = SPLIT / "summary.json"
 BALANCED = Path("data/balanced")
 BALANCED_TRAIN = BALANCED / "train.npz"  # X, y, synthetic
 BALANCE_SUMMARY = BALANCED / "summary.json"
+BALANCED_TEXTS = (
+    BALANCED / "texts.json"
+)  # methods that make new texts: every balanced row's text (a fine-tuned encoder reads it)
 
 MODEL = Path("models/model.safetensors")
 TRAIN_REPORT = Path("models/train.json")  # what train did: rows, class weights, epochs (DVC-cached, like the model)

@@ -22,6 +22,10 @@ def main() -> None:
         log(STAGE, note)
     after = class_counts(result.y, ws.n_classes)
     write_npz(paths.BALANCED_TRAIN, X=result.X, y=result.y, synthetic=result.synthetic)
+    if result.texts is not None:
+        write_json(paths.BALANCED_TEXTS, list(result.texts))
+    else:  # run outside DVC (which clears a stage's outputs first): no texts of an earlier method left behind
+        paths.BALANCED_TEXTS.unlink(missing_ok=True)
     write_json(
         paths.BALANCE_SUMMARY,
         {

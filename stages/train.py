@@ -116,8 +116,14 @@ def train_finetuned(params, ws, balanced, counts, curves) -> tuple[dict, list]:
 
 
 def training_texts(ws, X_balanced: np.ndarray, texts: list[str]) -> list[str]:
-    """The text of each balanced row: resamplers allowed with a fine-tuned encoder keep training rows only
-    (config checks), so every balanced row is byte for byte a training row."""
+    """The text of each balanced row. A method that made new texts wrote every row's text (BALANCED_TEXTS); the
+    other methods allowed with a fine-tuned encoder keep training rows only (config checks), so every balanced
+    row is byte for byte a training row."""
+    if paths.BALANCED_TEXTS.exists():
+        written = read_json(paths.BALANCED_TEXTS)
+        if len(written) != len(X_balanced):
+            raise DataError(f"{paths.BALANCED_TEXTS} does not match {paths.BALANCED_TRAIN}; run dvc repro balance")
+        return written
     X_train = ws.part("train")[0]
     first = {}
     for i, row in enumerate(X_train):

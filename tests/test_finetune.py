@@ -75,7 +75,8 @@ def run_finetune(encoder: Path, params, texts, y, n_classes):
 def test_finetune_is_refused_where_it_cannot_work():
     finetune = {"train": {"encoder": "finetune"}, "cv": {"folds": 0}}
     assert parse_params(finetune).threshold.fit_on == "val"
-    with pytest.raises(ConfigError, match="smote makes new vectors.*use one of: near_miss, none, random_over"):
+    usable = "near_miss, none, random_over, random_under, text_augment, tomek_links"
+    with pytest.raises(ConfigError, match=f"smote makes new vectors.*use one of: {usable}"):
         parse_params({**finetune, "balance": {"method": "smote"}})
     with pytest.raises(ConfigError, match="would fine-tune once per fold.*set cv.folds: 0"):
         parse_params({"train": {"encoder": "finetune"}})
@@ -136,17 +137,21 @@ def test_the_saved_model_gives_the_in_memory_logits(tiny_encoder, tmp_path):
 
 
 def test_finetune_end_to_end_and_score_reproduces_the_test_logits(tiny_encoder, tmp_path):
-    """dvc repro with train.encoder finetune and cv.folds 0 on a small CSV; score, given the test split's texts,
-    gives the probabilities of the logits evaluate read."""
+    """dvc repro with train.encoder finetune, text_augment and cv.folds 0 on a small CSV; score, given the test
+    split's texts, gives the probabilities of the logits evaluate read; export's two lines give those logits."""
     project = make_text_project(tmp_path / "p")
     set_params(
         project,
         embed={"backend": "sentence-transformers", "model": str(tiny_encoder)},
         train={"encoder": "finetune", "finetune_epochs": 2, "batch_size": 16, "encoder_lr": 1.0e-3},
         cv={"folds": 0},
+        balance={"method": "text_augment"},  # new texts: the encoder trains on them (data/balanced/texts.json)
     )
     out = run(["dvc", "repro", "-q"], project)
     assert "fine-tuned, best epoch" in out.stderr + out.stdout
+    balanced = json.loads((project / "data/balanced/summary.json").read_text())
+    trained_on = json.loads((project / "data/balanced/texts.json").read_text())
+    assert len(trained_on) == balanced["train_rows_after"] > balanced["train_rows_before"]
     model_meta = json.loads((project / "models/train.json").read_text())
     assert model_meta["epochs_run"] <= 2
     logits = np.load(project / "models/logits.npz")
@@ -193,9 +198,25 @@ def test_export_refuses_a_frozen_encoders_model(tmp_path, monkeypatch):
     assert not (tmp_path / "x").exists()
 
 
-def test_a_balanced_row_that_is_no_training_row_is_refused():
+def test_text_augment_hands_on_the_text_of_every_balanced_row():
+    """What a fine-tuned encoder trains on: the input rows' texts, then the new texts (their vectors: the new rows)."""
+    from imbalance_lab.strategies.resampling import resample
+    from tests.test_resampling import blobs, word_texts
+
+    X, y = blobs([40, 8], [(0, 0), (3, 0)])
+    texts = word_texts(y, 2)
+    result = resample(X, y, parse_section("balance", {"method": "text_augment"}), seed=0, texts=texts)
+    assert len(result.texts) == len(result.y) == 80 and result.texts[:48] == tuple(texts.texts)
+    np.testing.assert_array_equal(texts.embed(list(result.texts[48:])), result.X[48:])
+    none = resample(X, y, parse_section("balance", {"method": "none"}), seed=0)
+    assert none.texts is None
+
+
+def test_a_balanced_row_that_is_no_training_row_is_refused(tmp_path, monkeypatch):
     from imbalance_lab.errors import DataError
     from stages.train import training_texts
+
+    monkeypatch.chdir(tmp_path)  # no data/balanced/texts.json here
 
     class Ws:
         split = type("S", (), {"train": np.array([5, 7])})()

@@ -18,7 +18,7 @@ from imbalance_lab.errors import ConfigError, DataError
 from imbalance_lab.rows import rows_not_in
 from imbalance_lab.strategies import neighbours
 from imbalance_lab.strategies.registry import MULTICLASS, Registry
-from imbalance_lab.strategies.text_augment import Texts, augment_class
+from imbalance_lab.strategies.text_augment import Texts, augment_class, recording
 
 STRATEGY = "balance.sampling_strategy"  # param names, for error messages
 K = "balance.k_neighbors"
@@ -41,6 +41,7 @@ class Resampled:
     y: np.ndarray  # int64 class codes
     synthetic: np.ndarray  # bool (n_out,): True for rows whose bytes occur nowhere among the input rows
     notes: tuple[str, ...]  # human log lines about adjustments made on the way
+    texts: tuple[str, ...] | None = None  # methods that make texts: the text of every output row, in row order
 
 
 @dataclass
@@ -589,6 +590,16 @@ def resample(
     class_names: one per code (default: the codes as text), as sampling_strategy keys and in log lines.
     texts: the rows' texts and embedder, which NEEDS_TEXT methods require (callers build it only for them).
     A multi-label y (n, L) 0/1 matrix goes to the method's multi-label implementation (strategies/multilabel.py)."""
+    if texts is not None:  # the new texts, in the order their vectors are appended after the input rows
+        texts, made = recording(texts)
+        result = _resample(X, y, balance, seed=seed, class_names=class_names, texts=texts)
+        if len(result.y) == len(texts.texts) + len(made):
+            result = replace(result, texts=(*texts.texts, *made))
+        return result
+    return _resample(X, y, balance, seed=seed, class_names=class_names)
+
+
+def _resample(X, y, balance: BalanceParams, *, seed: int, class_names=None, texts: Texts | None = None) -> Resampled:
     if np.ndim(y) == 2:
         from imbalance_lab.strategies.multilabel import resample_labels
 

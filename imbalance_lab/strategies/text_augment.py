@@ -24,6 +24,17 @@ class Texts:
         return Texts([self.texts[i] for i in rows], self.embed)
 
 
+def recording(texts: Texts) -> tuple[Texts, list[str]]:
+    """The same texts, with an embedder that also keeps every text it embeds (the new ones), in order."""
+    made: list[str] = []
+
+    def embed(new: list[str]) -> np.ndarray:
+        made.extend(new)
+        return texts.embed(new)
+
+    return Texts(texts.texts, embed), made
+
+
 def _changes(words: list[str], rate: float, rng: np.random.Generator) -> int:
     return max(1, int(round(rate * len(words))))
 
