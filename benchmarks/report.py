@@ -189,6 +189,24 @@ def _balance_goals(r: dict) -> str:
     return "\n".join(lines)
 
 
+def finetune(r: dict) -> str:
+    rows = [
+        ["bare sentence-transformers loop", _f(r["bare"]["training_s"], 1), "", _f(r["bare"]["peak_rss_mb"], 0)],
+        [
+            "train.encoder finetune (imbalance_lab/finetune.py)",
+            _f(r["project"]["training_s"], 1),
+            _f(r["project"]["epoch_with_val_s"], 1),
+            _f(r["project"]["peak_rss_mb"], 0),
+        ],
+    ]
+    return (
+        f"{r['texts']} training texts of TREC-6, batch {r['batch_size']}, {r['threads']} torch threads; "
+        "loading the model and one epoch's training steps.\n\n"
+        + _table(["path", "s", "s with the validation pass", "peak RSS MB"], rows)
+        + f"\n\nRatio **{r['ratio_project_vs_bare']:.2f}** (goal <= 1.1)."
+    )
+
+
 def balance_choices(r: dict) -> str:
     svm_rows, kmeans_rows = [], []
     for d in r["data_sets"]:
@@ -262,6 +280,9 @@ def headline(sections: dict) -> list[list]:
         for c in ("added", "removed"):
             times = f"{r['seconds'][c + '_10pct']:.2f} vs {r['seconds']['cold']:.1f}"
             rows.append([f"embed, 10% of rows {c} vs cold (s)", times, _f(r["ratio_" + c], 3), "<= 0.15"])
+    if r := get("finetune"):
+        times = f"{r['project']['training_s']:.0f} vs {r['bare']['training_s']:.0f}"
+        rows.append(["finetune epoch vs bare loop, TREC-6 (s)", times, r["ratio_project_vs_bare"], "<= 1.1"])
     if r := get("train"):
         x = next(x for x in r["threads"].values() if x["train.threads"] == r["stage_threads"])
         speeds = f"{x['project_samples_per_s']:.0f} vs {x['bare_samples_per_s']:.0f}"
@@ -299,6 +320,7 @@ SECTIONS = [  # results.json key, title, body
     ("embed", "embed: project path vs bare SentenceTransformer.encode", embed),
     ("embed_cache", "embed cache: a changed file vs a cold embed", embed_cache),
     ("train", "train: train_mlp vs a bare torch loop", train),
+    ("finetune", "finetune: one epoch of train.encoder finetune vs a bare training loop", finetune),
     ("balance", "balance: resamplers by rows", balance),
     ("balance_choices", "balance: what the fast svm_smote and cluster_centroids change", balance_choices),
     ("sweep_full", "Sweep (full grid): DVC queue vs plain loop", sweep),

@@ -31,13 +31,14 @@ SECTIONS = (
     "embed",
     "embed_cache",
     "train",
+    "finetune",
     "balance",
     "balance_choices",
     "sweep",
     "scale",
     "multilabel",
 )
-NEEDS_PROJECT = {"train", "sweep"}  # use the TREC-6 project the e2e section ran
+NEEDS_PROJECT = {"train", "finetune", "sweep"}  # use the TREC-6 project the e2e section ran
 SECTION_TIMEOUT_S = 900
 LONG_SECTIONS_S = {"balance": 3 * 3600}  # 16 resamplers x 2 searches up to 200k rows, each case timed alone
 
@@ -52,6 +53,7 @@ def section_command(name: str, out: Path, work: Path, project: Path | None, swee
         "embed": py + ["benchmarks.embed", "--out", str(out), "--texts", os.environ.get("BENCH_EMBED_TEXTS", "0")],
         "embed_cache": py + ["benchmarks.embed_cache", "--out", str(out)],
         "train": py + ["benchmarks.train", "--out", str(out), *with_project],
+        "finetune": py + ["benchmarks.finetune", "--out", str(out), *with_project],
         "balance": py + ["benchmarks.balance", "--out", str(out)],
         "balance_choices": py + ["benchmarks.balance_choices", "--out", str(out)],
         "sweep": py + ["benchmarks.sweep", "--grid", sweep, "--out", str(out), *with_project],

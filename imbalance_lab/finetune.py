@@ -129,7 +129,7 @@ def finetune_encoder(
     loss_fn, weights = training_loss(params, original_counts, original_rows, multilabel)
     encoder, base_model = load_encoder(model, max_seq_length, device)
     freeze_below(encoder, params.finetune_layers)
-    head = nn.Linear(encoder.get_sentence_embedding_dimension(), n_classes).to(device)
+    head = nn.Linear(encoder.get_embedding_dimension(), n_classes).to(device)
     optimizer = torch.optim.AdamW(
         [
             {"params": [p for p in encoder.parameters() if p.requires_grad], "lr": params.encoder_lr},

@@ -102,7 +102,7 @@ def train_finetuned(params, ws, balanced, counts, curves) -> tuple[dict, list]:
             max_seq_length=embed_params.get("max_seq_length") or 0,
             seed=member_seed(params.seed, member),
             progress=member_progress(member, curves, bar),
-            batch_done=bar.update,
+            batch_done=lambda texts, bar=bar: (bar.update(texts), stop_if_interrupted()),  # Ctrl-C within an epoch
         )
         bar.close()
         log(
