@@ -114,10 +114,12 @@ def parse_base(text: str) -> tuple[tuple[str, str], ...]:
 
 
 def name_prefix(base: tuple[tuple[str, str], ...]) -> str:
-    """Experiments on another dataset get its file stem as a prefix, so their names never collide with the
-    default dataset's experiments of the same commit (a sweep keeps an experiment that succeeded under its name)."""
+    """Experiments on another dataset get its file stem as a prefix, and fine-tuned ones "finetune-", so their names
+    never collide with the default sweep's experiments of the same commit (a sweep keeps an experiment that
+    succeeded under its name)."""
     source = dict(base).get("data.source")
-    return data_source_stem(source) + "-" if source else ""
+    finetuned = dict(base).get("train.encoder") == "finetune"  # never the frozen sweep's names of the same commit
+    return (data_source_stem(source) + "-" if source else "") + ("finetune-" if finetuned else "")
 
 
 def plan(

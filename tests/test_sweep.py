@@ -69,6 +69,8 @@ def test_a_base_set_applies_to_every_experiment_and_prefixes_its_names():
             "++data.source=datasets/reuters21578.yaml",
             "++split.min_class_count=20",  # not in params.yaml: ++ adds it
         )
+    finetuned = plan(parse_strategies("none random_over"), [0], PARAMS, parse_base("train.encoder=finetune cv.folds=0"))
+    assert [e.name for e in finetuned] == ["finetune-none-s0", "finetune-random_over-s0"]  # not the frozen ones'
     makefile = (ROOT / "Makefile").read_text()
     strategies = "none random_over mlsmote text_augment train.class_weight=inverse train.loss=focal"
     assert f"MULTILABEL_STRATEGIES := {strategies}" in makefile
