@@ -1,6 +1,6 @@
 """finetune: one epoch of train.encoder finetune on TREC-6 vs a bare sentence-transformers training loop.
 
-    python -m benchmarks.finetune --project DIR --out FILE [--rows 0] [--threads 0]
+    python -m benchmarks.finetune --project DIR --out FILE [--rows 0] [--threads 0] [--reuters-batches 8]
 
 DIR: a project where `dvc repro` ran (its TREC-6 texts and split). Both train the packaged MiniLM with a linear
 head for one epoch over the training split's texts, on the same batches (train.sampler shuffle, the same seed),
@@ -9,6 +9,10 @@ imbalance_lab.finetune.finetune_encoder (loading the model and the training step
 is timed apart);
 the bare loop is hand-written: tokenize, forward, loss, backward, clip, step. --rows N trains on the first N
 training texts only (0: all). Peak RSS of each child process.
+
+Multi-label Reuters-21578 is a GPU job: its CPU cost per epoch is estimated from --reuters-batches timed training
+steps (after one untimed) on its articles, for every layer vs only the top one (train.finetune_layers 1) and
+256 vs 128 tokens (embed.max_seq_length), scaled to an epoch over 70% of the articles.
 """
 
 from __future__ import annotations
@@ -99,6 +103,46 @@ def project_epoch(texts, y, val_texts, y_val, n_classes: int) -> dict:
     }
 
 
+REUTERS_SETTINGS = ((0, 256), (1, 256), (0, 128), (1, 128))  # (finetune_layers, max_seq_length)
+
+
+def reuters_steps(batches: int) -> dict:
+    """Seconds per training step on Reuters articles (batch 32, BCE over the topics) for each setting."""
+    import torch
+    from torch import nn
+
+    from imbalance_lab.datasets import load_builtin
+    from imbalance_lab.finetune import forward, freeze_below, load_encoder
+
+    frame, _ = load_builtin(Path("datasets/reuters21578.yaml"))
+    texts = list(frame["text"])
+    rng = np.random.default_rng(0)
+    out = {"articles": len(texts), "epoch_texts": int(0.7 * len(texts))}
+    for layers, tokens in REUTERS_SETTINGS:
+        torch.manual_seed(0)
+        encoder, _ = load_encoder("all-MiniLM-L6-v2", tokens, torch.device("cpu"))
+        freeze_below(encoder, layers)
+        head = nn.Linear(encoder.get_embedding_dimension(), 90)
+        trainable = [p for p in encoder.parameters() if p.requires_grad] + list(head.parameters())
+        optimizer = torch.optim.AdamW(trainable, lr=5.0e-5)
+        times = []
+        for step in range(batches + 1):
+            batch = [texts[i] for i in rng.choice(len(texts), 32, replace=False)]
+            started = time.perf_counter()
+            optimizer.zero_grad(set_to_none=True)
+            logits = forward(encoder, head, batch, torch.device("cpu"))
+            nn.functional.binary_cross_entropy_with_logits(logits, torch.zeros_like(logits)).backward()
+            optimizer.step()
+            if step:  # the first step warms up
+                times.append(time.perf_counter() - started)
+        per_step = float(np.median(times))
+        out[f"layers{layers}_tokens{tokens}"] = {
+            "s_per_step": round(per_step, 3),
+            "epoch_min": round(per_step * out["epoch_texts"] / 32 / 60, 1),
+        }
+    return out
+
+
 def _child(work, *args) -> dict:
     read, write = os.pipe()
     if (pid := os.fork()) == 0:
@@ -120,6 +164,7 @@ def main() -> None:
     ap.add_argument("--out", required=True)
     ap.add_argument("--rows", type=int, default=0)
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0: every core)")
+    ap.add_argument("--reuters-batches", type=int, default=8, help="timed Reuters steps per setting (0: skip)")
     args = ap.parse_args()
     import torch
 
@@ -140,6 +185,8 @@ def main() -> None:
         "project": ours,
         "ratio_project_vs_bare": round(ours["training_s"] / bare["training_s"], 3),
     }
+    if args.reuters_batches:
+        record["reuters"] = _child(reuters_steps, args.reuters_batches)
     Path(args.out).write_text(json.dumps(record, indent=1))
     print(json.dumps(record))
 

@@ -204,6 +204,24 @@ def finetune(r: dict) -> str:
         "loading the model and one epoch's training steps.\n\n"
         + _table(["path", "s", "s with the validation pass", "peak RSS MB"], rows)
         + f"\n\nRatio **{r['ratio_project_vs_bare']:.2f}** (goal <= 1.1)."
+        + (_reuters_steps(r["reuters"]) if "reuters" in r else "")
+    )
+
+
+def _reuters_steps(r: dict) -> str:
+    rows = [
+        [
+            f"{'every layer' if layers == 0 else 'top layer only'}, {tokens} tokens",
+            _f(x["s_per_step"], 2),
+            x["epoch_min"],
+        ]
+        for key, x in r.items()
+        if isinstance(x, dict)
+        for layers, tokens in [tuple(int(v) for v in key.replace("layers", "").split("_tokens"))]
+    ]
+    return (
+        f"\n\nReuters-21578 on this CPU ({r['articles']:,} articles, an epoch = {r['epoch_texts']:,}, batch 32):\n\n"
+        + _table(["train.finetune_layers, embed.max_seq_length", "s per step", "min per epoch"], rows)
     )
 
 
