@@ -13,7 +13,6 @@ from imbalance_lab.config import load_params
 from imbalance_lab.errors import DataError
 from imbalance_lab.guards import check_balanced_rows
 from imbalance_lab.live import EpochLog
-from imbalance_lab.model_kinds import FINETUNED, load_for_new_rows
 from imbalance_lab.modelfile import MLP, ensemble_logits, load_model, member_weights, save_model, save_tensors
 from imbalance_lab.predictions import PARTS, SplitLogits, write_split_logits
 from imbalance_lab.splitting import class_counts
@@ -30,6 +29,8 @@ def write_logits(ws, encoder: str) -> None:
     """The saved model's logits for the val and test rows: what evaluate and threshold-tune read. From the file,
     as score would load it: no in-memory difference carried on."""
     if encoder == FINETUNE:
+        from imbalance_lab.model_kinds import load_for_new_rows  # pandas, sentence-transformers: only here
+
         model, texts = load_for_new_rows(paths.MODEL), read_json(paths.TEXTS)
         val, test = (model.logits([texts[i] for i in getattr(ws.split, part)]) for part in PARTS)
     else:
@@ -80,6 +81,7 @@ def train_frozen(params, ws, balanced, counts, curves) -> tuple[dict, list]:
 def train_finetuned(params, ws, balanced, counts, curves) -> tuple[dict, list]:
     """The sentence model fine-tuned end to end with a linear head, on the balanced rows' texts."""
     from imbalance_lab.finetune import finetune_encoder
+    from imbalance_lab.model_kinds import FINETUNED
 
     all_texts = read_json(paths.TEXTS)
     texts = training_texts(ws, balanced["X"], all_texts)
