@@ -426,8 +426,8 @@ def _check_folds(sections: dict, raw: dict) -> ThresholdParams:
 
 
 def _check_finetune(sections: dict) -> None:
-    """A fine-tuned encoder reads texts: a sentence model to train, resamplers whose rows are training rows, and
-    (for now) no cross-validation, which would fine-tune once per fold."""
+    """A fine-tuned encoder reads texts: a sentence model to train, and resamplers whose rows are training rows or
+    new texts."""
     if sections["train"].encoder != "finetune":
         return
     from imbalance_lab.strategies.resampling import NEEDS_TEXT, RESAMPLERS, SELECTS_ROWS
@@ -443,11 +443,6 @@ def _check_finetune(sections: dict) -> None:
         raise ConfigError(
             f"balance.method: {method} makes new vectors, which a fine-tuned encoder cannot read (it trains on "
             f"texts); with train.encoder finetune use one of: {usable}"
-        )
-    if sections["cv"].folds:
-        raise ConfigError(
-            "train.encoder: finetune with cross-validation would fine-tune once per fold (minutes each); "
-            "set cv.folds: 0 (thresholds then fit on the validation split)"
         )
 
 

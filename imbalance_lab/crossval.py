@@ -6,6 +6,7 @@ logits are the ensemble's, so thresholds fitted on them match the kind of model 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,7 +20,7 @@ from imbalance_lab.modelfile import ensemble_logits, member_weights
 from imbalance_lab.multilabel import is_multilabel, iterative_fold_ids, iterative_holdout
 from imbalance_lab.scaling import fit_scaler
 from imbalance_lab.splitting import check_fold_counts, check_folds, class_counts, stratified_folds, stratified_holdout
-from imbalance_lab.strategies.resampling import resample
+from imbalance_lab.strategies.resampling import Resampled, resample
 from imbalance_lab.strategies.text_augment import Texts
 from imbalance_lab.training import member_seed, train_mlp
 
@@ -92,6 +93,42 @@ def _folds(y, folds: int, seed: int):
     return stratified_folds(y, folds, seed)
 
 
+@dataclass(frozen=True)
+class Fold:
+    """One fold's rows (indices into cross-validate's rows) and its resampled fitting rows."""
+
+    number: int
+    fit: np.ndarray  # the fitting rows, before resampling
+    stop: np.ndarray  # early-stopping rows carved from the training fold
+    held: np.ndarray  # the held-out rows the fold's model scores
+    X_fit: np.ndarray  # the fitting rows' features as resampling saw them (scaled when the data wants it)
+    balanced: Resampled
+    counts: np.ndarray  # class counts of the fitting rows before resampling
+
+
+def mlp_fold_logits(X: np.ndarray, y: np.ndarray, params: Params, prepare) -> Callable[[Fold], np.ndarray]:
+    """The frozen encoder's fold model: the MLP head (a seed ensemble of them) -> the held-out rows' logits."""
+
+    def logits(fold: Fold) -> np.ndarray:
+        members = []
+        for member in range(params.train.ensemble_size):
+            result = train_mlp(
+                fold.balanced.X,
+                fold.balanced.y,
+                prepare(X[fold.stop]),
+                y[fold.stop],
+                n_classes=len(fold.counts),
+                original_counts=fold.counts,
+                params=params.train,
+                seed=member_seed(params.seed + fold.number, member),
+                original_rows=len(fold.fit),
+            )
+            members.append(member_weights(result.model))
+        return ensemble_logits(members, prepare(X[fold.held]), is_multilabel(y))
+
+    return logits
+
+
 def cross_validate(
     X: np.ndarray,
     y: np.ndarray,
@@ -100,10 +137,12 @@ def cross_validate(
     progress=None,
     texts: Texts | None = None,
     scale: bool = False,
+    fold_logits: Callable[[Fold], np.ndarray] | None = None,
 ) -> CvResult:
     """y: class codes, or a multi-label (n, L) 0/1 matrix (iteratively stratified folds).
     texts: the rows' texts and embedder, for balance methods that make new texts (each fold uses its own).
-    scale: standardise features with a scaler fitted on each fold's fitting rows (scaling.py)."""
+    scale: standardise features with a scaler fitted on each fold's fitting rows (scaling.py).
+    fold_logits: the fold's model (default: the MLP head on X; a fine-tuned encoder passes its own)."""
     K, folds = len(classes), params.cv.folds
     multilabel = is_multilabel(y)
     if multilabel:
@@ -144,21 +183,8 @@ def cross_validate(
             )
         except DataError as exc:
             raise DataError(f"cv fold {fold + 1}/{folds}: {exc}") from None
-        members = []
-        for member in range(params.train.ensemble_size):
-            result = train_mlp(
-                balanced.X,
-                balanced.y,
-                prepare(X[stop_idx]),
-                y[stop_idx],
-                n_classes=K,
-                original_counts=counts,
-                params=params.train,
-                seed=member_seed(params.seed + fold, member),
-                original_rows=len(fit_idx),
-            )
-            members.append(member_weights(result.model))
-        logits = ensemble_logits(members, prepare(X[held_idx]), multilabel)
+        model = fold_logits or mlp_fold_logits(X, y, params, prepare)
+        logits = model(Fold(fold, fit_idx, stop_idx, held_idx, prepare(X[fit_idx]), balanced, counts))
         oof[held_idx], fold_of_row[held_idx] = logits, fold
         scores = scorer.score(y[held_idx], logits)
         for name in scorer.names:

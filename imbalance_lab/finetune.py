@@ -22,8 +22,9 @@ from imbalance_lab.embedding import load_sentence_model
 from imbalance_lab.errors import ConfigError, DataError
 from imbalance_lab.label_metrics import macro_f1_labels, predict
 from imbalance_lab.metrics import confusion_counts, macro_f1_from_confusion
+from imbalance_lab.modelfile import mean_probability_logits
 from imbalance_lab.strategies.samplers import epoch_batches
-from imbalance_lab.training import LrSchedule, training_loss
+from imbalance_lab.training import LrSchedule, member_seed, training_loss
 
 SCORING_BATCH = 128  # texts per forward pass when only predicting
 
@@ -205,3 +206,49 @@ def member_modules(tensors: dict[str, np.ndarray], member: int, meta: dict, devi
     head = nn.Linear(state["head.weight"].shape[1], state["head.weight"].shape[0])
     head.load_state_dict({"weight": state["head.weight"], "bias": state["head.bias"]})
     return encoder.eval(), head.to(device).eval()
+
+
+def balanced_texts(X_balanced: np.ndarray, X_source: np.ndarray, source_texts: Sequence[str]) -> list[str]:
+    """The text of each resampled row when the resampler kept training rows only (config allows no other with a
+    fine-tuned encoder except those that write every row's text): each row is byte for byte a source row."""
+    first: dict[bytes, int] = {}
+    for i, row in enumerate(np.ascontiguousarray(X_source, dtype=np.float32)):
+        first.setdefault(row.tobytes(), i)
+    found = [first.get(row.tobytes()) for row in np.ascontiguousarray(X_balanced, dtype=np.float32)]
+    if any(i is None for i in found):
+        raise DataError(
+            "resampled rows that are not training rows: a fine-tuned encoder has no text for them; re-run the "
+            "balance stage (dvc repro)"
+        )
+    return [source_texts[i] for i in found]
+
+
+def fold_logits(row_texts: Sequence[str], y: np.ndarray, params, model: str, max_seq_length: int):
+    """cross-validate's fold model, fine-tuned: a crossval.Fold -> its held-out rows' logits. row_texts: the text of
+    every row cross-validate sees (its index space)."""
+    device = pick_device(params.train.device)
+
+    def logits(fold) -> np.ndarray:
+        texts = list(fold.balanced.texts) if fold.balanced.texts is not None else None
+        if texts is None:
+            texts = balanced_texts(fold.balanced.X, fold.X_fit, [row_texts[i] for i in fold.fit])
+        held = [row_texts[i] for i in fold.held]
+        members = []
+        for member in range(params.train.ensemble_size):
+            trained = finetune_encoder(
+                texts,
+                fold.balanced.y,
+                [row_texts[i] for i in fold.stop],
+                y[fold.stop],
+                n_classes=len(fold.counts),
+                original_counts=fold.counts,
+                original_rows=len(fold.fit),
+                params=params.train,
+                model=model,
+                max_seq_length=max_seq_length,
+                seed=member_seed(params.seed + fold.number, member),
+            )
+            members.append(predict_logits(trained.encoder, trained.head, held, device))
+        return mean_probability_logits(members, np.ndim(y) == 2)
+
+    return logits

@@ -3,7 +3,7 @@
 import numpy as np
 
 from imbalance_lab import paths
-from imbalance_lab.artifacts import write_json, write_metrics, write_npz
+from imbalance_lab.artifacts import read_json, write_json, write_metrics, write_npz
 from imbalance_lab.config import load_params
 from imbalance_lab.crossval import cross_validate, summarize_cv
 from imbalance_lab.guards import check_oof_coverage
@@ -28,7 +28,8 @@ def main() -> None:
         log(STAGE, f"fold {fold + 1}/{params.cv.folds}: macro-F1 {scores['macro_f1']:.4f}")
 
     texts = texts_for(params.balance.method, ws, rows)
-    result = cross_validate(X, y, ws.classes, params, progress=show, texts=texts, scale=ws.scales)
+    model = finetuned_folds(params, ws, rows, y) if params.train.encoder == "finetune" else None
+    result = cross_validate(X, y, ws.classes, params, progress=show, texts=texts, scale=ws.scales, fold_logits=model)
     summary = summarize_cv(result)
     check_oof_coverage(rows, result.fold_of_row, ws.split.train, ws.split.val, ws.split.test)
     write_npz(paths.OOF, rows=rows, logits=result.oof_logits, fold=result.fold_of_row)
@@ -38,6 +39,15 @@ def main() -> None:
         f"macro-F1 {summary['macro_f1_mean']:.4f} ± {summary['macro_f1_std']:.4f} over folds; "
         f"pooled {summary['pooled_macro_f1']:.4f}",
     )
+
+
+def finetuned_folds(params, ws, rows, y):
+    """Each fold fine-tunes the sentence model (train.encoder finetune) on its rows' texts."""
+    from imbalance_lab.finetune import fold_logits
+
+    texts = read_json(paths.TEXTS)
+    embed = ws.meta["embed_params"]
+    return fold_logits([texts[i] for i in rows], y, params, embed["model"], embed.get("max_seq_length") or 0)
 
 
 def skip() -> None:

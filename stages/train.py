@@ -118,22 +118,16 @@ def train_finetuned(params, ws, balanced, counts, curves) -> tuple[dict, list]:
 
 
 def training_texts(ws, X_balanced: np.ndarray, texts: list[str]) -> list[str]:
-    """The text of each balanced row. A method that made new texts wrote every row's text (BALANCED_TEXTS); the
-    other methods allowed with a fine-tuned encoder keep training rows only (config checks), so every balanced
-    row is byte for byte a training row."""
+    """The text of each balanced row: a method that made new texts wrote every row's (BALANCED_TEXTS); the others
+    allowed with a fine-tuned encoder keep training rows, found by their bytes."""
+    from imbalance_lab.finetune import balanced_texts
+
     if paths.BALANCED_TEXTS.exists():
         written = read_json(paths.BALANCED_TEXTS)
         if len(written) != len(X_balanced):
             raise DataError(f"{paths.BALANCED_TEXTS} does not match {paths.BALANCED_TRAIN}; run dvc repro balance")
         return written
-    X_train = ws.part("train")[0]
-    first = {}
-    for i, row in enumerate(X_train):
-        first.setdefault(row.tobytes(), i)
-    found = [first.get(row.tobytes()) for row in np.ascontiguousarray(X_balanced, dtype=np.float32)]
-    if any(i is None for i in found):
-        raise DataError(f"{paths.BALANCED_TRAIN}: rows that are not training rows; run dvc repro balance")
-    return [texts[ws.split.train[i]] for i in found]
+    return balanced_texts(X_balanced, ws.part("train")[0], [texts[i] for i in ws.split.train])
 
 
 TRAINERS = {"frozen": train_frozen, FINETUNE: train_finetuned}

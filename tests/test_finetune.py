@@ -78,8 +78,7 @@ def test_finetune_is_refused_where_it_cannot_work():
     usable = "near_miss, none, random_over, random_under, text_augment, tomek_links"
     with pytest.raises(ConfigError, match=f"smote makes new vectors.*use one of: {usable}"):
         parse_params({**finetune, "balance": {"method": "smote"}})
-    with pytest.raises(ConfigError, match="would fine-tune once per fold.*set cv.folds: 0"):
-        parse_params({"train": {"encoder": "finetune"}})
+    assert parse_params({"train": {"encoder": "finetune"}}).cv.folds == 5  # allowed: each fold fine-tunes
     with pytest.raises(ConfigError, match="embed.backend is tfidf; set embed.backend: sentence-transformers"):
         parse_params({**finetune, "embed": {"backend": "tfidf"}})
 
@@ -196,6 +195,26 @@ def test_export_refuses_a_frozen_encoders_model(tmp_path, monkeypatch):
     with pytest.raises(DataError, match="an MLP on frozen embeddings, not a fine-tuned encoder"):
         main(parse_args(["--out", "x"]))
     assert not (tmp_path / "x").exists()
+
+
+def test_cross_validation_fine_tunes_each_fold_on_its_own_rows(tiny_encoder):
+    from sentence_transformers import SentenceTransformer
+
+    from imbalance_lab.crossval import cross_validate
+    from imbalance_lab.finetune import fold_logits
+
+    texts, y, n_classes = texts_and_codes(60)
+    X = SentenceTransformer(str(tiny_encoder), device="cpu").encode(texts)
+    raw = {"cv": {"folds": 2}, "balance": {"method": "random_over"}, "embed": {"model": str(tiny_encoder)}}
+    raw["train"] = {"encoder": "finetune", "finetune_epochs": 1, "batch_size": 8, "lr": 0.01}
+    params = parse_params(raw)
+    seen = []
+    model = fold_logits(texts, y, params, str(tiny_encoder), 0)
+    result = cross_validate(X, y, ["a", "b", "c"], params, fold_logits=lambda fold: seen.append(fold) or model(fold))
+    assert len(seen) == 2 and (result.fold_of_row >= 0).all() and result.oof_logits.shape == (60, n_classes)
+    for fold in seen:  # each fold's model trained on its resampled fitting rows, never on the rows it scores
+        assert len(fold.balanced.y) > len(fold.fit) and not set(fold.held) & (set(fold.fit) | set(fold.stop))
+    assert len(result.per_fold["macro_f1"]) == 2
 
 
 def test_text_augment_hands_on_the_text_of_every_balanced_row():

@@ -223,8 +223,8 @@ def test_a_model_file_is_loaded_by_its_kind(tmp_path):
         np.testing.assert_allclose(model.logits(np.array([[1.0, 2.0, 3.0]], np.float32)), [[1.5, 1.5]])
         with pytest.raises(DataError, match="expects 3 features but the data has 2"):
             model.logits(np.ones((1, 2), np.float32))
-    save_model(tmp_path / "m.safetensors", [layer], {**meta, "kind": "finetuned_encoder"})
-    with pytest.raises(DataError, match="a model of kind 'finetuned_encoder', which this version cannot load"):
+    save_model(tmp_path / "m.safetensors", [layer], {**meta, "kind": "gradient_boosting"})
+    with pytest.raises(DataError, match="a model of kind 'gradient_boosting', which this version cannot load"):
         load_for_new_rows(tmp_path / "m.safetensors")
 
 
