@@ -150,6 +150,9 @@ class EmbedParams:
     max_features: int = bounded(20000, 2)  # tfidf vocabulary size
     max_seq_length: int = bounded(0, 0)  # sentence-transformers: tokens read per text (0 = the model's own limit)
     scale: str = choice("standard", lambda: FEATURE_SCALINGS)  # features backend: z-score columns on training rows
+    # sentence-transformers: cpu by default, the same vectors on every machine (the embedding cache, score and the
+    # model file's fingerprint compare them); auto takes a GPU when torch sees one, cuda insists on one
+    device: str = choice("cpu", lambda: DEVICES)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ import pandas as pd
 from imbalance_lab.artifacts import write_bytes
 from imbalance_lab.config import PACKAGED_MODEL, EmbedParams
 from imbalance_lab.embed_cache import VectorStore, text_digests
-from imbalance_lab.errors import DataError
+from imbalance_lab.errors import ConfigError, DataError
 
 PACKAGED_ALIASES = (PACKAGED_MODEL, f"sentence-transformers/{PACKAGED_MODEL}")
 
@@ -34,7 +34,16 @@ def resolve_model(name: str) -> tuple[str, str]:
     return name, name
 
 
-def load_sentence_model(name: str):
+def torch_device(choice: str, key: str) -> str:
+    """auto | cpu | cuda -> the torch device to use (auto: a GPU when torch sees one)."""
+    import torch
+
+    if choice == "cuda" and not torch.cuda.is_available():
+        raise ConfigError(f"{key}: cuda, but torch sees no GPU here; use auto or cpu")
+    return "cuda" if choice == "cuda" or (choice == "auto" and torch.cuda.is_available()) else "cpu"
+
+
+def load_sentence_model(name: str, device: str = "cpu"):
     # Nothing may be downloaded here: a name must already be a local path or in the Hugging Face cache.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -42,7 +51,7 @@ def load_sentence_model(name: str):
 
     target, description = resolve_model(name)
     try:
-        model = SentenceTransformer(target, device="cpu")
+        model = SentenceTransformer(target, device=device)
     except Exception as exc:  # missing path, no cache entry, corrupt weights: all end the same way
         reason = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
         where = "local path" if Path(target).exists() else "local path or cached Hugging Face model"
@@ -113,8 +122,8 @@ def encode_texts(model, texts: list[str], batch_size: int) -> tuple[np.ndarray, 
     return vectors, tokens
 
 
-def load_with_length(params: EmbedParams):
-    model, _ = load_sentence_model(params.model)
+def load_with_length(params: EmbedParams, device: str = "cpu"):
+    model, _ = load_sentence_model(params.model, device)
     limit = model.max_seq_length
     positions = getattr(getattr(model[0], "auto_model", None), "config", None)
     positions = getattr(positions, "max_position_embeddings", None)
@@ -134,13 +143,17 @@ def embed_sentence_transformers(texts: list[str], params: EmbedParams, *, cached
     description, settings = model_settings(params)
     if params.max_seq_length:  # part of what made the vectors: score and the model file's fingerprint see it
         description += f", max_seq_length={params.max_seq_length}"
+    device = torch_device(params.device, "embed.device") if params.device != "cpu" else "cpu"
+    if device != "cpu":  # a GPU's vectors differ from the CPU's in the last bits: never mixed in one cache
+        description += f", device={device}"
+        settings = {**settings, "device": device}
     store = VectorStore.open(settings) if cached else VectorStore(None)
     digests = text_digests(texts)
     hits = sum(digest in store.rows for digest in digests.tolist())
     new = store.missing(digests)
     limit = settings["max_seq_length"]
     if len(new):
-        model = load_with_length(params)
+        model = load_with_length(params, device)
         limit = model.max_seq_length
         vectors, tokens = encode_texts(model, [texts[i] for i in new], params.batch_size)
         store.add(digests[new], vectors, tokens)

@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from imbalance_lab.config import TrainParams
-from imbalance_lab.embedding import load_sentence_model
+from imbalance_lab.embedding import load_sentence_model, torch_device
 from imbalance_lab.errors import ConfigError, DataError
 from imbalance_lab.label_metrics import macro_f1_labels, predict
 from imbalance_lab.metrics import confusion_counts, macro_f1_from_confusion
@@ -47,9 +47,7 @@ class Finetuned:
 
 
 def pick_device(device: str) -> torch.device:
-    if device == "cuda" and not torch.cuda.is_available():
-        raise ConfigError("train.device: cuda, but torch sees no GPU here; use auto or cpu")
-    return torch.device("cuda" if device == "cuda" or (device == "auto" and torch.cuda.is_available()) else "cpu")
+    return torch.device(torch_device(device, "train.device"))
 
 
 def load_encoder(model: str, max_seq_length: int, device: torch.device) -> tuple[nn.Module, str]:

@@ -247,3 +247,12 @@ def test_a_balanced_row_that_is_no_training_row_is_refused(tmp_path, monkeypatch
     assert training_texts(Ws(), np.array([[1.0, 0.0], [1.0, 0.0]], np.float32), texts) == ["seven", "seven"]
     with pytest.raises(DataError, match="rows that are not training rows"):
         training_texts(Ws(), np.array([[0.5, 0.5]], np.float32), texts)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the refusal on a machine without a GPU")
+def test_asking_for_a_gpu_where_there_is_none_is_refused_with_the_fix():
+    from imbalance_lab.embedding import torch_device
+
+    assert torch_device("auto", "train.device") == "cpu"
+    with pytest.raises(ConfigError, match="embed.device: cuda, but torch sees no GPU here; use auto or cpu"):
+        torch_device("cuda", "embed.device")
