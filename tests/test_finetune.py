@@ -92,7 +92,8 @@ def test_focal_with_gamma_0_is_cross_entropy_on_a_finetune_batch(tiny_encoder):
     texts, y, n_classes = texts_and_codes()
     encoder, _ = load_encoder(str(tiny_encoder), 0, torch.device("cpu"))
     head = nn.Linear(32, n_classes)
-    logits = forward(encoder, head, texts[:8], torch.device("cpu"))
+    with torch.no_grad():
+        logits = forward(encoder, head, texts[:8], torch.device("cpu"))
     target = torch.from_numpy(y[:8])
     counts = np.bincount(y, minlength=n_classes)
     focal, _ = training_loss(finetune_params(loss="focal", focal_gamma=0.0), counts, len(y), False)
