@@ -1,6 +1,6 @@
 """finetune: one epoch of train.encoder finetune on TREC-6 vs a bare sentence-transformers training loop.
 
-    python -m benchmarks.finetune --project DIR --out FILE [--rows 0] [--threads 0] [--reuters-batches 8]
+    python -m benchmarks.finetune --project DIR --out FILE [--rows 0] [--threads 0] [--reuters-batches 4]
 
 DIR: a project where `dvc repro` ran (its TREC-6 texts and split). Both train the packaged MiniLM with a linear
 head for one epoch over the training split's texts, on the same batches (train.sampler shuffle, the same seed),
@@ -164,7 +164,7 @@ def main() -> None:
     ap.add_argument("--out", required=True)
     ap.add_argument("--rows", type=int, default=0)
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0: every core)")
-    ap.add_argument("--reuters-batches", type=int, default=8, help="timed Reuters steps per setting (0: skip)")
+    ap.add_argument("--reuters-batches", type=int, default=4, help="timed Reuters steps per setting (0: skip)")
     args = ap.parse_args()
     import torch
 
