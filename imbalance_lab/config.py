@@ -277,7 +277,8 @@ RARE_CLASS_ACTIONS = ("drop", "merge_into_other")
 # plateau: ReduceLROnPlateau on val macro-F1; warmup_linear: linear warmup then linear decay to 0 at max_epochs
 LR_SCHEDULES = ("plateau", "warmup_linear", "constant")
 FIT_ON = ("val", "oof")
-ENCODERS = ("frozen", "finetune")
+FROZEN, FINETUNE = "frozen", "finetune"  # train.encoder
+ENCODERS = (FROZEN, FINETUNE)
 DEVICES = ("auto", "cpu", "cuda")
 TASK_CHOICES = ("auto", "multiclass", "multilabel")
 
@@ -431,7 +432,7 @@ def _check_folds(sections: dict, raw: dict) -> ThresholdParams:
 def _check_finetune(sections: dict) -> None:
     """A fine-tuned encoder reads texts: a sentence model to train, and resamplers whose rows are training rows or
     new texts."""
-    if sections["train"].encoder != "finetune":
+    if sections["train"].encoder != FINETUNE:
         return
     from imbalance_lab.strategies.resampling import NEEDS_TEXT, RESAMPLERS, SELECTS_ROWS
 

@@ -20,11 +20,9 @@ from torch import nn
 from imbalance_lab.config import TrainParams
 from imbalance_lab.embedding import load_sentence_model, torch_device
 from imbalance_lab.errors import ConfigError, DataError
-from imbalance_lab.label_metrics import macro_f1_labels, predict
-from imbalance_lab.metrics import confusion_counts, macro_f1_from_confusion
 from imbalance_lab.modelfile import mean_probability_logits
 from imbalance_lab.strategies.samplers import epoch_batches
-from imbalance_lab.training import LrSchedule, member_seed, training_loss
+from imbalance_lab.training import LrSchedule, macro_f1_of, member_seed, training_loss
 
 SCORING_BATCH = 128  # texts per forward pass when only predicting
 
@@ -97,12 +95,6 @@ def predict_logits(encoder, head, texts: Sequence[str], device: torch.device) ->
     return out
 
 
-def _val_macro_f1(logits: np.ndarray, y: np.ndarray, n_classes: int) -> float:
-    if y.ndim == 2:
-        return macro_f1_labels(y, predict(logits))
-    return macro_f1_from_confusion(confusion_counts(y, logits.argmax(1), n_classes))
-
-
 def finetune_encoder(
     texts: Sequence[str],
     y: np.ndarray,
@@ -162,7 +154,7 @@ def finetune_encoder(
             if batch_done is not None:
                 batch_done(len(idx))
         val_logits = predict_logits(encoder, head, val_texts, device)
-        val_f1 = _val_macro_f1(val_logits, y_val, n_classes)
+        val_f1 = macro_f1_of(val_logits, y_val, n_classes)
         val_loss = float(loss_fn(torch.from_numpy(val_logits).float().to(device), val_target.to(device)))
         result.history.append(
             {

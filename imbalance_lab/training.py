@@ -87,10 +87,14 @@ def _val_scores(model, loss_fn, X_val: torch.Tensor, y_val: torch.Tensor, n_clas
     with torch.inference_mode():
         logits = model(X_val)
         loss = float(loss_fn(logits, y_val))
-    if y_val.ndim == 2:
-        return loss, macro_f1_labels(y_val.numpy(), predict(logits.numpy()))
-    predictions = logits.argmax(1).numpy()
-    return loss, macro_f1_from_confusion(confusion_counts(y_val.numpy(), predictions, n_classes))
+    return loss, macro_f1_of(logits.numpy(), y_val.numpy(), n_classes)
+
+
+def macro_f1_of(logits: np.ndarray, y: np.ndarray, n_classes: int) -> float:
+    """Early stopping's score: macro-F1 of the argmax (multi-label: each label predicted at p > 0.5)."""
+    if y.ndim == 2:
+        return macro_f1_labels(y, predict(logits))
+    return macro_f1_from_confusion(confusion_counts(y, logits.argmax(1), n_classes))
 
 
 def training_loss(params: TrainParams, counts: np.ndarray, n_rows: int, multilabel: bool):

@@ -4,7 +4,7 @@ import numpy as np
 
 from imbalance_lab import paths
 from imbalance_lab.artifacts import read_json, write_json, write_metrics, write_npz
-from imbalance_lab.config import load_params
+from imbalance_lab.config import FINETUNE, load_params
 from imbalance_lab.crossval import cross_validate, summarize_cv
 from imbalance_lab.guards import check_oof_coverage
 from imbalance_lab.stage import log, run_stage
@@ -28,7 +28,7 @@ def main() -> None:
         log(STAGE, f"fold {fold + 1}/{params.cv.folds}: macro-F1 {scores['macro_f1']:.4f}")
 
     texts = texts_for(params.balance.method, ws, rows)
-    model = finetuned_folds(params, ws, rows, y) if params.train.encoder == "finetune" else None
+    model = finetuned_folds(params, ws, rows, y) if params.train.encoder == FINETUNE else None
     result = cross_validate(X, y, ws.classes, params, progress=show, texts=texts, scale=ws.scales, fold_logits=model)
     summary = summarize_cv(result)
     check_oof_coverage(rows, result.fold_of_row, ws.split.train, ws.split.val, ws.split.test)

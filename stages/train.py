@@ -9,7 +9,7 @@ from tqdm import tqdm
 
 from imbalance_lab import paths
 from imbalance_lab.artifacts import by_class, file_sha256, read_json, read_npz, write_metrics
-from imbalance_lab.config import load_params
+from imbalance_lab.config import FINETUNE, FROZEN, load_params
 from imbalance_lab.errors import DataError
 from imbalance_lab.guards import check_balanced_rows
 from imbalance_lab.live import EpochLog
@@ -22,7 +22,6 @@ from imbalance_lab.training import member_seed, set_threads, train_mlp
 from imbalance_lab.workspace import load_workspace
 
 STAGE = "train"
-FINETUNE = "finetune"  # train.encoder
 
 
 def write_logits(ws, encoder: str) -> None:
@@ -130,7 +129,7 @@ def training_texts(ws, X_balanced: np.ndarray, texts: list[str]) -> list[str]:
     return balanced_texts(X_balanced, ws.part("train")[0], [texts[i] for i in ws.split.train])
 
 
-TRAINERS = {"frozen": train_frozen, FINETUNE: train_finetuned}
+TRAINERS = {FROZEN: train_frozen, FINETUNE: train_finetuned}
 
 
 def main() -> None:

@@ -15,10 +15,9 @@ import numpy as np
 
 from imbalance_lab.errors import ConfigError, DataError
 from imbalance_lab.rows import rows_not_in
-from imbalance_lab.strategies import neighbours as neighbours_search
 from imbalance_lab.strategies.class_weights import CLASS_WEIGHTS
 from imbalance_lab.strategies.losses import LOSS, LOSSES
-from imbalance_lab.strategies.neighbours import Neighbours
+from imbalance_lab.strategies.neighbours import PARAM, Neighbours
 from imbalance_lab.strategies.registry import MULTILABEL
 from imbalance_lab.strategies.resampling import NEEDS_TEXT, RESAMPLERS, Resampled
 from imbalance_lab.strategies.samplers import SAMPLERS, _chunk, _shuffle
@@ -192,7 +191,7 @@ RESAMPLERS.register(
     "mlsmote",
     kind="over-sampling",
     summary="multi-label SMOTE: new rows between minority-label neighbours, labels by neighbourhood vote",
-    reads=("balance.k_neighbors", neighbours_search.PARAM),
+    reads=("balance.k_neighbors", PARAM),
     reference="Charte et al. 2015 (MLSMOTE)",
     tasks=(MULTILABEL,),
 )(_mlsmote)
@@ -209,11 +208,7 @@ def resample_labels(X, Y, balance: BalanceParams, *, seed: int, texts: Texts | N
     if X.ndim != 2 or Y.ndim != 2 or len(X) != len(Y):
         raise DataError(f"resample: need X (n, d) and Y (n, L), got X {X.shape} and Y {Y.shape}")
     notes: list[str] = []
-    with neighbours_search.notes() as searches:
-        X_out, Y_out, synthetic = RESAMPLERS[balance.method].for_task(MULTILABEL)(
-            X, Y, balance, int(seed), notes, texts
-        )
-    notes.extend(neighbours_search.recall_line(searches))
+    X_out, Y_out, synthetic = RESAMPLERS[balance.method].for_task(MULTILABEL)(X, Y, balance, int(seed), notes, texts)
     return Resampled(np.asarray(X_out, dtype=np.float32), np.asarray(Y_out, dtype=np.uint8), synthetic, tuple(notes))
 
 

@@ -31,7 +31,7 @@ FLOAT32_SLACK = 1.0e-4  # relative error allowed for faiss's float32 squared dis
 FLOAT64_BLOCK = 16384  # rows per block of the float64 search of inconclusive queries
 HNSW_KEPT = 2  # graphs kept while a resampler runs: imbalanced-learn refits the same rows once per class
 
-_notes: list[str] | None = None  # set while a resampler runs (see `notes`)
+_notes: list[tuple[int, int]] | None = None  # set while a resampler runs (see `notes`)
 _built: dict[tuple, object] = {}  # the last HNSW_KEPT graphs, by their rows' bytes
 
 
@@ -199,7 +199,7 @@ def _note_recall(estimator: Neighbours, queries: np.ndarray, indices: np.ndarray
         return
     rng = np.random.default_rng(estimator.seed)
     sample = rng.choice(len(queries), size=min(RECALL_SAMPLE, len(queries)), replace=False)
-    exact = Neighbours(indices.shape[1], EXACT).fit(estimator.rows_).kneighbors(queries[sample], return_distance=False)
+    _, exact = _float64_search(queries[sample], estimator.rows_, indices.shape[1])  # no second index of the rows
     hits = sum(len(set(a) & set(b)) for a, b in zip(exact, indices[sample], strict=True))
     _notes.append((hits, exact.size))
 

@@ -612,13 +612,15 @@ def resample(
     class_names: one per code (default: the codes as text), as sampling_strategy keys and in log lines.
     texts: the rows' texts and embedder, which NEEDS_TEXT methods require (callers build it only for them).
     A multi-label y (n, L) 0/1 matrix goes to the method's multi-label implementation (strategies/multilabel.py)."""
+    made: list[str] = []
     if texts is not None:  # the new texts, in the order their vectors are appended after the input rows
         texts, made = recording(texts)
+    with neighbours.notes() as searches:  # both tasks' resamplers search through it
         result = _resample(X, y, balance, seed=seed, class_names=class_names, texts=texts)
-        if len(result.y) == len(texts.texts) + len(made):
-            result = replace(result, texts=(*texts.texts, *made))
-        return result
-    return _resample(X, y, balance, seed=seed, class_names=class_names)
+    result = replace(result, notes=(*result.notes, *neighbours.recall_line(searches)))
+    if texts is not None and len(result.y) == len(texts.texts) + len(made):
+        result = replace(result, texts=(*texts.texts, *made))
+    return result
 
 
 def _resample(X, y, balance: BalanceParams, *, seed: int, class_names=None, texts: Texts | None = None) -> Resampled:
@@ -635,9 +637,7 @@ def _resample(X, y, balance: BalanceParams, *, seed: int, class_names=None, text
     if y.max() >= len(names):
         raise DataError(f"resample: class code {y.max()} has no name; only {len(names)} names given")
     job = _Job(balance.method, X, y, int(seed), balance, names, texts)
-    with neighbours.notes() as searches:
-        X_out, y_out = entry(job)
-    job.notes.extend(neighbours.recall_line(searches))
+    X_out, y_out = entry(job)
     X_out, y_out = np.asarray(X_out, dtype=np.float32), np.asarray(y_out, dtype=np.int64)
     if APPROXIMATE in entry.traits:
         after = dict(zip(*np.unique(y_out, return_counts=True), strict=True))
