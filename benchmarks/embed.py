@@ -2,7 +2,7 @@
 
     python -m benchmarks.embed --out FILE [--repeats 3] [--texts N]
 
-Project path: imbalance_lab.embedding.embed_table (what stages/embed.py calls), which loads the model and
+Project path: imbalance_lab.features.embedding.embed_table (what stages/embed.py calls), which loads the model and
 encodes. Bare: SentenceTransformer(path).encode(texts, batch_size) with the model already loaded, i.e. the
 model's limit on this CPU. Runs alternate (project, bare, project, bare, ...).
 """
@@ -31,8 +31,8 @@ def main() -> None:
     from sentence_transformers import SentenceTransformer
 
     from imbalance_lab.config import DataParams, EmbedParams
-    from imbalance_lab.datasets import load_table
-    from imbalance_lab.embedding import embed_table, resolve_model
+    from imbalance_lab.data.datasets import load_table
+    from imbalance_lab.features.embedding import embed_table, resolve_model
 
     frame = load_table(DataParams(), needs_text=True).frame
     if args.texts:

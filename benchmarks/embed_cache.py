@@ -30,9 +30,9 @@ def main() -> None:
     import numpy as np
 
     from imbalance_lab.config import DataParams, EmbedParams
-    from imbalance_lab.datasets import load_table
-    from imbalance_lab.embed_cache import CACHE_ENV
-    from imbalance_lab.embedding import embed_table
+    from imbalance_lab.data.datasets import load_table
+    from imbalance_lab.features.embed_cache import CACHE_ENV
+    from imbalance_lab.features.embedding import embed_table
 
     articles = load_table(DataParams(source="datasets/reuters-single-topic.yaml"), needs_text=True).frame
     n, extra = args.texts, args.texts // 10

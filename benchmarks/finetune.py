@@ -5,7 +5,7 @@
 DIR: a project where `dvc repro` ran (its TREC-6 texts and split). Both train the packaged MiniLM with a linear
 head for one epoch over the training split's texts, on the same batches (train.sampler shuffle, the same seed),
 AdamW at the same learning rates, cross-entropy, gradient clipping. The project's path is
-imbalance_lab.finetune.finetune_encoder (loading the model and the training steps; the epoch's validation pass
+imbalance_lab.models.finetune.finetune_encoder (loading the model and the training steps; the epoch's validation pass
 is timed apart);
 the bare loop is hand-written: tokenize, forward, loss, backward, clip, step. --rows N trains on the first N
 training texts only (0: all). Peak RSS of each child process.
@@ -51,7 +51,7 @@ def bare_loop(texts, y, n_classes: int) -> float:
     import torch
     from torch import nn
 
-    from imbalance_lab.embedding import load_sentence_model
+    from imbalance_lab.features.embedding import load_sentence_model
     from imbalance_lab.strategies.samplers import epoch_batches
 
     params = _params()
@@ -77,7 +77,8 @@ def bare_loop(texts, y, n_classes: int) -> float:
 
 
 def project_epoch(texts, y, val_texts, y_val, n_classes: int) -> dict:
-    from imbalance_lab.finetune import finetune_encoder
+    from imbalance_lab.models.finetune import finetune_encoder
+    from imbalance_lab.task import Multiclass
 
     started = time.perf_counter()
     trained = []
@@ -93,6 +94,7 @@ def project_epoch(texts, y, val_texts, y_val, n_classes: int) -> dict:
         model="all-MiniLM-L6-v2",
         max_seq_length=0,
         seed=0,
+        task=Multiclass(),
         batch_done=lambda n: trained.append((n, time.perf_counter())),
     )
     training_s = trained[-1][1] - started
@@ -111,8 +113,8 @@ def reuters_steps(batches: int) -> dict:
     import torch
     from torch import nn
 
-    from imbalance_lab.datasets import load_builtin
-    from imbalance_lab.finetune import forward, freeze_below, load_encoder
+    from imbalance_lab.data.datasets import load_builtin
+    from imbalance_lab.models.finetune import forward, freeze_below, load_encoder
 
     frame, _ = load_builtin(Path("datasets/reuters21578.yaml"))
     texts = list(frame["text"])
@@ -171,7 +173,7 @@ def main() -> None:
     torch.set_num_threads(args.threads or os.cpu_count() or 1)
     import sentence_transformers  # noqa: F401
 
-    import imbalance_lab.finetune  # noqa: F401 - imported before forking: neither child pays for imports
+    import imbalance_lab.models.finetune  # noqa: F401 - imported before forking: neither child pays for imports
 
     texts, y, val_texts, y_val = _inputs(Path(args.project), args.rows)
     n_classes = int(max(y.max(), y_val.max()) + 1)

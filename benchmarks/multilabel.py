@@ -65,8 +65,8 @@ def resamplers(sizes: list[int]) -> dict:
 
 def thresholds(rows: int = 10000) -> dict:
     from imbalance_lab.config import parse_section
-    from imbalance_lab.label_thresholds import fit_label_thresholds
-    from imbalance_lab.multilabel import iterative_fold_ids
+    from imbalance_lab.data.label_sets import iterative_fold_ids
+    from imbalance_lab.thresholds.label_thresholds import fit_label_thresholds
 
     _, Y = label_data(rows, seed=1)
     rng = np.random.default_rng(1)

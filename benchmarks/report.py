@@ -193,7 +193,7 @@ def finetune(r: dict) -> str:
     rows = [
         ["bare sentence-transformers loop", _f(r["bare"]["training_s"], 1), "", _f(r["bare"]["peak_rss_mb"], 0)],
         [
-            "train.encoder finetune (imbalance_lab/finetune.py)",
+            "train.encoder finetune (imbalance_lab/models/finetune.py)",
             _f(r["project"]["training_s"], 1),
             _f(r["project"]["epoch_with_val_s"], 1),
             _f(r["project"]["peak_rss_mb"], 0),

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from benchmarks import pipeline
 from benchmarks.common import ROOT, load, machine
-from imbalance_lab.sweep import DEFAULT_STRATEGIES
+from imbalance_lab.experiments.sweep_plan import DEFAULT_STRATEGIES
 
 sh = partial(pipeline.sh, timeout=7200)  # a stuck share fails the benchmark instead of hanging it
 SEEDS = " ".join(map(str, range(10)))

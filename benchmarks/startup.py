@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 from benchmarks.common import ROOT, bench_env, median, run_measured
-from imbalance_lab.stage import pipeline_order
+from imbalance_lab.pipeline.stage import pipeline_order
 
 REFERENCE_COMMIT = "9adde7e"  # main before the redesign (issue: one place per idea)
 STAGES = tuple(module for _, module in pipeline_order(ROOT / "dvc.yaml"))

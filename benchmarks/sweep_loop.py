@@ -22,7 +22,7 @@ import yaml
 from benchmarks.common import ROOT
 from benchmarks.grid import experiments
 from imbalance_lab.config import set_dotted
-from imbalance_lab.stage import pipeline_order
+from imbalance_lab.pipeline.stage import pipeline_order
 
 STAGES = tuple(module for name, module in pipeline_order(ROOT / "dvc.yaml") if name != "embed")  # run order
 COMPARED = {  # what both paths must agree on: file -> (key path, name)

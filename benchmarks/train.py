@@ -1,4 +1,4 @@
-"""train: samples/s of imbalance_lab.training.train_mlp vs a bare torch loop over the same tensors.
+"""train: samples/s of imbalance_lab.models.training.train_mlp vs a bare torch loop over the same tensors.
 
     python -m benchmarks.train --project DIR --out FILE [--epochs 30] [--repeats 5]
 
@@ -24,7 +24,7 @@ def bare_loop(X, y, *, n_classes: int, params, epochs: int) -> None:
     import torch
     from torch import nn
 
-    from imbalance_lab.training import build_mlp
+    from imbalance_lab.models.training import build_mlp
 
     torch.manual_seed(0)
     generator = torch.Generator().manual_seed(0)
@@ -54,7 +54,8 @@ def main() -> None:
     import torch
 
     from imbalance_lab.config import load_params
-    from imbalance_lab.training import set_threads, train_mlp
+    from imbalance_lab.models.training import set_threads, train_mlp
+    from imbalance_lab.task import Multiclass
 
     project = Path(args.project)
     params = load_params(project / "params.yaml").train
@@ -67,7 +68,9 @@ def main() -> None:
     counts = np.bincount(y, minlength=K)
 
     def project_run():
-        result = train_mlp(X, y, X_val, y_val, n_classes=K, original_counts=counts, params=params, seed=0)
+        result = train_mlp(
+            X, y, X_val, y_val, n_classes=K, original_counts=counts, params=params, seed=0, task=Multiclass()
+        )
         assert len(result.history) == args.epochs, "early stopping ended a run early"
 
     def bare():

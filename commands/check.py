@@ -12,7 +12,7 @@ import yaml
 
 from imbalance_lab.config import PARAMS_FILE, load_params
 from imbalance_lab.errors import ConfigError, UserError
-from imbalance_lab.stage import EXIT_USER_ERROR, user_error_line
+from imbalance_lab.pipeline.stage import EXIT_USER_ERROR, user_error_line
 
 
 def main() -> int:

@@ -28,7 +28,9 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from imbalance_lab.compare import (
+from imbalance_lab.config import PARAMS_FILE, CompareParams, load_params, parse_section
+from imbalance_lab.errors import ConfigError, UserError
+from imbalance_lab.experiments.compare import (
     WHOLE_REPORTS,
     Leaderboard,
     Record,
@@ -39,14 +41,10 @@ from imbalance_lab.compare import (
     write_json,
     write_markdown,
 )
-from imbalance_lab.compare.recommend import recommendation
-from imbalance_lab.compare.report import missing_phrase
-from imbalance_lab.config import PARAMS_FILE, CompareParams, load_params, parse_section
-from imbalance_lab.errors import ConfigError, UserError
-from imbalance_lab.paths import reports_folder
-from imbalance_lab.queue import experiment_names, git, pull
-from imbalance_lab.stage import EXIT_USER_ERROR, user_error_line
-from imbalance_lab.sweep import (
+from imbalance_lab.experiments.compare.recommend import recommendation
+from imbalance_lab.experiments.compare.report import missing_phrase
+from imbalance_lab.experiments.queue import experiment_names, git, pull
+from imbalance_lab.experiments.sweep_plan import (
     DEFAULT_SEEDS,
     DEFAULT_STRATEGIES,
     missing_by_share,
@@ -56,6 +54,8 @@ from imbalance_lab.sweep import (
     plan,
     read_params,
 )
+from imbalance_lab.pipeline.paths import reports_folder
+from imbalance_lab.pipeline.stage import EXIT_USER_ERROR, user_error_line
 
 
 def run_exp_show(all_commits: bool = False, rev: str | None = None) -> list:

@@ -17,12 +17,12 @@ import shutil
 import sys
 from pathlib import Path
 
-from imbalance_lab import paths
-from imbalance_lab.artifacts import file_sha256, read_json, write_json
 from imbalance_lab.errors import ConfigError, DataError
-from imbalance_lab.model_kinds import FINETUNED
-from imbalance_lab.modelfile import read_tensors, save_tensors
-from imbalance_lab.stage import log, run_stage
+from imbalance_lab.models.model_kinds import FINETUNED
+from imbalance_lab.models.modelfile import read_tensors, save_tensors
+from imbalance_lab.pipeline import paths
+from imbalance_lab.pipeline.artifacts import file_sha256, read_json, write_json
+from imbalance_lab.pipeline.stage import log, run_stage
 
 STAGE = "export"
 USAGE = """# {classes} classes, fine-tuned from {base}
@@ -48,7 +48,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 def main(args: argparse.Namespace) -> None:
-    from imbalance_lab.finetune import member_modules, pick_device
+    from imbalance_lab.models.finetune import member_modules, pick_device
 
     out = Path(args.out)
     if out.exists() and any(out.iterdir()):

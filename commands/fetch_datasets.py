@@ -13,10 +13,10 @@ from pathlib import Path
 
 import yaml
 
-from imbalance_lab.artifacts import file_sha256
-from imbalance_lab.datasets import npm_package_file
+from imbalance_lab.data.datasets import npm_package_file
 from imbalance_lab.errors import DataError
-from imbalance_lab.stage import EXIT_USER_ERROR, user_error_line
+from imbalance_lab.pipeline.artifacts import file_sha256
+from imbalance_lab.pipeline.stage import EXIT_USER_ERROR, user_error_line
 
 
 def fetch(manifest: dict) -> str:

@@ -16,15 +16,12 @@ import sys
 
 import numpy as np
 
-from imbalance_lab import paths
-from imbalance_lab.artifacts import REPORT_DECIMALS, by_class, write_csv, write_json, write_metrics
 from imbalance_lab.config import load_params
+from imbalance_lab.data.label_sets import encode_known_label_sets
 from imbalance_lab.errors import ConfigError
-from imbalance_lab.label_metrics import predict, sigmoid
-from imbalance_lab.metrics import classification_metrics, softmax
-from imbalance_lab.model_kinds import load_for_new_rows
-from imbalance_lab.multilabel import encode_known_label_sets
-from imbalance_lab.reporting import (
+from imbalance_lab.evaluation.label_metrics import predict, sigmoid
+from imbalance_lab.evaluation.metrics import classification_metrics, softmax
+from imbalance_lab.evaluation.split_report import (
     headline,
     interval,
     label_test_report,
@@ -32,7 +29,8 @@ from imbalance_lab.reporting import (
     write_label_plots,
     write_test_plots,
 )
-from imbalance_lab.scoring import (
+from imbalance_lab.models.model_kinds import load_for_new_rows
+from imbalance_lab.models.scoring import (
     class_shift,
     distribution,
     em_priors,
@@ -45,10 +43,11 @@ from imbalance_lab.scoring import (
     rows_seen_in_training,
     source_priors,
 )
-from imbalance_lab.stage import log, run_stage
-from imbalance_lab.strategies.registry import MULTILABEL
+from imbalance_lab.pipeline import paths
+from imbalance_lab.pipeline.artifacts import REPORT_DECIMALS, by_class, write_csv, write_json, write_metrics
+from imbalance_lab.pipeline.stage import log, run_stage
 from imbalance_lab.strategies.thresholds import apply_biases
-from imbalance_lab.threshold_fit import positive_class_report
+from imbalance_lab.thresholds.threshold_fit import positive_class_report
 
 STAGE = "score"
 OUTPUTS = [paths.SCORE_METRICS, paths.SCORE_PLOTS, paths.SCORE_REPORTS]
@@ -104,8 +103,8 @@ def main(args: argparse.Namespace) -> None:
     settings, feature_columns = model_embedding(meta)
     if settings != params.embed:
         log(STAGE, f"note: params.yaml embed differs from the model's; embedding with the model's: {settings}")
-    multilabel = meta.get("task") == MULTILABEL
-    if multilabel and prior_correction:
+    task = model.task
+    if task.label_sets and prior_correction:
         raise ConfigError("score.prior_correction: prior-shift correction needs one label per row; turn it off")
     rows = read_new_rows(
         source,
@@ -113,30 +112,34 @@ def main(args: argparse.Namespace) -> None:
         backend=settings.backend,
         feature_columns=feature_columns,
         label_column=params.data.label_column,
-        multilabel=multilabel,
+        label_sets=task.label_sets,
     )
     for note in rows.notes:
         log(STAGE, note)
-    if multilabel:
+    if task.label_sets:
         return score_label_sets(params, source, rows, model, biases, settings.backend)
+    score_classes(params, source, rows, model, (biases, thresholds), settings.backend, prior_correction)
+
+
+def score_classes(params, source, rows, model, tuned: tuple, backend: str, prior_correction: bool) -> None:
+    """One class per row: predictions at the tuned thresholds, the file's class shift (EM), optionally
+    prior-corrected posteriors; with labels, the metrics before and after the tuned thresholds."""
+    (biases, thresholds), classes = tuned, model.classes
     y = None
     if rows.labelled:
-        y, label_notes = encode_known_labels(rows.frame["label"], classes, source, meta.get("rare_classes"))
+        y, label_notes = encode_known_labels(rows.frame["label"], classes, source, model.meta.get("rare_classes"))
         for note in label_notes:
             log(STAGE, note)
-    log(STAGE, f"{len(rows.frame)} rows from {source}; embedding with {settings.backend}")
-    logits = logits_of_new_rows(model, rows.frame, settings.backend)
-    proba = softmax(logits)
-    predicted = apply_biases(logits, biases)
-
-    K = len(classes)
-    train_prior = np.asarray(meta["train_class_counts"], dtype=np.float64) / sum(meta["train_class_counts"])
-    src_prior, warnings = source_priors(meta)
+    log(STAGE, f"{len(rows.frame)} rows from {source}; embedding with {backend}")
+    logits = logits_of_new_rows(model, rows.frame, backend)
+    proba, predicted = softmax(logits), apply_biases(logits, biases)
+    src_prior, warnings = source_priors(model.meta)
     em_prior, em_iterations = em_priors(proba, src_prior)
+    train_counts = np.asarray(model.meta["train_class_counts"], dtype=np.float64)
     shift = {
         "source": source,
         "rows": int(len(rows.frame)),
-        **class_shift(classes, train_prior, predicted, (em_prior, em_iterations), y),
+        **class_shift(classes, train_counts / train_counts.sum(), predicted, (em_prior, em_iterations), y),
         "em_warnings": warnings,
     }
     corrected = None
@@ -152,10 +155,29 @@ def main(args: argparse.Namespace) -> None:
     if y is None:
         log(STAGE, f"wrote {paths.SCORE_PREDICTIONS} and {paths.SCORE_SHIFT} (no labels: no metrics)")
         return
+    report = labelled_report(params, source, y, logits, classes, tuned, shift)
+    if corrected is not None:
+        oracle = reweight_posteriors(proba, src_prior, distribution(y, len(classes)))
+        ordinal = params.data.ordinal
+        report["prior_correction"] = {
+            "source_prior": shares(classes, src_prior),
+            "warnings": warnings,
+            # EM: what you get without labels; labels: the file's true priors (an upper bound, uses its labels)
+            "em": headline_of(y, corrected, classes, ordinal),
+            "labels": headline_of(y, oracle, classes, ordinal),
+        }
+    if "probability_threshold" in thresholds:  # the binary decision: what the user tuned for, on this file
+        report["binary"] = binary_report(y, predicted, classes, thresholds, params.seed)
+    write_test_plots(paths.SCORE_PLOTS, y, logits + biases, classes, curves=False)
+    write_metrics(paths.SCORE_METRICS, report)
+    log_scores(report)
 
-    ordinal = params.data.ordinal
-    before = test_report(y, logits, classes, ordinal=ordinal, seed=params.seed)
-    after = test_report(y, logits + biases, classes, ordinal=ordinal, seed=params.seed)
+
+def labelled_report(params, source, y, logits, classes, tuned: tuple, shift: dict) -> dict:
+    """metrics/score.json of a labelled file: the headline before and after the tuned thresholds."""
+    biases, thresholds = tuned
+    before = test_report(y, logits, classes, ordinal=params.data.ordinal, seed=params.seed)
+    after = test_report(y, logits + biases, classes, ordinal=params.data.ordinal, seed=params.seed)
     report = {
         "source": source,
         "rows": int(len(y)),
@@ -169,33 +191,30 @@ def main(args: argparse.Namespace) -> None:
     if paths.THRESHOLD_REPORT.exists():  # the same model on its own test split, for comparison
         test_after = json.loads(paths.THRESHOLD_REPORT.read_text())["after"]
         report["test_split_after"] = {k: test_after[k] for k in ("macro_f1", "balanced_accuracy") if k in test_after}
-    if corrected is not None:
-        oracle = reweight_posteriors(proba, src_prior, distribution(y, K))
-        report["prior_correction"] = {
-            "source_prior": shares(classes, src_prior),
-            "warnings": warnings,
-            # EM: what you get without labels; labels: the file's true priors (an upper bound, uses its labels)
-            "em": headline_of(y, corrected, classes, ordinal),
-            "labels": headline_of(y, oracle, classes, ordinal),
-        }
-    if "probability_threshold" in thresholds:  # the binary decision: what the user tuned for, on this file
-        positive = classes.index(thresholds["positive_class"])
-        decided = positive_class_report(y, predicted, positive, seed=params.seed)
-        report["binary"] = {k: thresholds[k] for k in ("positive_class", "probability_threshold")} | decided
-        log(
-            STAGE,
-            f"{thresholds['positive_class']} at P >= {thresholds['probability_threshold']:.4f}: recall "
-            f"{decided['recall']:.3f} {interval(decided['recall_ci95'])}, precision {decided['precision']:.3f} "
-            f"{interval(decided['precision_ci95'])}",
-        )
-    write_test_plots(paths.SCORE_PLOTS, y, logits + biases, classes, curves=False)
-    write_metrics(paths.SCORE_METRICS, report)
+    return report
+
+
+def binary_report(y, predicted, classes: list[str], thresholds: dict, seed: int) -> dict:
+    """The positive class's recall and precision on this file at the decision models/thresholds.json states."""
+    positive = classes.index(thresholds["positive_class"])
+    decided = positive_class_report(y, predicted, positive, seed=seed)
+    log(
+        STAGE,
+        f"{thresholds['positive_class']} at P >= {thresholds['probability_threshold']:.4f}: recall "
+        f"{decided['recall']:.3f} {interval(decided['recall_ci95'])}, precision {decided['precision']:.3f} "
+        f"{interval(decided['precision_ci95'])}",
+    )
+    return {k: thresholds[k] for k in ("positive_class", "probability_threshold")} | decided
+
+
+def log_scores(report: dict) -> None:
+    before, after = report["before"], report["after"]
     log(
         STAGE,
         f"macro-F1 {before['macro_f1']:.4f} (argmax) -> {after['macro_f1']:.4f} (tuned thresholds); "
         f"on its test split {report.get('test_split_after', {}).get('macro_f1', float('nan')):.4f}",
     )
-    if corrected is not None:
+    if "prior_correction" in report:
         pc = report["prior_correction"]
         log(
             STAGE,

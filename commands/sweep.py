@@ -34,8 +34,7 @@ import sys
 import time
 
 from imbalance_lab.errors import UserError
-from imbalance_lab.paths import reports_folder
-from imbalance_lab.queue import (
+from imbalance_lab.experiments.queue import (
     EMBED_RAN,
     baseline_commit,
     check_push_target,
@@ -49,8 +48,7 @@ from imbalance_lab.queue import (
     states,
     wait,
 )
-from imbalance_lab.stage import EXIT_USER_ERROR, user_error_line
-from imbalance_lab.sweep import (
+from imbalance_lab.experiments.sweep_plan import (
     DEFAULT_SEEDS,
     DEFAULT_STRATEGIES,
     WHOLE_GRID,
@@ -63,6 +61,8 @@ from imbalance_lab.sweep import (
     read_params,
     shares,
 )
+from imbalance_lab.pipeline.paths import reports_folder
+from imbalance_lab.pipeline.stage import EXIT_USER_ERROR, user_error_line
 
 EXIT_FAILED_EXPERIMENTS = 1
 

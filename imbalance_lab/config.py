@@ -392,9 +392,7 @@ def parse_params(raw: Any) -> Params:
             f"split.test_size + split.val_size must be below 1 (got {split.test_size} + {split.val_size}); "
             "the rest is the training split"
         )
-    _check_text_methods(sections)
     sections["threshold"] = _check_folds(sections, raw)
-    _check_finetune(sections)
     data = sections["data"]
     if data.label_columns and data.task == "multiclass":
         raise ConfigError(
@@ -403,15 +401,11 @@ def parse_params(raw: Any) -> Params:
         )
     if data.ordinal and (data.label_columns or data.task == "multilabel"):
         raise ConfigError("data.ordinal: ordered classes need one label per row; set it false for multi-label data")
-    if sections["threshold"].metric == "qwk" and not sections["data"].ordinal:
-        from imbalance_lab.strategies.thresholds import BINARY
+    params = Params(seed=seed, **sections)
+    from imbalance_lab.strategies import check_params  # the registries' rules: the one place config defers to them
 
-        others = sorted(n for n, e in choices_of("threshold.metric").items() if n != "qwk" and BINARY not in e.traits)
-        raise ConfigError(
-            "threshold.metric: qwk (quadratic weighted kappa) needs ordered classes; set data.ordinal: true "
-            "(and data.label_order) or use one of: " + ", ".join(others)
-        )
-    return Params(seed=seed, **sections)
+    check_params(params)
+    return params
 
 
 def _check_folds(sections: dict, raw: dict) -> ThresholdParams:
@@ -427,38 +421,6 @@ def _check_folds(sections: dict, raw: dict) -> ThresholdParams:
             "val, or cv.folds: 5"
         )
     return replace(threshold, fit_on="val")  # the default (oof) has nothing to fit on
-
-
-def _check_finetune(sections: dict) -> None:
-    """A fine-tuned encoder reads texts: a sentence model to train, and resamplers whose rows are training rows or
-    new texts."""
-    if sections["train"].encoder != FINETUNE:
-        return
-    from imbalance_lab.strategies.resampling import NEEDS_TEXT, RESAMPLERS, SELECTS_ROWS
-
-    if sections["embed"].backend != "sentence-transformers":
-        raise ConfigError(
-            f"train.encoder: finetune trains the sentence model, and embed.backend is {sections['embed'].backend}; "
-            "set embed.backend: sentence-transformers, or train.encoder: frozen"
-        )
-    method = sections["balance"].method
-    if not {SELECTS_ROWS, NEEDS_TEXT} & RESAMPLERS[method].traits:  # training rows, or new texts
-        usable = ", ".join(sorted(RESAMPLERS.having(SELECTS_ROWS) | RESAMPLERS.having(NEEDS_TEXT)))
-        raise ConfigError(
-            f"balance.method: {method} makes new vectors, which a fine-tuned encoder cannot read (it trains on "
-            f"texts); with train.encoder finetune use one of: {usable}"
-        )
-
-
-def _check_text_methods(sections: dict) -> None:
-    from imbalance_lab.strategies.resampling import NEEDS_TEXT, RESAMPLERS
-
-    method = sections["balance"].method
-    if NEEDS_TEXT in RESAMPLERS[method].traits and sections["embed"].backend == "features":
-        raise ConfigError(
-            f"balance.method: {method} makes new texts, but embed.backend is features (numeric columns, no texts); "
-            "use a text backend (sentence-transformers, tfidf) or another balance.method"
-        )
 
 
 def set_dotted(raw: dict, key: str, value: Any) -> None:

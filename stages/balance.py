@@ -1,13 +1,12 @@
 """Stage balance: resample the TRAINING split only. Validation and test rows never reach this stage."""
 
-from imbalance_lab import paths
-from imbalance_lab.artifacts import by_class, write_json, write_npz
 from imbalance_lab.config import load_params
-from imbalance_lab.splitting import class_counts
-from imbalance_lab.stage import log, run_stage
-from imbalance_lab.stage_texts import texts_for
+from imbalance_lab.pipeline import paths
+from imbalance_lab.pipeline.artifacts import by_class, write_json, write_npz
+from imbalance_lab.pipeline.stage import log, run_stage
+from imbalance_lab.pipeline.stage_texts import texts_for
+from imbalance_lab.pipeline.workspace import load_workspace
 from imbalance_lab.strategies.resampling import resample
-from imbalance_lab.workspace import load_workspace
 
 STAGE = "balance"
 
@@ -17,10 +16,12 @@ def main() -> None:
     ws = load_workspace(params)
     X_train, y_train = ws.part("train")
     texts = texts_for(params.balance.method, ws, ws.split.train)
-    result = resample(X_train, y_train, params.balance, seed=params.seed, class_names=ws.classes, texts=texts)
+    result = resample(
+        X_train, y_train, params.balance, seed=params.seed, class_names=ws.classes, texts=texts, task=ws.task.name
+    )
     for note in result.notes:
         log(STAGE, note)
-    after = class_counts(result.y, ws.n_classes)
+    after = ws.task.counts(result.y, ws.n_classes)
     write_npz(paths.BALANCED_TRAIN, X=result.X, y=result.y, synthetic=result.synthetic)
     if result.texts is not None:
         write_json(paths.BALANCED_TEXTS, list(result.texts))
@@ -46,4 +47,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    run_stage(STAGE, main, outputs=[paths.BALANCED])
+    run_stage(STAGE, main)

@@ -2,15 +2,15 @@
 
 import numpy as np
 
-from imbalance_lab import paths
-from imbalance_lab.artifacts import read_json, write_json, write_metrics, write_npz
 from imbalance_lab.config import FINETUNE, load_params
-from imbalance_lab.crossval import cross_validate, summarize_cv
-from imbalance_lab.guards import check_oof_coverage
-from imbalance_lab.stage import log, run_stage
-from imbalance_lab.stage_texts import texts_for
-from imbalance_lab.training import set_threads
-from imbalance_lab.workspace import load_workspace
+from imbalance_lab.models.crossval import cross_validate, summarize_cv
+from imbalance_lab.models.training import set_threads
+from imbalance_lab.pipeline import paths
+from imbalance_lab.pipeline.artifacts import read_json, write_json, write_metrics, write_npz
+from imbalance_lab.pipeline.guards import check_oof_coverage
+from imbalance_lab.pipeline.stage import log, run_stage
+from imbalance_lab.pipeline.stage_texts import texts_for
+from imbalance_lab.pipeline.workspace import load_workspace
 
 STAGE = "cross-validate"
 
@@ -29,7 +29,9 @@ def main() -> None:
 
     texts = texts_for(params.balance.method, ws, rows)
     model = finetuned_folds(params, ws, rows, y) if params.train.encoder == FINETUNE else None
-    result = cross_validate(X, y, ws.classes, params, progress=show, texts=texts, scale=ws.scales, fold_logits=model)
+    result = cross_validate(
+        X, y, ws.classes, params, task=ws.task, progress=show, texts=texts, scale=ws.scales, fold_logits=model
+    )
     summary = summarize_cv(result)
     check_oof_coverage(rows, result.fold_of_row, ws.split.train, ws.split.val, ws.split.test)
     write_npz(paths.OOF, rows=rows, logits=result.oof_logits, fold=result.fold_of_row)
@@ -43,7 +45,7 @@ def main() -> None:
 
 def finetuned_folds(params, ws, rows, y):
     """Each fold fine-tunes the sentence model (train.encoder finetune) on its rows' texts."""
-    from imbalance_lab.finetune import fold_logits
+    from imbalance_lab.models.finetune import fold_logits
 
     texts = read_json(paths.TEXTS)
     embed = ws.meta["embed_params"]
@@ -58,4 +60,4 @@ def skip() -> None:
 
 
 if __name__ == "__main__":
-    run_stage(STAGE, main, outputs=[paths.OOF.parent, paths.CV_METRICS])
+    run_stage(STAGE, main)

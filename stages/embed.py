@@ -2,23 +2,17 @@
 
 import numpy as np
 
-from imbalance_lab import multilabel, paths
-from imbalance_lab.artifacts import by_class, write_bytes, write_json, write_npy
 from imbalance_lab.config import load_params
-from imbalance_lab.datasets import check_distinct_rows, encode_label_sets, encode_labels, is_number, load_table
-from imbalance_lab.embedding import embed_table, fingerprint, fitted_bytes
-from imbalance_lab.rows import text_hashes
-from imbalance_lab.scaling import SCALE_WARNING_RATIO, spread_ratio
-from imbalance_lab.splitting import (
-    check_class_sizes,
-    check_fold_counts,
-    check_split_counts,
-    class_counts,
-    handle_rare_classes,
-)
-from imbalance_lab.stage import log, run_stage
+from imbalance_lab.data.datasets import check_distinct_rows, is_number, load_table
+from imbalance_lab.data.rows import text_hashes
+from imbalance_lab.data.splitting import check_fold_counts
+from imbalance_lab.features.embedding import embed_table, fingerprint, fitted_bytes
+from imbalance_lab.features.scaling import SCALE_WARNING_RATIO, spread_ratio
+from imbalance_lab.pipeline import paths
+from imbalance_lab.pipeline.artifacts import by_class, write_bytes, write_json, write_npy
+from imbalance_lab.pipeline.stage import log, run_stage
 from imbalance_lab.strategies import check_task
-from imbalance_lab.strategies.registry import MULTILABEL
+from imbalance_lab.task import task_named
 
 STAGE = "embed"
 
@@ -35,19 +29,14 @@ def log_feature_scale(features: np.ndarray, scale: str) -> None:
         )
 
 
-def check_counts_before_embedding(labels: np.ndarray, classes: list[str], params) -> None:
+def check_counts_before_embedding(labels: np.ndarray, classes: list[str], params, task) -> None:
     """Label-only checks that split and cross-validate repeat (after split.min_class_count, as split applies it):
     failing here costs seconds, not an embedding pass. Train+val counts are bounded from above, so this never
     refuses what cross-validate would accept."""
-    if multilabel.is_multilabel(labels):
-        relabelled = multilabel.handle_rare_labels(labels, classes, params.split)
-        counts, classes = relabelled.labels.sum(0), relabelled.classes
-        check_split_counts(counts, classes, params.split.test_size, params.split.val_size, "positive rows", "label")
-    else:
-        relabelled = handle_rare_classes(labels, classes, params.split, params.data.ordinal)
-        labels, classes = relabelled.labels[relabelled.labels >= 0], relabelled.classes
-        check_class_sizes(labels, classes, params.split.test_size, params.split.val_size)
-        counts = class_counts(labels, len(classes))
+    relabelled = task.relabel_rare(labels, classes, params.split)
+    labels, classes = relabelled.labels[task.eligible(relabelled.labels)], relabelled.classes
+    task.check_split_counts(labels, classes, params.split.test_size, params.split.val_size)
+    counts = task.counts(labels, len(classes))
     check_fold_counts(counts - np.floor(counts * params.split.test_size).astype(int), classes, params.cv.folds, True)
 
 
@@ -68,13 +57,12 @@ def main() -> None:
     for note in table.notes:
         log(STAGE, note)
     frame = table.frame
-    check_task(params, table.task)  # a strategy the task cannot use fails now, not after embedding
-    if table.task == MULTILABEL:
-        labels, classes = encode_label_sets(frame["label"], params.data.label_order)
-        log(STAGE, f"multi-label: {multilabel.label_summary(labels)}")
-    else:
-        labels, classes = encode_labels(frame["label"], params.data.label_order)
-    check_counts_before_embedding(labels, classes, params)
+    task = task_named(table.task, ordinal=params.data.ordinal)
+    check_task(params, task.name)  # a strategy the task cannot use fails now, not after embedding
+    labels, classes = task.encode(frame["label"], params.data.label_order)
+    if summary := task.label_summary(labels):
+        log(STAGE, summary)
+    check_counts_before_embedding(labels, classes, params, task)
     log(STAGE, f"{len(frame)} rows, {len(classes)} classes; embedding with {params.embed.backend}")
     if params.data.ordinal and not params.data.label_order and not all(is_number(c) for c in classes):
         log(STAGE, f"warning: data.ordinal with alphabetical class order {classes}; set data.label_order if wrong")
@@ -92,7 +80,7 @@ def main() -> None:
         fix = "check data.feature_columns"
         check_distinct_rows(len(np.unique(hashes)), len(hashes), n_classes, source, "feature row", fix)
         log_feature_scale(features, params.embed.scale)
-    counts = class_counts(labels, len(classes))
+    counts = task.counts(labels, len(classes))
     fitted = fitted_bytes(embedded.fitted) if embedded.fitted is not None else None
     meta = {
         "source": params.data.source,
@@ -103,7 +91,7 @@ def main() -> None:
         "feature_columns": [c for c in frame.columns if c not in ("label", "text")],
         "dim": int(features.shape[1]),
         "rows": int(len(frame)),
-        "task": table.task,
+        "task": task.name,
         "classes": classes,
         "class_counts": by_class(classes, counts),
         "imbalance_ratio": round(float(counts.max() / counts.min()), 3),
@@ -124,4 +112,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    run_stage(STAGE, main, outputs=[paths.EMBEDDINGS])
+    run_stage(STAGE, main)

@@ -1,20 +1,17 @@
 """Stage split: stratified train / val / test row positions (seeded)."""
 
-import numpy as np
-
-from imbalance_lab import multilabel, paths
-from imbalance_lab.artifacts import read_json, read_npy, write_json, write_npz
 from imbalance_lab.config import load_params
-from imbalance_lab.errors import DataError
-from imbalance_lab.splitting import (
+from imbalance_lab.data.splitting import (
     assert_disjoint,
     cross_split_duplicates,
     duplicate_groups,
-    handle_rare_classes,
     split_summary,
-    stratified_split,
 )
-from imbalance_lab.stage import log, run_stage
+from imbalance_lab.errors import DataError
+from imbalance_lab.pipeline import paths
+from imbalance_lab.pipeline.artifacts import read_json, read_npy, write_json, write_npz
+from imbalance_lab.pipeline.stage import log, run_stage
+from imbalance_lab.task import task_named
 
 STAGE = "split"
 
@@ -25,15 +22,10 @@ def main() -> None:
     meta = read_json(paths.EMBED_META)
     labels, classes = read_npy(paths.LABELS), meta["classes"]
     what = "feature row" if meta["embed_params"]["backend"] == "features" else "text"  # what a repeat repeats
-    if multilabel.is_multilabel(labels):
-        relabelled = multilabel.handle_rare_labels(labels, classes, params.split)
-        eligible = np.arange(len(labels))  # a row left with no label stays: an all-negative example
-        split_rows = multilabel.iterative_split
-    else:
-        relabelled = handle_rare_classes(labels, classes, params.split, params.data.ordinal)
-        eligible = np.flatnonzero(relabelled.labels >= 0)
-        split_rows = stratified_split
+    task = task_named(meta["task"], ordinal=params.data.ordinal)
+    relabelled = task.relabel_rare(labels, classes, params.split)
     labels, classes = relabelled.labels, relabelled.classes
+    eligible = task.eligible(labels)
     if relabelled.note:
         log(STAGE, relabelled.note)
     if params.split.dedupe:
@@ -42,7 +34,7 @@ def main() -> None:
         log(STAGE, f"split.dedupe: dropped {before - len(eligible)} rows repeating an earlier {what}")
     try:
         sizes = {"test_size": params.split.test_size, "val_size": params.split.val_size}
-        local = split_rows(labels[eligible], classes, **sizes, seed=params.seed)
+        local = task.split(labels[eligible], classes, **sizes, seed=params.seed)
     except DataError as exc:
         if not params.split.dedupe:
             raise
@@ -58,9 +50,9 @@ def main() -> None:
         )
     summary = {
         "seed": params.seed,
-        "task": multilabel.task_of(labels),
+        "task": task.name,
         "classes": classes,
-        "rows": split_summary(labels, classes, split),
+        "rows": split_summary(labels, classes, split, task),
         "cross_split_duplicates": leaked,
         "rare_classes": {"action": params.split.rare_class_action, "classes": relabelled.rare}
         if relabelled.rare
@@ -72,4 +64,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    run_stage(STAGE, main, outputs=[paths.SPLIT])
+    run_stage(STAGE, main)

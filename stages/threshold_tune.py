@@ -1,41 +1,30 @@
 """Stage threshold-tune: per-class logit biases (or a binary threshold) fitted on validation AND on
 out-of-fold logits, never on test. The shrinkage, and whether to keep any biases at all, are chosen by
-cross-fitting on the fitting rows (imbalance_lab/threshold_fit.py): by default tuning never makes the headline
-worse in expectation. The configured `threshold.fit_on` result is `after`; both fits are reported."""
+cross-fitting on the fitting rows (imbalance_lab/thresholds/threshold_fit.py): by default tuning never makes the
+headline worse in expectation. The configured `threshold.fit_on` result is `after`; both fits are reported."""
 
 from dataclasses import replace
 
 import numpy as np
 
-from imbalance_lab import paths
-from imbalance_lab.artifacts import read_npz, write_json, write_metrics
 from imbalance_lab.config import FIT_ON, load_params
-from imbalance_lab.guards import check_oof_coverage
-from imbalance_lab.label_thresholds import (
+from imbalance_lab.evaluation.split_report import TUNED, headline, interval, shown
+from imbalance_lab.pipeline import paths
+from imbalance_lab.pipeline.artifacts import read_npz, write_json, write_metrics
+from imbalance_lab.pipeline.guards import check_oof_coverage
+from imbalance_lab.pipeline.predictions import SplitLogits, load_split_logits
+from imbalance_lab.pipeline.stage import log, run_stage
+from imbalance_lab.pipeline.workspace import load_workspace
+from imbalance_lab.strategies.thresholds import decision_objective, positive_class, probability_threshold
+from imbalance_lab.task import MULTICLASS, MULTILABEL
+from imbalance_lab.thresholds.label_thresholds import (
     degenerate_labels,
     fit_label_thresholds,
     fixed_grid_biases,
     probability_thresholds,
     without_degenerate,
 )
-from imbalance_lab.multilabel import iterative_fold_ids
-from imbalance_lab.predictions import SplitLogits, load_split_logits
-from imbalance_lab.reporting import (
-    TUNED,
-    headline,
-    interval,
-    label_test_report,
-    shown,
-    test_report,
-    write_label_plots,
-    write_test_plots,
-)
-from imbalance_lab.splitting import stratified_fold_ids
-from imbalance_lab.stage import log, run_stage
-from imbalance_lab.strategies.registry import MULTILABEL
-from imbalance_lab.strategies.thresholds import decision_objective, positive_class, probability_threshold
-from imbalance_lab.threshold_fit import VAL_FOLDS, fit_thresholds, positive_class_report, predicts_one_class
-from imbalance_lab.workspace import load_workspace
+from imbalance_lab.thresholds.threshold_fit import VAL_FOLDS, fit_thresholds, positive_class_report, predicts_one_class
 
 STAGE = "threshold-tune"
 DECISION_KEYS = ("precision", "recall")  # the positive class's, at a binary decision
@@ -47,10 +36,8 @@ def fitting_sets(
     """Logits, labels and cross-fitting folds biases can be fitted on: the validation split (scored by the
     final model) and, unless cv.folds is 0, the out-of-fold train+val logits (each row scored by the fold model
     that never saw it)."""
-    multilabel = ws.task == MULTILABEL
     y_val = ws.y[ws.split.val]
-    fold_ids = iterative_fold_ids if multilabel else stratified_fold_ids
-    sets = {"val": (logits.val, y_val, fold_ids(y_val, VAL_FOLDS, seed))}
+    sets = {"val": (logits.val, y_val, ws.task.fold_ids(y_val, VAL_FOLDS, seed))}
     if cross_validated:
         oof = read_npz(paths.OOF)
         check_oof_coverage(oof["rows"], oof["fold"], ws.split.train, ws.split.val, ws.split.test)
@@ -133,11 +120,14 @@ def log_fits(fits: dict, before: dict, reports: dict, fit_on: str, what: str, me
 
 def main() -> None:
     params = load_params()
-    settings = params.threshold
     ws = load_workspace(params)
     logits = load_split_logits(paths.SPLIT_LOGITS, ws)
-    if ws.task == MULTILABEL:
-        return tune_label_thresholds(params, ws, logits)
+    TUNERS[ws.task.name](params, ws, logits)
+
+
+def tune_class_biases(params, ws, logits: SplitLogits) -> None:
+    """Multiclass: per-class logit biases (two classes: one threshold) fitted on OOF and on val."""
+    settings = params.threshold
     counts = ws.train_counts()
     priors = counts / counts.sum()
     positive = positive_class(settings, ws.classes, counts)
@@ -145,7 +135,13 @@ def main() -> None:
     if positive is not None and settings.method == "per_class_bias":
         log(STAGE, f"two classes: per_class_bias is one threshold on p({ws.classes[positive]}) (threshold_sweep)")
     y_test, test_logits = ws.y[ws.split.test], logits.test
-    before = test_report(y_test, test_logits, ws.classes, ordinal=params.data.ordinal, seed=params.seed)
+
+    def report(biases=None):
+        return ws.task.test_report(
+            y_test, test_logits, ws.classes, train_counts=counts, seed=params.seed, biases=biases
+        )
+
+    before = report()
 
     fits, reports = {}, {}
     for fit_on, (fit_logits, fit_y, folds) in fitting_sets(ws, logits, params.seed, params.cv.folds > 0).items():
@@ -154,12 +150,10 @@ def main() -> None:
             log(STAGE, f"{fit_on} fit: {why}; kept the untuned decision, its tuning is not a gain")
             fit = replace(fit, biases=np.zeros_like(fit.biases), kept=False, reason=why)
         fits[fit_on] = fit
-        reports[fit_on] = test_report(
-            y_test, test_logits + fit.biases, ws.classes, ordinal=params.data.ordinal, seed=params.seed
-        )
+        reports[fit_on] = report(fit.biases)
     chosen = fits[settings.fit_on]
-    write_test_plots(
-        paths.THRESHOLD_PLOTS, y_test, test_logits + chosen.biases, ws.classes, curves=False, train_counts=counts
+    ws.task.write_plots(
+        paths.THRESHOLD_PLOTS, y_test, test_logits, ws.classes, counts, biases=chosen.biases, curves=False
     )
     decision, binary = {}, {}
     if positive is not None:
@@ -199,7 +193,9 @@ def tune_label_thresholds(params, ws, logits: SplitLogits) -> None:
     Y_test, test_logits = ws.y[ws.split.test], logits.test
 
     def report(biases=None):
-        return label_test_report(Y_test, test_logits, ws.classes, train_counts=counts, seed=params.seed, biases=biases)
+        return ws.task.test_report(
+            Y_test, test_logits, ws.classes, train_counts=counts, seed=params.seed, biases=biases
+        )
 
     before = report()
     fits, degenerate = {}, {}
@@ -214,7 +210,7 @@ def tune_label_thresholds(params, ws, logits: SplitLogits) -> None:
     grid = fixed_grid_biases(val_logits, Y_val)
     reports["val_grid"] = report(grid)
     chosen = fits[settings.fit_on]
-    write_label_plots(
+    ws.task.write_plots(
         paths.THRESHOLD_PLOTS, Y_test, test_logits, ws.classes, counts, biases=chosen.biases, curves=False
     )
     write_thresholds(
@@ -222,7 +218,7 @@ def tune_label_thresholds(params, ws, logits: SplitLogits) -> None:
         ws.classes,
         fits,
         logits.model_sha256,
-        task=MULTILABEL,
+        task=ws.task.name,
         probability_thresholds=rounded(probability_thresholds(chosen.biases)),
         biases_val_grid=rounded(grid),
     )
@@ -231,7 +227,8 @@ def tune_label_thresholds(params, ws, logits: SplitLogits) -> None:
     log(STAGE, f"the fixed 0.3-0.8 grid on val: test macro-F1 {reports['val_grid']['macro_f1']:.4f}")
 
 
+TUNERS = {MULTICLASS: tune_class_biases, MULTILABEL: tune_label_thresholds}
+
+
 if __name__ == "__main__":
-    run_stage(
-        STAGE, main, outputs=[paths.THRESHOLDS, paths.THRESHOLD_METRICS, paths.THRESHOLD_REPORT, paths.THRESHOLD_PLOTS]
-    )
+    run_stage(STAGE, main)

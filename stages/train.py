@@ -1,25 +1,23 @@
 """Stage train: the model on the balanced training split, early-stopped on val: train.encoder frozen, the MLP head
 (or a seed ensemble of them) on the embed stage's vectors; finetune, the sentence model trained end to end with a
-linear head on the rows' texts (imbalance_lab/finetune.py)."""
+linear head on the rows' texts (imbalance_lab/models/finetune.py)."""
 
 from collections.abc import Callable
 
 import numpy as np
 from tqdm import tqdm
 
-from imbalance_lab import paths
-from imbalance_lab.artifacts import by_class, file_sha256, read_json, read_npz, write_metrics
 from imbalance_lab.config import FINETUNE, FROZEN, load_params
 from imbalance_lab.errors import DataError
-from imbalance_lab.guards import check_balanced_rows
-from imbalance_lab.live import EpochLog
-from imbalance_lab.modelfile import MLP, ensemble_logits, load_model, member_weights, save_model, save_tensors
-from imbalance_lab.predictions import PARTS, SplitLogits, write_split_logits
-from imbalance_lab.splitting import class_counts
-from imbalance_lab.stage import log, run_stage, stop_if_interrupted
-from imbalance_lab.strategies.registry import MULTILABEL
-from imbalance_lab.training import member_seed, set_threads, train_mlp
-from imbalance_lab.workspace import load_workspace
+from imbalance_lab.models.modelfile import MLP, ensemble_logits, load_model, member_weights, save_model, save_tensors
+from imbalance_lab.models.training import member_seed, set_threads, train_mlp
+from imbalance_lab.pipeline import paths
+from imbalance_lab.pipeline.artifacts import by_class, file_sha256, read_json, read_npz, write_metrics
+from imbalance_lab.pipeline.guards import check_balanced_rows
+from imbalance_lab.pipeline.live import EpochLog
+from imbalance_lab.pipeline.predictions import PARTS, SplitLogits, write_split_logits
+from imbalance_lab.pipeline.stage import log, run_stage, stop_if_interrupted
+from imbalance_lab.pipeline.workspace import load_workspace
 
 STAGE = "train"
 
@@ -28,14 +26,13 @@ def write_logits(ws, encoder: str) -> None:
     """The saved model's logits for the val and test rows: what evaluate and threshold-tune read. From the file,
     as score would load it: no in-memory difference carried on."""
     if encoder == FINETUNE:
-        from imbalance_lab.model_kinds import load_for_new_rows  # pandas, sentence-transformers: only here
+        from imbalance_lab.models.model_kinds import load_for_new_rows  # pandas, sentence-transformers: only here
 
         model, texts = load_for_new_rows(paths.MODEL), read_json(paths.TEXTS)
         val, test = (model.logits([texts[i] for i in getattr(ws.split, part)]) for part in PARTS)
     else:
         saved, _ = load_model(paths.MODEL)
-        multilabel = ws.task == MULTILABEL
-        val, test = (ensemble_logits(saved, ws.part(part)[0], multilabel) for part in PARTS)
+        val, test = (ensemble_logits(saved, ws.part(part)[0], ws.task) for part in PARTS)
     write_split_logits(paths.SPLIT_LOGITS, SplitLogits(val, test, file_sha256(paths.MODEL)), ws)
 
 
@@ -67,6 +64,7 @@ def train_frozen(params, ws, balanced, counts, curves) -> tuple[dict, list]:
             original_counts=counts,
             params=params.train,
             seed=member_seed(params.seed, member),
+            task=ws.task,
             progress=lambda row, show=show, bar=bar: (bar.update(1), show(row)),
             original_rows=len(ws.split.train),
         )
@@ -79,8 +77,8 @@ def train_frozen(params, ws, balanced, counts, curves) -> tuple[dict, list]:
 
 def train_finetuned(params, ws, balanced, counts, curves) -> tuple[dict, list]:
     """The sentence model fine-tuned end to end with a linear head, on the balanced rows' texts."""
-    from imbalance_lab.finetune import finetune_encoder
-    from imbalance_lab.model_kinds import FINETUNED
+    from imbalance_lab.models.finetune import finetune_encoder
+    from imbalance_lab.models.model_kinds import FINETUNED
 
     all_texts = read_json(paths.TEXTS)
     texts = training_texts(ws, balanced["X"], all_texts)
@@ -102,6 +100,7 @@ def train_finetuned(params, ws, balanced, counts, curves) -> tuple[dict, list]:
             model=embed_params["model"],
             max_seq_length=embed_params.get("max_seq_length") or 0,
             seed=member_seed(params.seed, member),
+            task=ws.task,
             progress=member_progress(member, curves, bar),
             batch_done=lambda texts, bar=bar: (bar.update(texts), stop_if_interrupted()),  # Ctrl-C within an epoch
         )
@@ -119,7 +118,7 @@ def train_finetuned(params, ws, balanced, counts, curves) -> tuple[dict, list]:
 def training_texts(ws, X_balanced: np.ndarray, texts: list[str]) -> list[str]:
     """The text of each balanced row: a method that made new texts wrote every row's (BALANCED_TEXTS); the others
     allowed with a fine-tuned encoder keep training rows, found by their bytes."""
-    from imbalance_lab.finetune import balanced_texts
+    from imbalance_lab.models.finetune import balanced_texts
 
     if paths.BALANCED_TEXTS.exists():
         written = read_json(paths.BALANCED_TEXTS)
@@ -143,7 +142,7 @@ def main() -> None:
     model, results = TRAINERS[params.train.encoder](params, ws, balanced, counts, curves)
     meta = {
         "kind": model["kind"],
-        "task": ws.task,
+        "task": ws.task.name,
         "classes": ws.classes,
         "rare_classes": ws.rare_classes,  # what split.min_class_count dropped or merged: score maps new labels alike
         "input_dim": int(balanced["X"].shape[1]),
@@ -153,7 +152,7 @@ def main() -> None:
         "member_seeds": [member_seed(params.seed, m) for m in range(params.train.ensemble_size)],
         "train_class_counts": counts.tolist(),
         # what the model was fitted on after resampling: the source prior for score's prior-shift correction
-        "fit_class_counts": class_counts(balanced["y"], ws.n_classes).tolist(),
+        "fit_class_counts": ws.task.counts(balanced["y"], ws.n_classes).tolist(),
         "embedding": {
             k: ws.meta.get(k)
             for k in ("source", "backend", "model", "embedder", "dim", "embed_params", "feature_columns")
@@ -187,11 +186,10 @@ def main() -> None:
             "train_rows": int(len(balanced["y"])),
             "synthetic_rows": int(balanced["synthetic"].sum()),
             "class_weights": None if weights is None else by_class(ws.classes, weights, digits=6),
-            "class_weights_from": "original training counts (before resampling)"
-            + ("; multi-label: BCE pos_weight per label" if ws.task == "multilabel" else ""),
+            "class_weights_from": ws.task.weights_from,
         },
     )
 
 
 if __name__ == "__main__":
-    run_stage(STAGE, main, outputs=[paths.MODEL, paths.SPLIT_LOGITS, paths.TRAIN_REPORT, paths.TRAIN_LIVE])
+    run_stage(STAGE, main)

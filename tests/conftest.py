@@ -1,6 +1,6 @@
 import pytest
 
-from imbalance_lab.embed_cache import CACHE_ENV
+from imbalance_lab.features.embed_cache import CACHE_ENV
 from tests.helpers import FAST_PARAMS, copy_project, make_texts, run, set_params
 
 

@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from imbalance_lab.stage import declared_outputs
+from imbalance_lab.pipeline.stage import declared_outputs
 from tests.helpers import COMMAND_TIMEOUT_S, env, run
 
 HEADLINE_FILES = ("metrics/test.json", "metrics/threshold.json", "metrics/cv.json", "dvclive/metrics.json")  # exp show

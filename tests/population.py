@@ -93,8 +93,8 @@ def true_difference(pop: Population, n: int, rng, reps: int = 200, eval_rows: in
 
 def _table(data_sets: int = 300, n: int = 5000) -> None:
     """The rates docs/compare.md quotes: `python -m tests.population` (about a minute)."""
-    from imbalance_lab import stats
-    from imbalance_lab.compare.leaderboard import Judge
+    from imbalance_lab.experiments import stats
+    from imbalance_lab.experiments.compare.leaderboard import Judge
 
     pop, rng = Population(0), np.random.default_rng(1)
     truth, _ = true_difference(pop, n, rng, adjust=(WEIGHTED, PLAIN))

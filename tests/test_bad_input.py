@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from imbalance_lab.splitting import stratified_split
+from imbalance_lab.data.splitting import stratified_split
 from tests.dvc_helpers import (
     copy_ran_project,
     leftover_temp_files,

@@ -10,8 +10,9 @@ import pytest
 from scipy import stats as sps
 
 from commands import compare as stage
-from imbalance_lab import stats
-from imbalance_lab.compare import (
+from imbalance_lab.errors import UserError
+from imbalance_lab.experiments import stats
+from imbalance_lab.experiments.compare import (
     Record,
     attach_report,
     build_leaderboard,
@@ -24,10 +25,9 @@ from imbalance_lab.compare import (
     write_json,
     write_markdown,
 )
-from imbalance_lab.compare.recommend import trade_off_phrase
-from imbalance_lab.compare.report import leaderboard_dict
-from imbalance_lab.errors import UserError
-from imbalance_lab.paths import reports_folder
+from imbalance_lab.experiments.compare.recommend import trade_off_phrase
+from imbalance_lab.experiments.compare.report import leaderboard_dict
+from imbalance_lab.pipeline.paths import reports_folder
 
 FIXTURE = Path(__file__).parent / "fixtures" / "exp_show.json"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

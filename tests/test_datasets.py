@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from imbalance_lab.config import BUILTIN_DATASET, DataParams
-from imbalance_lab.datasets import encode_labels, load_table
+from imbalance_lab.data.datasets import encode_labels, load_table
 from imbalance_lab.errors import DataError
 from tests.helpers import ROOT
 

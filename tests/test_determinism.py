@@ -8,7 +8,7 @@ Different seeds: test_sharing (seed 1 vs 0, across machines)."""
 
 import pytest
 
-from imbalance_lab.stage import pipeline_order
+from imbalance_lab.pipeline.stage import pipeline_order
 from tests.dvc_helpers import METRIC_FILES, dvc, ran_stages, read_bytes
 from tests.helpers import ROOT, run
 

@@ -4,11 +4,11 @@ the result depends only on the cache's files, and the cache is the project's (or
 import numpy as np
 import pytest
 
-from imbalance_lab import embedding
 from imbalance_lab.config import EmbedParams
-from imbalance_lab.embed_cache import CACHE_ENV, cache_root
-from imbalance_lab.embedding import embed_sentence_transformers
 from imbalance_lab.errors import DataError
+from imbalance_lab.features import embedding
+from imbalance_lab.features.embed_cache import CACHE_ENV, cache_root
+from imbalance_lab.features.embedding import embed_sentence_transformers
 from tests.helpers import copy_project, make_texts, run, set_params
 
 # Measured here: 0 (batches of one token length are not padded, so a vector does not depend on its batch); with
@@ -98,7 +98,7 @@ def test_dvc_repro_after_filtering_the_file_embeds_nothing_and_logs_the_cache(tm
 
 
 def test_synthetic_texts_from_the_stage_embedder_stay_out_of_the_cache(texts, embedding_cache):
-    from imbalance_lab.embedding import stage_embedder
+    from imbalance_lab.features.embedding import stage_embedder
 
     embed = stage_embedder({"embed_params": {"backend": "sentence-transformers"}}, embedding_cache / "unused.npz")
     vectors = embed(texts[:5])

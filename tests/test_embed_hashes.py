@@ -1,6 +1,6 @@
 import numpy as np
 
-from imbalance_lab.rows import text_hashes
+from imbalance_lab.data.rows import text_hashes
 
 
 def test_text_hashes_group_stripped_texts_and_exact_feature_rows():

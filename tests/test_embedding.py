@@ -7,14 +7,14 @@ import sys
 import numpy as np
 
 from imbalance_lab.config import EmbedParams
-from imbalance_lab.embedding import embed_tfidf, load_fitted, save_fitted
+from imbalance_lab.features.embedding import embed_tfidf, load_fitted, save_fitted
 from tests.helpers import ROOT, make_texts
 
 SAVE_IN_A_NEW_PROCESS = """
 import hashlib, sys, tempfile
 from pathlib import Path
 from imbalance_lab.config import EmbedParams
-from imbalance_lab.embedding import embed_tfidf, save_fitted
+from imbalance_lab.features.embedding import embed_tfidf, save_fitted
 from tests.helpers import make_texts
 texts = make_texts({"weather": 60, "sports": 20})["text"].tolist()
 path = Path(tempfile.mkdtemp()) / "tfidf.npz"

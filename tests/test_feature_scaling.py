@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from imbalance_lab.scaling import fit_scaler, scales, spread_ratio
+from imbalance_lab.features.scaling import fit_scaler, scales, spread_ratio
 from tests.helpers import FAST_PARAMS, copy_project, run, set_params
 
 LABELS = ["alpha", "beta", "gamma", "delta"]

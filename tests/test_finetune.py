@@ -13,6 +13,7 @@ import torch
 
 from imbalance_lab.config import parse_params, parse_section
 from imbalance_lab.errors import ConfigError
+from imbalance_lab.task import Multiclass
 from tests.helpers import FILLER, TOPICS, make_text_project, make_texts, run, set_params
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -55,7 +56,7 @@ def texts_and_codes(n: int = 48):
 
 
 def run_finetune(encoder: Path, params, texts, y, n_classes):
-    from imbalance_lab.finetune import finetune_encoder
+    from imbalance_lab.models.finetune import finetune_encoder
 
     return finetune_encoder(
         texts,
@@ -69,6 +70,7 @@ def run_finetune(encoder: Path, params, texts, y, n_classes):
         model=str(encoder),
         max_seq_length=0,
         seed=0,
+        task=Multiclass(),
     )
 
 
@@ -86,8 +88,8 @@ def test_finetune_is_refused_where_it_cannot_work():
 def test_focal_with_gamma_0_is_cross_entropy_on_a_finetune_batch(tiny_encoder):
     from torch import nn
 
-    from imbalance_lab.finetune import forward, load_encoder
-    from imbalance_lab.training import training_loss
+    from imbalance_lab.models.finetune import forward, load_encoder
+    from imbalance_lab.models.training import training_loss
 
     texts, y, n_classes = texts_and_codes()
     encoder, _ = load_encoder(str(tiny_encoder), 0, torch.device("cpu"))
@@ -96,14 +98,14 @@ def test_focal_with_gamma_0_is_cross_entropy_on_a_finetune_batch(tiny_encoder):
         logits = forward(encoder, head, texts[:8], torch.device("cpu"))
     target = torch.from_numpy(y[:8])
     counts = np.bincount(y, minlength=n_classes)
-    focal, _ = training_loss(finetune_params(loss="focal", focal_gamma=0.0), counts, len(y), False)
-    plain, _ = training_loss(finetune_params(), counts, len(y), False)
+    focal, _ = training_loss(finetune_params(loss="focal", focal_gamma=0.0), counts, len(y), Multiclass())
+    plain, _ = training_loss(finetune_params(), counts, len(y), Multiclass())
     assert float(focal(logits, target)) == pytest.approx(float(nn.functional.cross_entropy(logits, target)), 1e-6)
     assert float(plain(logits, target)) == pytest.approx(float(focal(logits, target)), 1e-6)
 
 
 def test_only_the_top_layers_train_with_finetune_layers_1(tiny_encoder):
-    from imbalance_lab.finetune import load_encoder, transformer_layers
+    from imbalance_lab.models.finetune import load_encoder, transformer_layers
 
     texts, y, n_classes = texts_and_codes()
     before, _ = load_encoder(str(tiny_encoder), 0, torch.device("cpu"))
@@ -120,9 +122,9 @@ def test_only_the_top_layers_train_with_finetune_layers_1(tiny_encoder):
 
 
 def test_the_saved_model_gives_the_in_memory_logits(tiny_encoder, tmp_path):
-    from imbalance_lab.finetune import predict_logits
-    from imbalance_lab.model_kinds import FINETUNED, load_for_new_rows
-    from imbalance_lab.modelfile import save_tensors
+    from imbalance_lab.models.finetune import predict_logits
+    from imbalance_lab.models.model_kinds import FINETUNED, load_for_new_rows
+    from imbalance_lab.models.modelfile import save_tensors
 
     texts, y, n_classes = texts_and_codes()
     result = run_finetune(tiny_encoder, finetune_params(), texts, y, n_classes)
@@ -188,7 +190,7 @@ def check_the_exported_folder(folder: Path, texts: list[str], expected_logits, c
 def test_export_refuses_a_frozen_encoders_model(tmp_path, monkeypatch):
     from commands.export import main, parse_args
     from imbalance_lab.errors import DataError
-    from imbalance_lab.modelfile import save_model
+    from imbalance_lab.models.modelfile import save_model
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "models").mkdir()
@@ -201,8 +203,8 @@ def test_export_refuses_a_frozen_encoders_model(tmp_path, monkeypatch):
 def test_cross_validation_fine_tunes_each_fold_on_its_own_rows(tiny_encoder):
     from sentence_transformers import SentenceTransformer
 
-    from imbalance_lab.crossval import cross_validate
-    from imbalance_lab.finetune import fold_logits
+    from imbalance_lab.models.crossval import cross_validate
+    from imbalance_lab.models.finetune import fold_logits
 
     texts, y, n_classes = texts_and_codes(60)
     X = SentenceTransformer(str(tiny_encoder), device="cpu").encode(texts)
@@ -211,7 +213,9 @@ def test_cross_validation_fine_tunes_each_fold_on_its_own_rows(tiny_encoder):
     params = parse_params(raw)
     seen = []
     model = fold_logits(texts, y, params, str(tiny_encoder), 0)
-    result = cross_validate(X, y, ["a", "b", "c"], params, fold_logits=lambda fold: seen.append(fold) or model(fold))
+    result = cross_validate(
+        X, y, ["a", "b", "c"], params, task=Multiclass(), fold_logits=lambda fold: seen.append(fold) or model(fold)
+    )
     assert len(seen) == 2 and (result.fold_of_row >= 0).all() and result.oof_logits.shape == (60, n_classes)
     for fold in seen:  # each fold's model trained on its resampled fitting rows, never on the rows it scores
         assert len(fold.balanced.y) > len(fold.fit) and not set(fold.held) & (set(fold.fit) | set(fold.stop))
@@ -252,7 +256,7 @@ def test_a_balanced_row_that_is_no_training_row_is_refused(tmp_path, monkeypatch
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the refusal on a machine without a GPU")
 def test_asking_for_a_gpu_where_there_is_none_is_refused_with_the_fix():
-    from imbalance_lab.embedding import torch_device
+    from imbalance_lab.features.embedding import torch_device
 
     assert torch_device("auto", "train.device") == "cpu"
     with pytest.raises(ConfigError, match="embed.device: cuda, but torch sees no GPU here; use auto or cpu"):

@@ -10,14 +10,15 @@ import numpy as np
 import pytest
 import yaml
 
-from imbalance_lab import artifacts
 from imbalance_lab.config import PARAMS_FILE, load_params, parse_params
-from imbalance_lab.datasets import check_distinct_rows, read_user_table
+from imbalance_lab.data.datasets import check_distinct_rows, read_user_table
+from imbalance_lab.data.splitting import check_folds, rows_needed
 from imbalance_lab.errors import ConfigError, DataError
-from imbalance_lab.guards import check_balanced_rows
-from imbalance_lab.modelfile import check_compatible, load_model, save_model
-from imbalance_lab.splitting import check_folds, rows_needed
-from imbalance_lab.stage import EXIT_INTERRUPTED, EXIT_USER_ERROR, declared_outputs, pipeline_order, run_stage
+from imbalance_lab.models.modelfile import check_compatible, load_model, save_model
+from imbalance_lab.pipeline import artifacts
+from imbalance_lab.pipeline.guards import check_balanced_rows
+from imbalance_lab.pipeline.stage import EXIT_INTERRUPTED, EXIT_USER_ERROR, declared_outputs, pipeline_order, run_stage
+from imbalance_lab.task import Multiclass
 from tests.helpers import ROOT
 
 
@@ -92,7 +93,7 @@ def test_fold_check_lists_every_short_class_in_one_line():
 
 
 def test_resampler_failure_inside_a_fold_names_the_fold(monkeypatch):
-    from imbalance_lab import crossval
+    from imbalance_lab.models import crossval
 
     base = load_params(ROOT / PARAMS_FILE)
     params = replace(base, balance=replace(base.balance, method="smote"), cv=replace(base.cv, folds=2))
@@ -104,7 +105,7 @@ def test_resampler_failure_inside_a_fold_names_the_fold(monkeypatch):
 
     monkeypatch.setattr(crossval, "resample", one_row_left)
     with pytest.raises(DataError, match=r"^cv fold 1/2: smote: class 'rare' has 1 training row"):
-        crossval.cross_validate(X, y, ["common", "rare"], params)
+        crossval.cross_validate(X, y, ["common", "rare"], params, task=Multiclass())
 
 
 def test_atomic_write_keeps_the_old_file_and_no_temp_file_on_failure(tmp_path, monkeypatch):
@@ -211,7 +212,7 @@ def test_model_file_checks(tmp_path):
 
 
 def test_a_model_file_is_loaded_by_its_kind(tmp_path):
-    from imbalance_lab.model_kinds import load_for_new_rows
+    from imbalance_lab.models.model_kinds import load_for_new_rows
 
     layer = [(np.eye(2, 3, dtype=np.float32), np.array([0.5, -0.5], np.float32))]
     embedding = {"embed_params": {"backend": "features"}, "feature_columns": ["f0", "f1", "f2"]}
@@ -244,8 +245,8 @@ def test_balanced_rows_must_come_from_the_training_split():
 def test_many_classes_are_told_to_raise_the_early_stopping_share_not_to_lower_folds():
     from dataclasses import replace
 
-    from imbalance_lab import crossval
     from imbalance_lab.config import PARAMS_FILE, load_params
+    from imbalance_lab.models import crossval
     from tests.helpers import ROOT
 
     base = load_params(ROOT / PARAMS_FILE)
@@ -253,7 +254,7 @@ def test_many_classes_are_told_to_raise_the_early_stopping_share_not_to_lower_fo
     y = np.repeat(np.arange(30), 6)  # 30 classes: a fold's early-stopping share (12.5%) holds 11 rows
     X = np.random.default_rng(0).normal(size=(len(y), 4)).astype(np.float32)
     with pytest.raises(DataError, match=r"cannot hold all 30 classes; raise split.val_size .* or merge rare classes"):
-        crossval.cross_validate(X, y, [f"c{i}" for i in range(30)], params)
+        crossval.cross_validate(X, y, [f"c{i}" for i in range(30)], params, task=Multiclass())
 
 
 def test_the_pipeline_order_is_read_from_dvc_yaml(tmp_path):

@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from imbalance_lab import crossval
 from imbalance_lab.config import PARAMS_FILE, load_params
-from imbalance_lab.splitting import stratified_split
+from imbalance_lab.data.splitting import stratified_split
+from imbalance_lab.models import crossval
+from imbalance_lab.task import Multiclass
 from tests.dvc_helpers import copy_ran_project, run_stage_here
 from tests.helpers import ROOT, make_texts, set_params
 
@@ -53,7 +54,7 @@ def test_cross_validation_resamples_and_early_stops_inside_the_training_fold_onl
     real_resample, real_train = crossval.resample, crossval.train_mlp
     monkeypatch.setattr(crossval, "resample", spy_resample)
     monkeypatch.setattr(crossval, "train_mlp", spy_train)
-    result = crossval.cross_validate(X, y, ["a", "b", "c"], params)
+    result = crossval.cross_validate(X, y, ["a", "b", "c"], params, task=Multiclass())
 
     assert len(resampled) == len(early_stop) == 4
     for fold in range(4):

@@ -7,7 +7,7 @@ from imbalance_lab.config import parse_section
 from imbalance_lab.errors import ConfigError, DataError
 from imbalance_lab.strategies.class_weights import weigh
 from imbalance_lab.strategies.losses import LOSSES, make_loss
-from imbalance_lab.strategies.registry import MULTICLASS
+from imbalance_lab.task import MULTICLASS
 
 COUNTS = np.array([100, 10, 1])
 WEIGHTS = np.array([0.2, 0.8, 2.0])

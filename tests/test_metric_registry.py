@@ -1,12 +1,12 @@
-"""Every number a report writes is a registered metric with a direction (imbalance_lab/metric_registry.py)."""
+"""Every number a report writes is a registered metric with a direction
+(imbalance_lab/evaluation/metric_registry.py)."""
 
 import numpy as np
 import pytest
 
-from imbalance_lab.crossval import _ClassScores, _LabelScores
 from imbalance_lab.errors import ConfigError
-from imbalance_lab.label_metrics import label_report
-from imbalance_lab.metric_registry import (
+from imbalance_lab.evaluation.label_metrics import label_report
+from imbalance_lab.evaluation.metric_registry import (
     LOWER_IS_BETTER,
     METRICS,
     MULTICLASS,
@@ -15,11 +15,12 @@ from imbalance_lab.metric_registry import (
     lower_is_better,
     metric_names,
 )
-from imbalance_lab.metrics import classification_metrics
-from imbalance_lab.reporting import HEADLINE, SHOWN, label_test_report, shown
-from imbalance_lab.reporting import test_report as class_test_report
+from imbalance_lab.evaluation.metrics import classification_metrics
+from imbalance_lab.evaluation.split_report import HEADLINE, SHOWN, label_test_report, shown
+from imbalance_lab.evaluation.split_report import test_report as class_test_report
+from imbalance_lab.models.crossval import ClassScores, LabelScores
 from imbalance_lab.strategies.thresholds import OBJECTIVES
-from imbalance_lab.threshold_fit import positive_class_report
+from imbalance_lab.thresholds.threshold_fit import positive_class_report
 
 NOT_METRICS = {"seed", "minority_class"}  # report fields that are not scores
 
@@ -79,12 +80,12 @@ def test_each_role_of_the_registry_is_what_the_reports_write():
         report = class_test_report(y, logits, list("abc"), ordinal=ordinal, seed=0)
         assert list(shown(report)) == list(metric_names("headline", MULTICLASS, ordinal=ordinal))
         assert set(report["ci95"]) == set(metric_names("ci", MULTICLASS))
-        fold = _ClassScores(y, 3, ordinal).score(y, logits)
+        fold = ClassScores(y, 3, ordinal).score(y, logits)
         assert list(fold) == list(metric_names("per_fold", MULTICLASS, ordinal=ordinal))
     report = label_test_report(Y, label_logits, list("wxyz"), train_counts=np.array([40, 30, 20, 5]), seed=0)
     assert set(shown(report)) == set(metric_names("headline", MULTILABEL))
     assert set(report["ci95"]) == set(metric_names("ci", MULTILABEL))
-    assert list(_LabelScores(Y, 4, False).score(Y, label_logits)) == list(metric_names("per_fold", MULTILABEL))
+    assert list(LabelScores(Y, 4).score(Y, label_logits)) == list(metric_names("per_fold", MULTILABEL))
     # the leaderboard's columns, in registry order
     assert metric_names("headline", MULTICLASS) == ("macro_f1", "balanced_accuracy", "mcc", "minority_recall",
                                                      "pr_auc_macro", "ece")  # fmt: skip

@@ -7,7 +7,7 @@ import scipy.special
 from sklearn import metrics as skm
 
 from imbalance_lab.errors import ConfigError, DataError
-from imbalance_lab.metrics import (
+from imbalance_lab.evaluation.metrics import (
     bootstrap_ci,
     calibration_rows,
     classification_metrics,
@@ -235,8 +235,8 @@ def test_bad_inputs_raise_data_error():
 
 def test_pr_curves_are_drawn_for_the_rarest_classes_when_there_are_many(tmp_path):
     """One small panel per class stays readable up to PR_PANELS: with more classes, the rarest in training."""
-    from imbalance_lab.metrics import PR_PANELS
-    from imbalance_lab.reporting import write_test_plots
+    from imbalance_lab.evaluation.metrics import PR_PANELS
+    from imbalance_lab.evaluation.split_report import write_test_plots
 
     n = PR_PANELS + 4
     rng = np.random.default_rng(0)

@@ -10,16 +10,8 @@ import torch
 import torch.nn.functional as F
 
 from imbalance_lab.config import parse_section
-from imbalance_lab.datasets import encode_label_sets
-from imbalance_lab.errors import ConfigError, DataError
-from imbalance_lab.label_metrics import label_report, predict
-from imbalance_lab.label_thresholds import (
-    degenerate_labels,
-    fit_label_thresholds,
-    fixed_grid_biases,
-    without_degenerate,
-)
-from imbalance_lab.multilabel import (
+from imbalance_lab.data.datasets import encode_label_sets
+from imbalance_lab.data.label_sets import (
     handle_rare_labels,
     iterative_fold_ids,
     iterative_split,
@@ -27,12 +19,20 @@ from imbalance_lab.multilabel import (
     sets_from_columns,
     sets_from_text,
 )
+from imbalance_lab.errors import ConfigError, DataError
+from imbalance_lab.evaluation.label_metrics import label_report, predict
 from imbalance_lab.strategies import REGISTRIES
 from imbalance_lab.strategies.losses import LOSSES, make_loss
 from imbalance_lab.strategies.multilabel import minority_labels, pos_weight, resample_labels
-from imbalance_lab.strategies.registry import MULTILABEL
 from imbalance_lab.strategies.resampling import RESAMPLERS
 from imbalance_lab.strategies.samplers import epoch_batches
+from imbalance_lab.task import MULTILABEL
+from imbalance_lab.thresholds.label_thresholds import (
+    degenerate_labels,
+    fit_label_thresholds,
+    fixed_grid_biases,
+    without_degenerate,
+)
 from tests.helpers import TOPICS, copy_project, run, set_params
 
 
@@ -252,7 +252,7 @@ def test_asl_clip_drops_easy_negatives_and_gamma_neg_shrinks_the_negatives_share
 def test_weighted_sampler_draws_rows_by_their_rarest_label():
     Y = label_matrix(n=2000, rates=(0.5, 0.05))
     rows = torch.cat(
-        epoch_batches(Y, train_params(sampler="weighted", batch_size=100), torch.Generator().manual_seed(0))
+        epoch_batches(Y, train_params(sampler="weighted", batch_size=100), torch.Generator().manual_seed(0), MULTILABEL)
     )
     drawn = Y[rows.numpy()]
     assert len(rows) == len(Y) and drawn[:, 1].mean() > 3 * Y[:, 1].mean()
@@ -266,7 +266,7 @@ def test_per_label_thresholds_never_lower_macro_f1_on_the_rows_they_were_fitted_
     rng = np.random.default_rng(1)
     logits = (Y * 2 - 1) * rng.gamma(1.0, 1.0, Y.shape) + rng.normal(-1.0, 1.5, Y.shape)
     folds = iterative_fold_ids(Y, 5, 0)
-    from imbalance_lab.label_metrics import macro_f1_labels
+    from imbalance_lab.evaluation.label_metrics import macro_f1_labels
 
     for regularization in (0.0, 0.03, "auto"):
         settings = parse_section("threshold", {"regularization": regularization})

@@ -2,9 +2,9 @@
 
 import csv
 
-from imbalance_lab.artifacts import safe_cell, write_csv
 from imbalance_lab.errors import DataError
-from imbalance_lab.stage import user_error_line
+from imbalance_lab.pipeline.artifacts import safe_cell, write_csv
+from imbalance_lab.pipeline.stage import user_error_line
 
 
 def test_a_label_with_a_newline_keeps_the_error_on_one_line():
@@ -25,7 +25,7 @@ def test_truncated_artifacts_are_one_line_errors(tmp_path):
     import numpy as np
     import pytest
 
-    from imbalance_lab.artifacts import read_json, read_npy, read_npz, write_npz
+    from imbalance_lab.pipeline.artifacts import read_json, read_npy, read_npz, write_npz
 
     write_npz(tmp_path / "a.npz", x=np.arange(1000))
     data = (tmp_path / "a.npz").read_bytes()

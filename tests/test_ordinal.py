@@ -6,7 +6,7 @@ from sklearn.metrics import cohen_kappa_score
 
 from imbalance_lab.config import parse_params
 from imbalance_lab.errors import ConfigError
-from imbalance_lab.reporting import plot_class_names
+from imbalance_lab.evaluation.split_report import plot_class_names
 from imbalance_lab.strategies.thresholds import OBJECTIVES, apply_biases
 from tests.helpers import fit_biases
 from tests.test_config import raw_params

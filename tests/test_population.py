@@ -13,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from imbalance_lab import stats
-from imbalance_lab.compare.leaderboard import Judge
+from imbalance_lab.experiments import stats
+from imbalance_lab.experiments.compare.leaderboard import Judge
 from tests.population import PLAIN, SPLIT, WEIGHTED, Population, seed_scores, true_difference
 
 N_ROWS, DATA_SETS, DECIDE = 5000, 300, 0.95

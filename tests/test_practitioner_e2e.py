@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import cohen_kappa_score
 
-from imbalance_lab.modelfile import load_model
+from imbalance_lab.models.modelfile import load_model
 from tests.helpers import FAST_PARAMS, copy_project, run, set_params
 
 pytestmark = pytest.mark.slow

@@ -6,15 +6,18 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from imbalance_lab.data.splitting import Split
 from imbalance_lab.errors import DataError
-from imbalance_lab.predictions import SplitLogits, load_split_logits, write_split_logits
-from imbalance_lab.splitting import Split
-from imbalance_lab.workspace import Workspace
+from imbalance_lab.pipeline.predictions import SplitLogits, load_split_logits, write_split_logits
+from imbalance_lab.pipeline.workspace import Workspace
+from imbalance_lab.task import Multiclass
 
 
 def workspace(embedder="tfidf:abc", classes=("a", "b", "c"), test=(5, 6, 7)) -> Workspace:
     split = Split(np.arange(0, 3), np.array([3, 4]), np.array(test))
-    return Workspace(np.zeros((8, 2), np.float32), np.arange(8) % 3, list(classes), split, {"embedder": embedder}, {})
+    return Workspace(
+        np.zeros((8, 2), np.float32), np.arange(8) % 3, list(classes), split, {"embedder": embedder}, {}, Multiclass()
+    )
 
 
 def test_logits_round_trip_exactly(tmp_path):

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import sklearn.metrics as skm
 
-from imbalance_lab import ranking
+from imbalance_lab.evaluation import ranking
 
 
 def cases():

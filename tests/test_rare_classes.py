@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from imbalance_lab.config import parse_section
+from imbalance_lab.data.splitting import handle_rare_classes
 from imbalance_lab.errors import DataError
-from imbalance_lab.modelfile import load_model
-from imbalance_lab.splitting import handle_rare_classes
+from imbalance_lab.models.modelfile import load_model
 from tests.helpers import copy_project, make_texts, run, set_params
 
 CLASSES = ["a", "b", "c", "d"]

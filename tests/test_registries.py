@@ -8,7 +8,7 @@ import pytest
 
 from imbalance_lab.config import SECTION_TYPES, choices_of
 from imbalance_lab.strategies import REGISTRIES
-from imbalance_lab.strategies.registry import TASKS
+from imbalance_lab.task import TASKS
 from tests.helpers import ROOT
 
 ENTRIES = [(registry, name) for registry in REGISTRIES for name in registry]

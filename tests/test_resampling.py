@@ -3,11 +3,10 @@ import zlib
 import numpy as np
 import pytest
 
-from imbalance_lab import rows
 from imbalance_lab.config import parse_section
+from imbalance_lab.data import rows
 from imbalance_lab.errors import ConfigError, DataError
 from imbalance_lab.strategies import resampling
-from imbalance_lab.strategies.registry import MULTICLASS
 from imbalance_lab.strategies.resampling import (
     APPROXIMATE,
     INTERPOLATES,
@@ -20,6 +19,7 @@ from imbalance_lab.strategies.resampling import (
     Resampled,
 )
 from imbalance_lab.strategies.text_augment import Texts
+from imbalance_lab.task import MULTICLASS
 
 NAMES = ["big", "mid", "ABBR"]
 COUNTS = [60, 20, 8]

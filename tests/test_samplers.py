@@ -4,8 +4,8 @@ import torch
 
 from imbalance_lab.config import parse_section
 from imbalance_lab.errors import ConfigError, DataError
-from imbalance_lab.strategies.registry import MULTICLASS
 from imbalance_lab.strategies.samplers import SAMPLERS, epoch_batches
+from imbalance_lab.task import MULTICLASS
 
 Y = np.repeat(np.arange(3), [90, 9, 1])  # 90/9/1
 

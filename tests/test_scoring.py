@@ -4,11 +4,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from imbalance_lab import paths
 from imbalance_lab.config import DataParams
+from imbalance_lab.data.rows import text_hashes
 from imbalance_lab.errors import ConfigError, DataError
-from imbalance_lab.rows import text_hashes
-from imbalance_lab.scoring import (
+from imbalance_lab.models.scoring import (
     em_priors,
     encode_known_labels,
     read_new_rows,
@@ -17,6 +16,7 @@ from imbalance_lab.scoring import (
     source_priors,
     total_variation,
 )
+from imbalance_lab.pipeline import paths
 
 MEANS = np.array([-2.0, 0.0, 2.0])  # three 1-D Gaussian classes, unit variance: exact posteriors are known
 
@@ -124,7 +124,7 @@ def test_score_source_must_be_set_and_a_user_file():
 
 def test_tfidf_pipeline_is_persisted_and_reapplied_without_refitting(tmp_path):
     from imbalance_lab.config import EmbedParams
-    from imbalance_lab.embedding import embed_table, load_fitted, reembed_table, save_fitted
+    from imbalance_lab.features.embedding import embed_table, load_fitted, reembed_table, save_fitted
     from tests.helpers import make_texts
 
     train = make_texts({"weather": 60, "sports": 30}, seed=0)
@@ -145,7 +145,7 @@ def test_tfidf_pipeline_is_persisted_and_reapplied_without_refitting(tmp_path):
 
 def test_features_backend_reads_the_training_columns_in_training_order(tmp_path):
     from imbalance_lab.config import EmbedParams
-    from imbalance_lab.embedding import reembed_table
+    from imbalance_lab.features.embedding import reembed_table
 
     path = tmp_path / "new.parquet"
     pd.DataFrame({"b": [1.0, 2.0], "extra": [9, 9], "a": [3.0, None], "label": ["x", "y"]}).to_parquet(path)

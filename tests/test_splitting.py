@@ -1,14 +1,14 @@
 import numpy as np
 import pytest
 
-from imbalance_lab.errors import DataError
-from imbalance_lab.splitting import (
+from imbalance_lab.data.splitting import (
     cross_split_duplicates,
     duplicate_groups,
     stratified_folds,
     stratified_holdout,
     stratified_split,
 )
+from imbalance_lab.errors import DataError
 
 
 def labels(counts):
@@ -42,7 +42,7 @@ def test_class_too_small_for_every_split_is_named():
 def test_duplicates_are_found_across_splits():
     hashes = np.array([1, 2, 3, 1, 5, 6], dtype=np.uint64)
     assert duplicate_groups(hashes).tolist() == [True, True, True, False, True, True]
-    from imbalance_lab.splitting import Split
+    from imbalance_lab.data.splitting import Split
 
     split = Split(train=np.array([0, 1]), val=np.array([2]), test=np.array([3, 4, 5]))
     assert cross_split_duplicates(hashes, split) == 1

@@ -75,11 +75,10 @@ def test_every_file_a_stage_imports_is_a_dep(name):
 def test_the_check_fails_when_a_dep_is_removed():
     spec = stages()["train"]
     without = {**spec, "deps": [d for d in spec["deps"] if d != "imbalance_lab"]}
-    assert "imbalance_lab/metrics.py" in missing_deps(without)
-    only_some = {**spec, "deps": [*without["deps"], "imbalance_lab/training.py"]}
-    assert "imbalance_lab/metrics.py" in missing_deps(only_some) and "imbalance_lab/training.py" not in missing_deps(
-        only_some
-    )
+    assert "imbalance_lab/evaluation/metrics.py" in missing_deps(without)
+    only_some = {**spec, "deps": [*without["deps"], "imbalance_lab/models/training.py"]}
+    missing = missing_deps(only_some)
+    assert "imbalance_lab/evaluation/metrics.py" in missing and "imbalance_lab/models/training.py" not in missing
 
 
 def test_closure_follows_function_level_imports_and_parent_packages():

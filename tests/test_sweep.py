@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from imbalance_lab.errors import ConfigError
-from imbalance_lab.sweep import (
+from imbalance_lab.experiments.sweep_plan import (
     DEFAULT_SEEDS,
     DEFAULT_STRATEGIES,
     missing_by_share,
@@ -146,7 +146,7 @@ def test_bad_shards_are_refused(text, message):
 def test_command_reports_failures_by_name(tmp_path, monkeypatch, capsys):
     """The orchestration with DVC replaced by fakes: one failure, one recomputed embed, exit status 1."""
     from commands import sweep as command
-    from imbalance_lab import queue as client
+    from imbalance_lab.experiments import queue as client
 
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(PARAMS))
     monkeypatch.chdir(tmp_path)
@@ -180,7 +180,7 @@ def test_command_reports_failures_by_name(tmp_path, monkeypatch, capsys):
 
 
 def test_a_poll_that_gets_no_answer_is_retried(monkeypatch, capsys):
-    from imbalance_lab import queue as client
+    from imbalance_lab.experiments import queue as client
 
     gone = client.UserError("`dvc exp show` failed: directory '.dvc/tmp/exps/tmpx/.dvc' does not exist; if ...")
     answers = iter([client.NoAnswer("`dvc exp show` did not answer in 300 s"), gone, {"a": "success"}])

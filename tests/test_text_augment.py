@@ -4,11 +4,12 @@ stage's embedder; deterministic per seed; never a validation or test text, in th
 import numpy as np
 import pytest
 
-from imbalance_lab import crossval
 from imbalance_lab.config import ConfigError, parse_params, parse_section
-from imbalance_lab.embedding import embed_tfidf
+from imbalance_lab.features.embedding import embed_tfidf
+from imbalance_lab.models import crossval
 from imbalance_lab.strategies import resampling
 from imbalance_lab.strategies.text_augment import Texts, augment_class
+from imbalance_lab.task import Multiclass
 from tests.helpers import make_texts
 
 
@@ -84,7 +85,7 @@ def test_cross_validation_augments_each_training_fold_from_its_own_texts_only(mo
         {"balance": {"method": "text_augment"}, "cv": {"folds": 3}, "train": {"max_epochs": 2}, "split": {}}
     )
     names = ["weather", "sports", "finance"]
-    result = crossval.cross_validate(X, y, names, params, texts=Texts(texts, fitted.transform))
+    result = crossval.cross_validate(X, y, names, params, task=Multiclass(), texts=Texts(texts, fitted.transform))
     held_out = [set(np.asarray(texts)[result.fold_of_row == fold]) for fold in range(3)]
     assert len(sources_seen) == 3 * 2  # two minority classes per fold
     for fold in range(3):

@@ -5,8 +5,8 @@ import pytest
 from scipy.special import logit
 
 from imbalance_lab.config import parse_section
+from imbalance_lab.data.splitting import stratified_fold_ids
 from imbalance_lab.errors import ConfigError
-from imbalance_lab.splitting import stratified_fold_ids
 from imbalance_lab.strategies.thresholds import (
     apply_biases,
     decision_objective,
@@ -14,7 +14,7 @@ from imbalance_lab.strategies.thresholds import (
     positive_class,
     probability_threshold,
 )
-from imbalance_lab.threshold_fit import fit_thresholds
+from imbalance_lab.thresholds.threshold_fit import fit_thresholds
 
 CLASSES4 = ["a", "b", "c", "d"]
 
@@ -162,7 +162,7 @@ def test_binary_objectives_and_floors_are_checked_against_the_classes():
 
 
 def test_biases_that_predict_one_minority_class_everywhere_are_no_decision():
-    from imbalance_lab.threshold_fit import predicts_one_class
+    from imbalance_lab.thresholds.threshold_fit import predicts_one_class
 
     rng = np.random.default_rng(0)
     y = rng.choice(3, 400, p=[0.6, 0.3, 0.1])

@@ -3,7 +3,7 @@ import pytest
 import scipy.special
 
 from imbalance_lab.errors import ConfigError, DataError
-from imbalance_lab.metrics import decisions_metrics
+from imbalance_lab.evaluation.metrics import decisions_metrics
 from imbalance_lab.strategies.thresholds import BINARY, OBJECTIVES, THRESHOLD_METHODS, apply_biases
 from tests.helpers import fit_biases
 

@@ -5,8 +5,9 @@ import pytest
 import torch
 
 from imbalance_lab.config import ConfigError, parse_section
-from imbalance_lab.modelfile import load_model, member_logits, member_weights, save_model
-from imbalance_lab.training import train_mlp
+from imbalance_lab.models.modelfile import load_model, member_logits, member_weights, save_model
+from imbalance_lab.models.training import train_mlp
+from imbalance_lab.task import Multiclass
 
 
 def data(seed=0, n=300):
@@ -20,7 +21,17 @@ def fit(**train):
     X, y = data()
     params = parse_section("train", {"max_epochs": 10, "patience": 100, "batch_size": 50, **train})
     counts = np.bincount(y[:240], minlength=3)
-    return train_mlp(X[:240], y[:240], X[240:], y[240:], n_classes=3, original_counts=counts, params=params, seed=0)
+    return train_mlp(
+        X[:240],
+        y[:240],
+        X[240:],
+        y[240:],
+        n_classes=3,
+        original_counts=counts,
+        params=params,
+        seed=0,
+        task=Multiclass(),
+    )
 
 
 def lr_by_epoch(result) -> list[float]:

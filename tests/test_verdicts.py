@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from imbalance_lab import stats
-from imbalance_lab.compare import build_leaderboard
-from imbalance_lab.compare.recommend import recommendation, required_probability, trade_off_phrase
-from imbalance_lab.compare.report import write_markdown
+from imbalance_lab.experiments import stats
+from imbalance_lab.experiments.compare import build_leaderboard
+from imbalance_lab.experiments.compare.recommend import recommendation, required_probability, trade_off_phrase
+from imbalance_lab.experiments.compare.report import write_markdown
 from tests.test_compare import BASE_F1, rec, row
 
 ROPE, DECIDE = 0.01, 0.95

@@ -4,7 +4,7 @@ import pytest
 from imbalance_lab.config import parse_section
 from imbalance_lab.errors import ConfigError, DataError
 from imbalance_lab.strategies.class_weights import CLASS_WEIGHTS, class_weights, weigh
-from imbalance_lab.strategies.registry import MULTICLASS
+from imbalance_lab.task import MULTICLASS
 
 COUNTS = np.array([100, 10, 1])
 

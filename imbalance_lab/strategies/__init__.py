@@ -1,16 +1,49 @@
 """One registry per strategy axis (resampling, class weights, losses, samplers, threshold methods and their
 objectives); each entry is a function plus its metadata (registry.Strategy). CONTRIBUTING.md: adding one."""
 
+from imbalance_lab.config import FINETUNE
 from imbalance_lab.errors import ConfigError
 from imbalance_lab.strategies import multilabel  # noqa: F401 (registers the multi-label implementations)
 from imbalance_lab.strategies.class_weights import CLASS_WEIGHTS
 from imbalance_lab.strategies.losses import LOSSES
-from imbalance_lab.strategies.registry import MULTILABEL, Registry, Strategy
-from imbalance_lab.strategies.resampling import RESAMPLERS
+from imbalance_lab.strategies.registry import Registry, Strategy
+from imbalance_lab.strategies.resampling import NEEDS_TEXT, RESAMPLERS, SELECTS_ROWS
 from imbalance_lab.strategies.samplers import SAMPLERS
-from imbalance_lab.strategies.thresholds import OBJECTIVES, THRESHOLD_METHODS
+from imbalance_lab.strategies.thresholds import BINARY, OBJECTIVES, THRESHOLD_METHODS
+from imbalance_lab.task import MULTILABEL
 
 REGISTRIES: tuple[Registry, ...] = (RESAMPLERS, CLASS_WEIGHTS, LOSSES, SAMPLERS, THRESHOLD_METHODS, OBJECTIVES)
+
+
+def check_params(params) -> None:
+    """The params' rules that come from the registries' traits (config checks types, ranges and its own fields):
+    run once, where params are read (config.parse_params). The data's task is checked when the data is read
+    (check_task)."""
+    method, backend = params.balance.method, params.embed.backend
+    traits = RESAMPLERS[method].traits
+    if NEEDS_TEXT in traits and backend == "features":
+        raise ConfigError(
+            f"balance.method: {method} makes new texts, but embed.backend is features (numeric columns, no texts); "
+            "use a text backend (sentence-transformers, tfidf) or another balance.method"
+        )
+    if params.train.encoder == FINETUNE:  # a fine-tuned encoder reads texts: training rows, or new texts
+        if backend != "sentence-transformers":
+            raise ConfigError(
+                f"train.encoder: finetune trains the sentence model, and embed.backend is {backend}; "
+                "set embed.backend: sentence-transformers, or train.encoder: frozen"
+            )
+        if not {SELECTS_ROWS, NEEDS_TEXT} & traits:
+            usable = ", ".join(sorted(RESAMPLERS.having(SELECTS_ROWS) | RESAMPLERS.having(NEEDS_TEXT)))
+            raise ConfigError(
+                f"balance.method: {method} makes new vectors, which a fine-tuned encoder cannot read (it trains on "
+                f"texts); with train.encoder finetune use one of: {usable}"
+            )
+    if params.threshold.metric == "qwk" and not params.data.ordinal:
+        others = sorted(n for n, e in OBJECTIVES.items() if n != "qwk" and BINARY not in e.traits)
+        raise ConfigError(
+            "threshold.metric: qwk (quadratic weighted kappa) needs ordered classes; set data.ordinal: true "
+            "(and data.label_order) or use one of: " + ", ".join(others)
+        )
 
 
 def check_task(params, task: str) -> None:
@@ -36,4 +69,4 @@ def task_table(task: str) -> str:
     return "\n".join(rows)
 
 
-__all__ = ["REGISTRIES", "Registry", "Strategy", "check_task", "task_table"]
+__all__ = ["REGISTRIES", "Registry", "Strategy", "check_params", "check_task", "task_table"]

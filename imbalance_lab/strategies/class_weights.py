@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from imbalance_lab.errors import DataError
-from imbalance_lab.strategies.registry import MULTICLASS, Registry
+from imbalance_lab.strategies.registry import Registry
+from imbalance_lab.task import MULTICLASS
 
 if TYPE_CHECKING:
     from imbalance_lab.config import TrainParams

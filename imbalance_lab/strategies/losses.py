@@ -14,7 +14,8 @@ import numpy as np
 
 from imbalance_lab.errors import DataError
 from imbalance_lab.strategies.class_weights import weigh
-from imbalance_lab.strategies.registry import MULTICLASS, Registry
+from imbalance_lab.strategies.registry import Registry
+from imbalance_lab.task import MULTICLASS
 
 if TYPE_CHECKING:
     from torch import nn

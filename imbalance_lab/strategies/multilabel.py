@@ -13,16 +13,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from imbalance_lab.data.rows import rows_not_in
 from imbalance_lab.errors import ConfigError, DataError
-from imbalance_lab.rows import rows_not_in
 from imbalance_lab.strategies.class_weights import CLASS_WEIGHTS
 from imbalance_lab.strategies.losses import LOSS, LOSSES
 from imbalance_lab.strategies.neighbours import PARAM, Neighbours
-from imbalance_lab.strategies.registry import MULTILABEL
 from imbalance_lab.strategies.resampling import NEEDS_TEXT, RESAMPLERS, Resampled
 from imbalance_lab.strategies.samplers import SAMPLERS, _chunk, _shuffle
 from imbalance_lab.strategies.text_augment import Texts, augment_class
 from imbalance_lab.strategies.thresholds import OBJECTIVES, THRESHOLD_METHODS
+from imbalance_lab.task import MULTILABEL
 
 if TYPE_CHECKING:
     from torch import nn

@@ -11,10 +11,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 
 from imbalance_lab.errors import ConfigError, unknown_choice
-
-MULTICLASS = "multiclass"
-MULTILABEL = "multilabel"
-TASKS = (MULTICLASS, MULTILABEL)
+from imbalance_lab.task import MULTICLASS
 
 
 @dataclass(frozen=True)

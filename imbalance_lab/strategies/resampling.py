@@ -14,11 +14,12 @@ from functools import cache
 import numpy as np
 
 from imbalance_lab.config import BalanceParams
+from imbalance_lab.data.rows import rows_not_in
 from imbalance_lab.errors import ConfigError, DataError
-from imbalance_lab.rows import rows_not_in
 from imbalance_lab.strategies import neighbours
-from imbalance_lab.strategies.registry import MULTICLASS, Registry
+from imbalance_lab.strategies.registry import Registry
 from imbalance_lab.strategies.text_augment import Texts, augment_class, recording
+from imbalance_lab.task import MULTICLASS, MULTILABEL
 
 STRATEGY = "balance.sampling_strategy"  # param names, for error messages
 K = "balance.k_neighbors"
@@ -606,28 +607,37 @@ def _mixup(job: _Job):
 
 
 def resample(
-    X, y, balance: BalanceParams, *, seed: int, class_names: list[str] | None = None, texts: Texts | None = None
+    X,
+    y,
+    balance: BalanceParams,
+    *,
+    seed: int,
+    class_names: list[str] | None = None,
+    texts: Texts | None = None,
+    task: str = MULTICLASS,
 ) -> Resampled:
     """Resample training rows X (n, d), y (n,) int codes with balance.method; deterministic for a given seed.
     class_names: one per code (default: the codes as text), as sampling_strategy keys and in log lines.
     texts: the rows' texts and embedder, which NEEDS_TEXT methods require (callers build it only for them).
-    A multi-label y (n, L) 0/1 matrix goes to the method's multi-label implementation (strategies/multilabel.py)."""
+    task MULTILABEL: y is an (n, L) 0/1 matrix, resampled by the method's multi-label implementation
+    (strategies/multilabel.py)."""
     made: list[str] = []
     if texts is not None:  # the new texts, in the order their vectors are appended after the input rows
         texts, made = recording(texts)
     with neighbours.notes() as searches:  # both tasks' resamplers search through it
-        result = _resample(X, y, balance, seed=seed, class_names=class_names, texts=texts)
+        if task == MULTILABEL:
+            from imbalance_lab.strategies.multilabel import resample_labels
+
+            result = resample_labels(X, y, balance, seed=seed, texts=texts)
+        else:
+            result = _resample_classes(X, y, balance, seed=seed, class_names=class_names, texts=texts)
     result = replace(result, notes=(*result.notes, *neighbours.recall_line(searches)))
     if texts is not None and len(result.y) == len(texts.texts) + len(made):
         result = replace(result, texts=(*texts.texts, *made))
     return result
 
 
-def _resample(X, y, balance: BalanceParams, *, seed: int, class_names=None, texts: Texts | None = None) -> Resampled:
-    if np.ndim(y) == 2:
-        from imbalance_lab.strategies.multilabel import resample_labels
-
-        return resample_labels(X, y, balance, seed=seed, texts=texts)
+def _resample_classes(X, y, balance: BalanceParams, *, seed: int, class_names=None, texts=None) -> Resampled:
     RESAMPLERS.check_task(balance.method, MULTICLASS)
     entry = RESAMPLERS[balance.method]
     X, y = _checked_data(X, y)

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from imbalance_lab.errors import ConfigError, DataError
-from imbalance_lab.strategies.registry import MULTICLASS, MULTILABEL, Registry
+from imbalance_lab.strategies.registry import Registry
+from imbalance_lab.task import MULTICLASS, MULTILABEL
 
 if TYPE_CHECKING:
     import torch
@@ -84,11 +85,13 @@ def _class_balanced(y: np.ndarray, batch_size: int, generator: torch.Generator) 
     return list(torch.cat(streams, dim=1).to(torch.int64).unbind(0))
 
 
-def epoch_batches(y: np.ndarray, train: TrainParams, generator: torch.Generator) -> list:
-    """One epoch of int64 index batches over the rows of y (class codes, or a multi-label 0/1 matrix)."""
+LABELS = {MULTICLASS: (1, "1-D class codes"), MULTILABEL: (2, "an (n, L) 0/1 label matrix")}
+
+
+def epoch_batches(y: np.ndarray, train: TrainParams, generator: torch.Generator, task: str = MULTICLASS) -> list:
+    """One epoch of int64 index batches over the rows of y (class codes; multi-label: the 0/1 matrix)."""
     y = np.asarray(y)
-    if y.ndim == 2 and y.size:  # a multi-label 0/1 matrix
-        return SAMPLERS[train.sampler].for_task(MULTILABEL)(y, train.batch_size, generator)
-    if y.ndim != 1 or y.size == 0 or not np.issubdtype(y.dtype, np.integer) or y.min() < 0:
-        raise DataError(f"epoch_batches: y must be non-empty 1-D class codes, got {y.dtype} {y.shape}")
-    return SAMPLERS[train.sampler](y, train.batch_size, generator)
+    ndim, what = LABELS[task]
+    if y.ndim != ndim or y.size == 0 or not np.issubdtype(y.dtype, np.integer) or y.min() < 0:
+        raise DataError(f"epoch_batches: y must be non-empty {what}, got {y.dtype} {y.shape}")
+    return SAMPLERS[train.sampler].for_task(task)(y, train.batch_size, generator)

@@ -1,0 +1,1 @@
+"""Labelled rows in: reading data sources, label sets, splitting, row identity."""

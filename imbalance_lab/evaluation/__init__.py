@@ -1,0 +1,1 @@
+"""Metrics (the registry and their computation), ranking metrics, the test-split report."""

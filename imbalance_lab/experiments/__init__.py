@@ -1,0 +1,1 @@
+"""Many runs: sweep plans, the DVC experiment queue, seed statistics, and the leaderboard (compare)."""

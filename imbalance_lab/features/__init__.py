@@ -1,0 +1,1 @@
+"""Rows -> feature vectors: the embedding backends, the embedding cache, column scaling."""
