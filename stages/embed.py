@@ -5,7 +5,7 @@ import numpy as np
 from imbalance_lab.config import load_params
 from imbalance_lab.data.datasets import check_distinct_rows, is_number, load_table
 from imbalance_lab.data.rows import text_hashes
-from imbalance_lab.data.splitting import check_fold_counts
+from imbalance_lab.data.splitting import check_counts_before_embedding
 from imbalance_lab.features.embedding import embed_table, fingerprint, fitted_bytes
 from imbalance_lab.features.scaling import SCALE_WARNING_RATIO, spread_ratio
 from imbalance_lab.pipeline import paths
@@ -27,17 +27,6 @@ def log_feature_scale(features: np.ndarray, scale: str) -> None:
             f"warning: embed.scale is none and the feature columns' spreads differ by a factor of {ratio:,.0f}: "
             "the widest columns will dominate the model and the resamplers' distances; set embed.scale: standard",
         )
-
-
-def check_counts_before_embedding(labels: np.ndarray, classes: list[str], params, task) -> None:
-    """Label-only checks that split and cross-validate repeat (after split.min_class_count, as split applies it):
-    failing here costs seconds, not an embedding pass. Train+val counts are bounded from above, so this never
-    refuses what cross-validate would accept."""
-    relabelled = task.relabel_rare(labels, classes, params.split)
-    labels, classes = relabelled.labels[task.eligible(relabelled.labels)], relabelled.classes
-    task.check_split_counts(labels, classes, params.split.test_size, params.split.val_size)
-    counts = task.counts(labels, len(classes))
-    check_fold_counts(counts - np.floor(counts * params.split.test_size).astype(int), classes, params.cv.folds, True)
 
 
 def cache_line(stats: dict) -> str:

@@ -6,10 +6,11 @@ import json
 import numpy as np
 import pytest
 
-from imbalance_lab.config import parse_section
-from imbalance_lab.data.splitting import handle_rare_classes
+from imbalance_lab.config import parse_params, parse_section
+from imbalance_lab.data.splitting import check_counts_before_embedding, handle_rare_classes
 from imbalance_lab.errors import DataError
 from imbalance_lab.models.modelfile import load_model
+from imbalance_lab.task import Multiclass, Multilabel
 from tests.helpers import copy_project, make_texts, run, set_params
 
 CLASSES = ["a", "b", "c", "d"]
@@ -52,8 +53,24 @@ def test_zero_keeps_everything_and_merging_ordinal_levels_or_leaving_one_class_i
         handle_rare_classes(LABELS, CLASSES, merge, ordinal=False)
 
 
+def test_tiny_classes_are_refused_from_the_labels_alone_naming_min_class_count():
+    """What embed checks before its embedding pass (split and cross-validate would refuse the same later)."""
+    classes = ["finance", "health-a", "health-b", "health-c", "sports", "weather"]
+    labels = np.repeat(np.arange(6), [30, 4, 4, 4, 60, 150])
+    with pytest.raises(DataError, match="3 classes are too small") as refused:
+        check_counts_before_embedding(labels, classes, parse_params({}), Multiclass())
+    assert "'health-a' (4), 'health-b' (4), 'health-c' (4); add rows, or set split.min_class_count: 10" in str(
+        refused.value
+    )
+    check_counts_before_embedding(labels, classes, parse_params({"split": {"min_class_count": 10}}), Multiclass())
+    Y = np.zeros((120, 3), dtype=np.uint8)
+    Y[:60, 0], Y[60:, 1], Y[:3, 2] = 1, 1, 1  # label z: 3 positive rows
+    with pytest.raises(DataError, match="'z'"):
+        check_counts_before_embedding(Y, ["x", "y", "z"], parse_params({}), Multilabel())
+
+
 @pytest.mark.slow
-def test_a_tiny_class_is_refused_before_embedding_then_dropped_without_re_embedding(tmp_path):
+def test_a_tiny_class_is_dropped_then_merged_without_re_embedding(tmp_path):
     project = copy_project(tmp_path / "project")
     frame = make_texts({"weather": 150, "sports": 60, "finance": 30, "health": 12})
     health = frame.index[frame["label"] == "health"]
@@ -61,10 +78,6 @@ def test_a_tiny_class_is_refused_before_embedding_then_dropped_without_re_embedd
     frame.to_csv(project / "texts.csv", index=False)
     fast = {"train": {"max_epochs": 3, "patience": 2}, "cv": {"folds": 2}}
     set_params(project, data={"source": "texts.csv"}, embed={"backend": "tfidf", "dim": 16}, **fast)
-    refused = run(["dvc", "repro"], project, check=False)
-    assert "error: embed: 3 classes are too small" in refused.stderr
-    listed = "'health-a' (4), 'health-b' (4), 'health-c' (4); add rows, or set split.min_class_count: 10"
-    assert listed in refused.stderr
     set_params(project, split={"min_class_count": 10})
     run(["dvc", "repro"], project)
     summary = json.loads((project / "data/split/summary.json").read_text())

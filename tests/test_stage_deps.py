@@ -111,7 +111,7 @@ def test_editing_metrics_marks_train_and_cross_validate_changed(tmp_path):
     # the bytecode Python writes when a stage runs is not a change (.dvcignore)
     subprocess.run([sys.executable, "-m", "compileall", "-q", "imbalance_lab", "stages"], cwd=clone, check=True)
     assert changed_code("train") == {}
-    metrics = clone / "imbalance_lab" / "metrics.py"
+    metrics = clone / "imbalance_lab" / "evaluation" / "metrics.py"
     metrics.write_text(metrics.read_text() + "\n# edited\n")
     for stage in ("train", "cross-validate", "evaluate", "threshold-tune"):
         assert changed_code(stage) == {"imbalance_lab": "modified"}, stage  # the package is one dep (a folder)

@@ -243,3 +243,14 @@ def split_summary(y: np.ndarray, classes: list[str], split: Split, task) -> dict
         part: {classes[c]: int(n) for c, n in enumerate(task.counts(y[idx], len(classes)))}
         for part, idx in (("train", split.train), ("val", split.val), ("test", split.test))
     }
+
+
+def check_counts_before_embedding(labels: np.ndarray, classes: list[str], params, task) -> None:
+    """Label-only checks that split and cross-validate repeat (after split.min_class_count, as split applies it):
+    failing here costs seconds, not an embedding pass. Train+val counts are bounded from above, so this never
+    refuses what cross-validate would accept."""
+    relabelled = task.relabel_rare(labels, classes, params.split)
+    labels, classes = relabelled.labels[task.eligible(relabelled.labels)], relabelled.classes
+    task.check_split_counts(labels, classes, params.split.test_size, params.split.val_size)
+    counts = task.counts(labels, len(classes))
+    check_fold_counts(counts - np.floor(counts * params.split.test_size).astype(int), classes, params.cv.folds, True)
