@@ -228,6 +228,22 @@ def test_synthetic_mask_is_exact_bytes_membership(monkeypatch):
     assert np.array_equal(rows.rows_not_in(appended, X_in), isin_rows(X_in, appended))
 
 
+def test_first_source_rows_is_the_first_input_row_with_the_same_bytes(monkeypatch):
+    rng = np.random.default_rng(1)
+    X_in = rng.normal(size=(40, 3)).astype(np.float32)
+    X_in[7] = X_in[3]  # a repeated input row: its first index, 3, is the answer
+    X_out = np.concatenate([X_in[[7, 0, 39]], rng.normal(size=(2, 3)).astype(np.float32), -np.zeros((1, 3))])
+    X_in[5] = 0.0  # 0.0 and -0.0 are equal floats with different bytes: no source
+    first = {}
+    for i, row in enumerate(X_in):
+        first.setdefault(row.tobytes(), i)
+    expected = [first.get(row.astype(np.float32).tobytes(), -1) for row in X_out]
+    assert expected == [3, 0, 39, -1, -1, -1]
+    assert rows.first_source_rows(X_out, X_in).tolist() == expected
+    monkeypatch.setattr(rows, "row_keys", lambda words: np.zeros(len(words), dtype=np.uint64))  # every hash alike
+    assert rows.first_source_rows(X_out, X_in).tolist() == expected
+
+
 def test_k_neighbors_lowered_with_a_note_for_a_small_class():
     X, y = blobs([40, 3], [(0, 0), (1, 0)])
     out = resample(X, y, "smote", seed=0, k_neighbors=5, class_names=["common", "ABBR"])

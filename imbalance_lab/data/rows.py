@@ -1,6 +1,6 @@
-"""Row identity: which rows of one float matrix occur, byte for byte, in another, and the 64-bit key of a text or
-feature row. The one place for it (embed's repeat checks, resampling's synthetic-row mask, train's stale-balanced-
-file guard, score's training-row check)."""
+"""Row identity: which rows of one float matrix occur, byte for byte, in another (and where), and the 64-bit key of
+a text or feature row. The one place for it (embed's repeat checks, resampling's synthetic-row mask, train's
+stale-balanced-file guard, score's training-row check, the fine-tuned encoder's texts of resampled rows)."""
 
 from __future__ import annotations
 
@@ -36,9 +36,20 @@ def rows_not_in(X_out: np.ndarray, X_in: np.ndarray) -> np.ndarray:
 
 
 def _not_in(words_out: np.ndarray, words_in: np.ndarray) -> np.ndarray:
-    missing = np.ones(len(words_out), dtype=bool)
+    return _first_in(words_out, words_in) < 0
+
+
+def first_source_rows(X_out: np.ndarray, X_in: np.ndarray) -> np.ndarray:
+    """For each row of X_out, the index of the first row of X_in with the same bytes, or -1 where none has."""
+    X_in, X_out = np.ascontiguousarray(X_in, dtype=np.float32), np.ascontiguousarray(X_out, dtype=np.float32)
+    return _first_in(_as_words(X_out), _as_words(X_in))
+
+
+def _first_in(words_out: np.ndarray, words_in: np.ndarray) -> np.ndarray:
+    """Hash match (the first input row of that hash, by a stable sort), then a byte-for-byte check."""
+    first = np.full(len(words_out), -1, dtype=np.int64)
     if not len(words_in) or not len(words_out):
-        return missing
+        return first
     keys_in, keys_out = row_keys(words_in), row_keys(words_out)
     order = np.argsort(keys_in, kind="stable")
     at = np.minimum(np.searchsorted(keys_in[order], keys_out), len(order) - 1)
@@ -47,11 +58,11 @@ def _not_in(words_out: np.ndarray, words_in: np.ndarray) -> np.ndarray:
     for start in range(0, len(hit), CHUNK_ROWS):
         rows = hit[start : start + CHUNK_ROWS]
         same[start : start + CHUNK_ROWS] = (words_out[rows] == words_in[order[at[rows]]]).all(axis=1)
-    missing[hit[same]] = False
-    collided = hit[~same]  # equal hash, different bytes: another input row may still match exactly
-    if collided.size:
-        missing[collided] = ~np.isin(_as_void(words_out[collided]), _as_void(words_in))
-    return missing
+    first[hit[same]] = order[at[hit[same]]]
+    for row in hit[~same]:  # equal hash, different bytes (rare): another input row may still match exactly
+        match = np.flatnonzero((words_in == words_out[row]).all(axis=1))
+        first[row] = match[0] if match.size else -1
+    return first
 
 
 def _as_words(X: np.ndarray) -> np.ndarray:
@@ -70,7 +81,3 @@ def row_keys(words: np.ndarray, chunk: int = CHUNK_ROWS) -> np.ndarray:
         keys[start : start + chunk] = (block * multipliers).sum(axis=1, dtype=np.uint64)
     return keys
 
-
-def _as_void(words: np.ndarray) -> np.ndarray:  # one opaque scalar per row, so np.isin compares whole rows
-    words = np.ascontiguousarray(words)
-    return words.view(np.dtype((np.void, words.shape[1] * words.itemsize))).ravel()

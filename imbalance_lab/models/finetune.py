@@ -19,6 +19,7 @@ from torch import nn
 
 from imbalance_lab.config import TrainParams
 from imbalance_lab.features.embedding import load_sentence_model, torch_device
+from imbalance_lab.data.rows import first_source_rows
 from imbalance_lab.errors import ConfigError, DataError
 from imbalance_lab.strategies.samplers import epoch_batches
 from imbalance_lab.task import Task
@@ -217,11 +218,8 @@ def member_modules(tensors: dict[str, np.ndarray], member: int, meta: dict, devi
 def balanced_texts(X_balanced: np.ndarray, X_source: np.ndarray, source_texts: Sequence[str]) -> list[str]:
     """The text of each resampled row when the resampler kept training rows only (config allows no other with a
     fine-tuned encoder except those that write every row's text): each row is byte for byte a source row."""
-    first: dict[bytes, int] = {}
-    for i, row in enumerate(np.ascontiguousarray(X_source, dtype=np.float32)):
-        first.setdefault(row.tobytes(), i)
-    found = [first.get(row.tobytes()) for row in np.ascontiguousarray(X_balanced, dtype=np.float32)]
-    if any(i is None for i in found):
+    found = first_source_rows(X_balanced, X_source)
+    if (found < 0).any():
         raise DataError(
             "resampled rows that are not training rows: a fine-tuned encoder has no text for them; re-run the "
             "balance stage (dvc repro)"
