@@ -4,7 +4,8 @@ labels, an (n, L) 0/1 matrix).
 Decided once where the data comes in (datasets.load_table, from data.task or the built-in manifest), written in
 embed's meta.json, carried by the workspace and the model file. Everything that differs between the two tasks is a
 method here, so no other code asks the labels' shape or a metric's name what the task is. The methods import
-their implementations when called: config imports this module (through the strategy registries) in every stage.
+their implementations when called: those modules import this one for the task names, and a stage that never
+trains (split, evaluate) does not load the training code.
 """
 
 from __future__ import annotations
