@@ -45,11 +45,10 @@ def main() -> None:
 
 def finetuned_folds(params, ws, rows, y):
     """Each fold fine-tunes the sentence model (train.encoder finetune) on its rows' texts."""
-    from imbalance_lab.models.finetune import fold_logits
+    from imbalance_lab.models.finetune import base_encoder, fold_logits
 
     texts = read_json(paths.TEXTS)
-    embed = ws.meta["embed_params"]
-    return fold_logits([texts[i] for i in rows], y, params, embed["model"], embed.get("max_seq_length") or 0)
+    return fold_logits([texts[i] for i in rows], y, params, *base_encoder(ws.meta["embed_params"]))
 
 
 def skip() -> None:

@@ -77,13 +77,13 @@ def train_frozen(params, ws, balanced, counts, curves) -> tuple[dict, list]:
 
 def train_finetuned(params, ws, balanced, counts, curves) -> tuple[dict, list]:
     """The sentence model fine-tuned end to end with a linear head, on the balanced rows' texts."""
-    from imbalance_lab.models.finetune import finetune_encoder
+    from imbalance_lab.models.finetune import base_encoder, finetune_encoder
     from imbalance_lab.models.model_kinds import FINETUNED
 
     all_texts = read_json(paths.TEXTS)
     texts = training_texts(ws, balanced["X"], all_texts)
     val_texts = [all_texts[i] for i in ws.split.val]
-    embed_params = ws.meta["embed_params"]
+    model, max_seq_length = base_encoder(ws.meta["embed_params"])
     tensors, results = {}, []
     for member in range(params.train.ensemble_size):
         total = params.train.finetune_epochs * len(texts)
@@ -97,8 +97,8 @@ def train_finetuned(params, ws, balanced, counts, curves) -> tuple[dict, list]:
             original_counts=counts,
             original_rows=len(ws.split.train),
             params=params.train,
-            model=embed_params["model"],
-            max_seq_length=embed_params.get("max_seq_length") or 0,
+            model=model,
+            max_seq_length=max_seq_length,
             seed=member_seed(params.seed, member),
             task=ws.task,
             progress=member_progress(member, curves, bar),

@@ -198,13 +198,19 @@ def finetune_encoder(
     return result
 
 
+def base_encoder(embed_params: dict) -> tuple[str, int]:
+    """The sentence model a fine-tuned encoder starts from, as the embed stage recorded it: embed.model and
+    embed.max_seq_length (0: the model's own limit)."""
+    return embed_params["model"], embed_params.get("max_seq_length") or 0
+
+
 def member_modules(tensors: dict[str, np.ndarray], member: int, meta: dict, device: torch.device):
     """Member m of a fine-tuned model file: the base encoder (embed.model) with the file's weights, and the head."""
-    embed_params = meta["embedding"]["embed_params"]
-    encoder, base_model = load_encoder(embed_params["model"], embed_params.get("max_seq_length") or 0, device)
+    name, max_seq_length = base_encoder(meta["embedding"]["embed_params"])
+    encoder, base_model = load_encoder(name, max_seq_length, device)
     if base_model != meta["base_model"]:
         raise DataError(
-            f"the model file's encoder was fine-tuned from {meta['base_model']}, but {embed_params['model']} is now "
+            f"the model file's encoder was fine-tuned from {meta['base_model']}, but {name} is now "
             f"{base_model}; install that version, or retrain (dvc repro)"
         )
     prefix = f"member{member}."
