@@ -125,5 +125,57 @@ def _table(data_sets: int = 300, n: int = 5000) -> None:
                 print(f"| {j} | {rope} | {len(stated)} | {np.mean(stated):.2f} | {np.mean(decided):.2f} |")
 
 
+FIXES = (0.3, 0.6, 1.0, 1.4, 1.8)  # _hierarchical_table: five fixes, the log-prior term moved this far to equal
+
+
+def rows_prior(means: np.ndarray, spreads: np.ndarray, j: int) -> tuple[float, float]:
+    """A normal prior for the rows' own differences, by the method of moments across the rows: the rows' means
+    vary by the prior's variance plus each mean's noise (spread^2 / j)."""
+    return float(means.mean()), max(float(means.var(ddof=1) - np.mean(spreads**2) / j), 1e-8)
+
+
+def _hierarchical_table(data_sets: int = 200, n: int = 5000, max_seeds: int = 40) -> None:
+    """The chance stated at a projected number of seeds, flat prior (the leaderboard's) vs a hierarchical prior
+    across a leaderboard's rows, and how often that many seeds decided: `python -m tests.population rows`."""
+    from imbalance_lab.experiments import stats
+
+    pop, rng = Population(0), np.random.default_rng(1)
+    truths = [true_difference(pop, n, rng, adjust=(a, PLAIN))[0] for a in FIXES]
+    print("true differences:", ", ".join(f"{t:+.4f}" for t in truths))
+    diffs = []
+    for _ in range(data_sets):
+        base, *fixes = seed_scores(*pop.draw(n, rng), max_seeds, rng, adjust=(PLAIN, *FIXES))
+        diffs.append(np.array(fixes) - base)  # (fixes, seeds)
+    rho, decide = stats.split_correlation(SPLIT[2]), 0.95
+
+    def decided(d, rope):
+        return stats.rope_verdict(stats.rope_probabilities(d, rope, rho=rho), decide) != "undecided"
+
+    print("| seeds | ROPE | flat prior: rows, chance stated, decided | hierarchical prior: rows, stated, decided |")
+    print("|---|---|---|---|")
+    for j in (5, 10):
+        for rope in (0.005, 0.01, 0.02):
+            cells = []
+            for hierarchical in (False, True):
+                stated, later = [], []
+                for d in diffs:
+                    first = d[:, :j]
+                    prior = rows_prior(first.mean(1), first.std(1, ddof=1), j) if hierarchical else None
+                    for row, full in zip(first, d, strict=True):
+                        if decided(row, rope):
+                            continue
+                        p = stats.seeds_needed(row, rope, decide, rho=rho, prior=prior)
+                        if p["decidable"] and p["seeds"] <= max_seeds:
+                            stated.append(p["chance"])
+                            later.append(decided(full[: p["seeds"]], rope))
+                cells.append(f"{len(stated)}, {np.mean(stated):.2f}, {np.mean(later):.2f}")
+            print(f"| {j} | {rope} | {cells[0]} | {cells[1]} |")
+
+
 if __name__ == "__main__":
-    _table()
+    import sys
+
+    if sys.argv[1:] == ["rows"]:
+        _hierarchical_table()
+    else:
+        _table()

@@ -64,6 +64,17 @@ def test_seeds_needed_says_when_no_number_of_seeds_decides():
     assert 0.0 < projection["chance"] <= 1.0
 
 
+def test_a_prior_for_the_rows_difference_shrinks_the_projection_toward_its_mean():
+    """The hierarchical variant tests/population.py measures: a vague prior is the flat one; a tight prior on the
+    ROPE's edge says no number of seeds decides a row whose few seeds looked better."""
+    clear = [0.03, 0.012, 0.02, 0.015, 0.025]
+    flat = stats.seeds_needed(clear, ROPE, DECIDE, rho=RHO)
+    vague = stats.seeds_needed(clear, ROPE, DECIDE, rho=RHO, prior=(0.0, 1e6))
+    assert vague["seeds"] == flat["seeds"] and vague["chance"] == pytest.approx(flat["chance"], abs=1e-6)
+    tight = stats.seeds_needed(clear, ROPE, DECIDE, rho=RHO, prior=(ROPE, 1e-8))
+    assert tight["decidable"] is False
+
+
 # ------------------------------------------------------------------------------------ recommendation
 NOISE = [0.002, -0.001, 0.001, -0.002, 0.0]
 

@@ -193,7 +193,9 @@ def _decided_edges(scale: np.ndarray, df: np.ndarray, rope: float, decide: float
 SPREAD_QUANTILES = 16  # _chance_decided averages over this many quantiles of the spread's posterior
 
 
-def _chance_decided(mean: float, spread: float, j: int, n: np.ndarray, rho: float, rope: float, decide: float):
+def _chance_decided(
+    mean: float, spread: float, j: int, n: np.ndarray, rho: float, rope: float, decide: float, prior=None
+):
     """Chance that the verdict is decided once n seeds have run, predicted from these j.
 
     Given the true spread sigma of the differences within this data set: the mean over n seeds is today's mean
@@ -201,7 +203,9 @@ def _chance_decided(mean: float, spread: float, j: int, n: np.ndarray, rho: floa
     today's mean estimates the data set's own up to sigma^2 / j), and the posterior then has scale
     sigma * sqrt(1/n + rho/(1 - rho)). sigma is known only from j differences: the chance is averaged over
     SPREAD_QUANTILES quantiles of its posterior (sigma^2 = (j - 1) s^2 / chi2(j - 1)), without which a row whose
-    few seeds happened to agree is promised a decision far too often. n = inf: unlimited seeds."""
+    few seeds happened to agree is promised a decision far too often. n = inf: unlimited seeds.
+    prior: (mean, variance) of a normal prior for the data set's own difference (a hierarchical model across
+    rows; tests/population.py measures it); None, the flat prior the leaderboard uses."""
     u = (np.arange(SPREAD_QUANTILES) + 0.5) / SPREAD_QUANTILES
     sigma = spread * np.sqrt((j - 1) / stats.chi2.isf(u, j - 1))[:, None]  # (Q, 1)
     finite = np.isfinite(n)[None, :]
@@ -209,6 +213,13 @@ def _chance_decided(mean: float, spread: float, j: int, n: np.ndarray, rho: floa
     scale = sigma * np.sqrt(np.where(finite, 1.0 / nn, 0.0) + rho / (1.0 - rho))
     df = np.broadcast_to(np.where(finite, nn - 1, np.inf), scale.shape)
     sd = np.maximum(sigma * np.sqrt(np.where(finite, (nn - j) / (nn * j), 1.0 / j)), _ZERO)
+    if prior is not None:  # the data set's difference shrunk toward the prior's mean: N(centre, w sigma^2 / j)
+        weight = prior[1] / (prior[1] + sigma**2 / j)
+        centre = prior[0] + weight * (mean - prior[0])
+        later = np.where(finite, (nn - j) / nn, 1.0)
+        mean = np.where(finite, j / nn * mean, 0.0) + later * centre
+        fresh = np.where(finite, sigma**2 / np.maximum(nn - j, 1), 0.0)
+        sd = np.maximum(later * np.sqrt(weight * sigma**2 / j + fresh), _ZERO)
     side, equivalent = _decided_edges(np.maximum(scale, _ZERO), df, rope, decide)
     z = stats.norm
     chance = z.sf((side - mean) / sd) + z.cdf((-side - mean) / sd)
@@ -216,7 +227,9 @@ def _chance_decided(mean: float, spread: float, j: int, n: np.ndarray, rho: floa
     return (chance + np.where(np.isnan(equivalent), 0.0, inside)).mean(axis=0)
 
 
-def seeds_needed(diffs: Sequence[float], rope: float, decision_probability: float, *, rho: float = 0.0) -> dict:
+def seeds_needed(
+    diffs: Sequence[float], rope: float, decision_probability: float, *, rho: float = 0.0, prior=None
+) -> dict:
     """For an undecided comparison: would more seeds decide it, and how many.
 
     {"decidable": False} when even unlimited seeds on this data set would decide it with a chance below
@@ -229,11 +242,11 @@ def seeds_needed(diffs: Sequence[float], rope: float, decision_probability: floa
     if x.size < 2 or float(x.std(ddof=1)) <= _ZERO:
         return none
     mean, spread, j = float(x.mean()), float(x.std(ddof=1)), int(x.size)
-    limit = float(_chance_decided(mean, spread, j, np.array([np.inf]), rho, rope, decision_probability)[0])
+    limit = float(_chance_decided(mean, spread, j, np.array([np.inf]), rho, rope, decision_probability, prior)[0])
     if limit < NOT_DECIDABLE:
         return {"decidable": False, "seeds": None, "chance": limit}
     n = np.unique(np.round(np.geomspace(j + 1, MAX_SEEDS_PROJECTED, 32)))  # about 10% apart
-    chance = _chance_decided(mean, spread, j, n, rho, rope, decision_probability)
+    chance = _chance_decided(mean, spread, j, n, rho, rope, decision_probability, prior)
     reached = np.flatnonzero(chance >= min(DECIDE_CHANCE, 0.9 * limit))
     i = int(reached[0]) if reached.size else len(n) - 1
     return {"decidable": True, "seeds": int(n[i]), "chance": float(chance[i])}
