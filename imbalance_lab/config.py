@@ -54,6 +54,12 @@ def _registry(param: str) -> Callable[[], Any]:
     return registry
 
 
+def _model_kinds():
+    from imbalance_lab.models.model_kinds import MODEL_KINDS
+
+    return MODEL_KINDS
+
+
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -205,7 +211,7 @@ class TrainParams:
     sampler: str = choice("shuffle", _registry("train.sampler"))
     ensemble_size: int = bounded(1, 1)
     threads: int = bounded(1, 0)  # torch CPU threads; 0 = every core (1: small MLP, parallel experiments)
-    encoder: str = choice("frozen", lambda: ENCODERS)  # frozen: the head on embed's vectors; finetune: end to end
+    encoder: str = choice("frozen", _model_kinds)  # a model kind (models/model_kinds.py): frozen, finetune
     encoder_lr: float = bounded(5.0e-5, 0.0, closed=False)  # finetune: the encoder's learning rate (the head: lr)
     finetune_layers: int = bounded(0, 0)  # finetune: 0 = every transformer layer trains; N = only the top N
     finetune_epochs: int = bounded(3, 1)  # finetune: epochs (max_epochs is the frozen encoder's head's)
@@ -277,8 +283,7 @@ RARE_CLASS_ACTIONS = ("drop", "merge_into_other")
 # plateau: ReduceLROnPlateau on val macro-F1; warmup_linear: linear warmup then linear decay to 0 at max_epochs
 LR_SCHEDULES = ("plateau", "warmup_linear", "constant")
 FIT_ON = ("val", "oof")
-FROZEN, FINETUNE = "frozen", "finetune"  # train.encoder
-ENCODERS = (FROZEN, FINETUNE)
+FROZEN, FINETUNE = "frozen", "finetune"  # train.encoder: the built-in model kinds (models/model_kinds.py)
 DEVICES = ("auto", "cpu", "cuda")
 TASK_CHOICES = ("auto", "multiclass", "multilabel")
 

@@ -2,11 +2,12 @@
 
 import numpy as np
 
-from imbalance_lab.config import FINETUNE, load_params
+from imbalance_lab.config import load_params
 from imbalance_lab.models.crossval import cross_validate, summarize_cv
+from imbalance_lab.models.model_kinds import MODEL_KINDS
 from imbalance_lab.models.training import set_threads
 from imbalance_lab.pipeline import paths
-from imbalance_lab.pipeline.artifacts import read_json, write_json, write_metrics, write_npz
+from imbalance_lab.pipeline.artifacts import write_json, write_metrics, write_npz
 from imbalance_lab.pipeline.guards import check_oof_coverage
 from imbalance_lab.pipeline.stage import log, run_stage
 from imbalance_lab.pipeline.stage_texts import texts_for
@@ -28,7 +29,7 @@ def main() -> None:
         log(STAGE, f"fold {fold + 1}/{params.cv.folds}: macro-F1 {scores['macro_f1']:.4f}")
 
     texts = texts_for(params.balance.method, ws, rows)
-    model = finetuned_folds(params, ws, rows, y) if params.train.encoder == FINETUNE else None
+    model = MODEL_KINDS[params.train.encoder].fold_model(params, ws, rows, X, y)
     result = cross_validate(
         X, y, ws.classes, params, task=ws.task, progress=show, texts=texts, scale=ws.scales, fold_logits=model
     )
@@ -41,14 +42,6 @@ def main() -> None:
         f"macro-F1 {summary['macro_f1_mean']:.4f} ± {summary['macro_f1_std']:.4f} over folds; "
         f"pooled {summary['pooled_macro_f1']:.4f}",
     )
-
-
-def finetuned_folds(params, ws, rows, y):
-    """Each fold fine-tunes the sentence model (train.encoder finetune) on its rows' texts."""
-    from imbalance_lab.models.finetune import base_encoder, fold_logits
-
-    texts = read_json(paths.TEXTS)
-    return fold_logits([texts[i] for i in rows], y, params, *base_encoder(ws.meta["embed_params"]))
 
 
 def skip() -> None:

@@ -238,7 +238,7 @@ def test_text_augment_hands_on_the_text_of_every_balanced_row():
 
 def test_a_balanced_row_that_is_no_training_row_is_refused(tmp_path, monkeypatch):
     from imbalance_lab.errors import DataError
-    from stages.train import training_texts
+    from imbalance_lab.models.finetune import training_texts
 
     monkeypatch.chdir(tmp_path)  # no data/balanced/texts.json here
 

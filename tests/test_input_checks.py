@@ -229,6 +229,20 @@ def test_a_model_file_is_loaded_by_its_kind(tmp_path):
         load_for_new_rows(tmp_path / "m.safetensors")
 
 
+def test_train_encoder_names_a_model_kind_and_each_kind_has_every_part():
+    from imbalance_lab.config import parse_params
+    from imbalance_lab.models.model_kinds import LOADERS, MODEL_KINDS
+
+    assert set(MODEL_KINDS) == {"frozen", "finetune"} and len(LOADERS) == len(MODEL_KINDS)
+    for name, kind in MODEL_KINDS.items():
+        assert kind.encoder == name and kind.summary
+        assert all(callable(f) for f in (kind.train, kind.fold_model, kind.split_logits, kind.load))
+    with pytest.raises(ConfigError, match="train.encoder.*finetune, frozen"):
+        parse_params({"train": {"encoder": "lora"}})
+    with pytest.raises(ConfigError, match="train.encoder: finetune trains the sentence model"):
+        parse_params({"train": {"encoder": "finetune"}, "embed": {"backend": "tfidf"}})
+
+
 def test_balanced_rows_must_come_from_the_training_split():
     rng = np.random.default_rng(0)
     X_train, X_val = rng.normal(size=(20, 3)).astype(np.float32), rng.normal(size=(5, 3)).astype(np.float32)

@@ -96,9 +96,10 @@ class Fold:
     X_fit: np.ndarray  # the fitting rows' features as resampling saw them (scaled when the data wants it)
     balanced: Resampled
     counts: np.ndarray  # class counts of the fitting rows before resampling
+    prepare: Callable[[np.ndarray], np.ndarray]  # features -> as the fold's model sees them (its own scaler)
 
 
-def mlp_fold_logits(X: np.ndarray, y: np.ndarray, params: Params, prepare) -> Callable[[Fold], np.ndarray]:
+def mlp_fold_logits(X: np.ndarray, y: np.ndarray, params: Params) -> Callable[[Fold], np.ndarray]:
     """The frozen encoder's fold model: the MLP head (a seed ensemble of them) -> the held-out rows' logits."""
 
     def logits(fold: Fold) -> np.ndarray:
@@ -107,7 +108,7 @@ def mlp_fold_logits(X: np.ndarray, y: np.ndarray, params: Params, prepare) -> Ca
             result = train_mlp(
                 fold.balanced.X,
                 fold.balanced.y,
-                prepare(X[fold.stop]),
+                fold.prepare(X[fold.stop]),
                 y[fold.stop],
                 n_classes=len(fold.counts),
                 original_counts=fold.counts,
@@ -117,7 +118,7 @@ def mlp_fold_logits(X: np.ndarray, y: np.ndarray, params: Params, prepare) -> Ca
                 original_rows=len(fold.fit),
             )
             members.append(member_weights(result.model))
-        return ensemble_logits(members, prepare(X[fold.held]), fold.task)
+        return ensemble_logits(members, fold.prepare(X[fold.held]), fold.task)
 
     return logits
 
@@ -157,16 +158,18 @@ def cross_validate(
     scorer = task.fold_scorer(y, K)
     per_fold: dict[str, list[float]] = {name: [] for name in scorer.names}
     inner_val = params.split.val_size / (1 - params.split.test_size)
+    model = fold_logits or mlp_fold_logits(X, y, params)
     fitted_rows, held_out_rows = [], []
     for fold, (fit_idx, held_idx) in enumerate(task.folds(y, folds, params.seed)):
         fit_idx, stop_idx = _carve_out(task, y, fit_idx, inner_val, params.seed + fold, f"cv fold {fold + 1}/{folds}")
         _disjoint_or_fail(fold, held_idx, fit_idx, stop_idx)
         counts = task.counts(y[fit_idx], K)
         prepare = fit_scaler(X[fit_idx]).apply if scale else np.asarray  # a fold's scaler sees its fitting rows only
+        X_fit = prepare(X[fit_idx])
         try:
             fold_texts = texts.subset(fit_idx) if texts is not None else None
             balanced = resample(
-                prepare(X[fit_idx]),
+                X_fit,
                 y[fit_idx],
                 params.balance,
                 seed=params.seed + fold,
@@ -176,8 +179,7 @@ def cross_validate(
             )
         except DataError as exc:
             raise DataError(f"cv fold {fold + 1}/{folds}: {exc}") from None
-        model = fold_logits or mlp_fold_logits(X, y, params, prepare)
-        logits = model(Fold(fold, task, fit_idx, stop_idx, held_idx, prepare(X[fit_idx]), balanced, counts))
+        logits = model(Fold(fold, task, fit_idx, stop_idx, held_idx, X_fit, balanced, counts, prepare))
         oof[held_idx], fold_of_row[held_idx] = logits, fold
         scores = scorer.score(y[held_idx], logits)
         for name in scorer.names:

@@ -21,6 +21,8 @@ from imbalance_lab.config import TrainParams
 from imbalance_lab.features.embedding import load_sentence_model, torch_device
 from imbalance_lab.data.rows import first_source_rows
 from imbalance_lab.errors import ConfigError, DataError
+from imbalance_lab.pipeline import paths
+from imbalance_lab.pipeline.artifacts import read_json
 from imbalance_lab.strategies.samplers import epoch_batches
 from imbalance_lab.task import Task
 from imbalance_lab.models.training import LrSchedule, member_seed, training_loss
@@ -263,3 +265,63 @@ def fold_logits(row_texts: Sequence[str], y: np.ndarray, params, model: str, max
         return fold.task.mean_logits(members)
 
     return logits
+
+
+def train_members(params, ws, balanced, counts, curves, say: Callable[[str], None]) -> tuple[dict, list]:
+    """train.encoder finetune, the train stage's model: the sentence model fine-tuned end to end with a linear head
+    on the balanced rows' texts; the model file's content and each member's result."""
+    from tqdm import tqdm
+
+    from imbalance_lab.models.model_kinds import FINETUNED
+    from imbalance_lab.pipeline.live import member_progress
+    from imbalance_lab.pipeline.stage import stop_if_interrupted
+
+    all_texts = read_json(paths.TEXTS)
+    texts = training_texts(ws, balanced["X"], all_texts)
+    val_texts = [all_texts[i] for i in ws.split.val]
+    model, max_seq_length = base_encoder(ws.meta["embed_params"])
+    tensors, results = {}, []
+    for member in range(params.train.ensemble_size):
+        total = params.train.finetune_epochs * len(texts)
+        bar = tqdm(total=total, desc=f"finetune member {member}", unit="text", leave=False, disable=None)
+        result = finetune_encoder(
+            texts,
+            balanced["y"],
+            val_texts,
+            ws.y[ws.split.val],
+            n_classes=ws.n_classes,
+            original_counts=counts,
+            original_rows=len(ws.split.train),
+            params=params.train,
+            model=model,
+            max_seq_length=max_seq_length,
+            seed=member_seed(params.seed, member),
+            task=ws.task,
+            progress=member_progress(member, curves, bar),
+            batch_done=lambda texts, bar=bar: (bar.update(texts), stop_if_interrupted()),  # Ctrl-C within an epoch
+        )
+        bar.close()
+        say(
+            f"member {member}: fine-tuned, best epoch {result.best_epoch}, val macro-F1 "
+            f"{result.best_val_macro_f1:.4f}, {result.history[-1]['texts_per_s']:.0f} texts/s",
+        )
+        tensors |= {f"member{member}.{name}": array for name, array in result.state().items()}
+        results.append(result)
+    return {"kind": FINETUNED, "hidden_dims": [], "tensors": tensors, "base_model": results[0].base_model}, results
+
+
+def training_texts(ws, X_balanced: np.ndarray, texts: list[str]) -> list[str]:
+    """The text of each balanced row: a method that made new texts wrote every row's (BALANCED_TEXTS); the others
+    allowed with a fine-tuned encoder keep training rows, found by their bytes."""
+    if paths.BALANCED_TEXTS.exists():
+        written = read_json(paths.BALANCED_TEXTS)
+        if len(written) != len(X_balanced):
+            raise DataError(f"{paths.BALANCED_TEXTS} does not match {paths.BALANCED_TRAIN}; run dvc repro balance")
+        return written
+    return balanced_texts(X_balanced, ws.part("train")[0], [texts[i] for i in ws.split.train])
+
+
+def fold_model(params, ws, rows: np.ndarray, X: np.ndarray, y: np.ndarray):
+    """Each fold fine-tunes the sentence model (train.encoder finetune) on its rows' texts."""
+    texts = read_json(paths.TEXTS)
+    return fold_logits([texts[i] for i in rows], y, params, *base_encoder(ws.meta["embed_params"]))

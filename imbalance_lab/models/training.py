@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -169,3 +170,38 @@ def train_mlp(
     return TrainResult(
         model=model, best_epoch=best_epoch, best_val_macro_f1=best_f1, history=history, class_weights=weights
     )
+
+
+def train_members(params, ws, balanced, counts, curves, say: Callable[[str], None]) -> tuple[dict, list]:
+    """train.encoder frozen, the train stage's model: the MLP head (a seed ensemble of them) on the embed stage's
+    vectors; the model file's content and each member's result."""
+    from tqdm import tqdm
+
+    from imbalance_lab.models.modelfile import MLP, member_weights
+    from imbalance_lab.pipeline.live import member_progress
+
+    members, results = [], []
+    X_val, y_val = ws.part("val")
+    for member in range(params.train.ensemble_size):
+        bar = tqdm(
+            total=params.train.max_epochs, desc=f"train member {member}", unit="epoch", leave=False, disable=None
+        )
+        show = member_progress(member, curves, bar)
+        result = train_mlp(
+            balanced["X"],
+            balanced["y"],
+            X_val,
+            y_val,
+            n_classes=ws.n_classes,
+            original_counts=counts,
+            params=params.train,
+            seed=member_seed(params.seed, member),
+            task=ws.task,
+            progress=lambda row, show=show, bar=bar: (bar.update(1), show(row)),
+            original_rows=len(ws.split.train),
+        )
+        bar.close()
+        say(f"member {member}: best epoch {result.best_epoch}, val macro-F1 {result.best_val_macro_f1:.4f}")
+        members.append(member_weights(result.model))
+        results.append(result)
+    return {"kind": MLP, "hidden_dims": list(params.train.hidden_dims), "members": members}, results

@@ -5,9 +5,11 @@ validation macro-F1. When training ends, metrics.json keeps train's headline: be
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from imbalance_lab.pipeline.artifacts import plot_value
+from imbalance_lab.pipeline.stage import stop_if_interrupted
 
 CURVES = ("train_loss", "val_loss", "val_macro_f1", "lr")  # keys of a training history row, one .tsv each
 
@@ -42,3 +44,16 @@ class EpochLog:
         self.live.summary = dict(headline)
         self.live.step = self.epoch  # next_step() already counted one past it
         self.live.end()
+
+
+def member_progress(member: int, curves: EpochLog, bar) -> Callable[[dict], None]:
+    """An ensemble member's epoch callback: member 0's epochs are the curves; every member's show on its bar. A
+    Ctrl-C that Python swallowed stops the stage here, between epochs."""
+
+    def show(row):
+        stop_if_interrupted()
+        if member == 0:
+            curves(row)
+        bar.set_postfix(loss=f"{row['train_loss']:.4f}", val_macro_f1=f"{row['val_macro_f1']:.4f}")
+
+    return show

@@ -1,8 +1,8 @@
 """One registry per strategy axis (resampling, class weights, losses, samplers, threshold methods and their
 objectives); each entry is a function plus its metadata (registry.Strategy). CONTRIBUTING.md: adding one."""
 
-from imbalance_lab.config import FINETUNE
 from imbalance_lab.errors import ConfigError
+from imbalance_lab.models.model_kinds import MODEL_KINDS
 from imbalance_lab.strategies import multilabel  # noqa: F401 (registers the multi-label implementations)
 from imbalance_lab.strategies.class_weights import CLASS_WEIGHTS
 from imbalance_lab.strategies.losses import LOSSES
@@ -26,17 +26,18 @@ def check_params(params) -> None:
             f"balance.method: {method} makes new texts, but embed.backend is features (numeric columns, no texts); "
             "use a text backend (sentence-transformers, tfidf) or another balance.method"
         )
-    if params.train.encoder == FINETUNE:  # a fine-tuned encoder reads texts: training rows, or new texts
+    encoder = params.train.encoder
+    if MODEL_KINDS[encoder].reads_texts:  # a model that trains on texts: training rows, or new texts
         if backend != "sentence-transformers":
             raise ConfigError(
-                f"train.encoder: finetune trains the sentence model, and embed.backend is {backend}; "
+                f"train.encoder: {encoder} trains the sentence model, and embed.backend is {backend}; "
                 "set embed.backend: sentence-transformers, or train.encoder: frozen"
             )
         if not {SELECTS_ROWS, NEEDS_TEXT} & traits:
             usable = ", ".join(sorted(RESAMPLERS.having(SELECTS_ROWS) | RESAMPLERS.having(NEEDS_TEXT)))
             raise ConfigError(
                 f"balance.method: {method} makes new vectors, which a fine-tuned encoder cannot read (it trains on "
-                f"texts); with train.encoder finetune use one of: {usable}"
+                f"texts); with train.encoder {encoder} use one of: {usable}"
             )
     if params.threshold.metric == "qwk" and not params.data.ordinal:
         others = sorted(n for n, e in OBJECTIVES.items() if n != "qwk" and BINARY not in e.traits)
