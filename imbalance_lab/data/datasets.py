@@ -16,10 +16,10 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from imbalance_lab.data import label_sets
-from imbalance_lab.pipeline.artifacts import file_sha256
 from imbalance_lab.config import DataParams
+from imbalance_lab.data import label_sets
 from imbalance_lab.errors import DataError
+from imbalance_lab.pipeline.artifacts import file_sha256
 from imbalance_lab.task import MULTICLASS, MULTILABEL
 
 USER_FORMATS = (".csv", ".parquet", ".jsonl")

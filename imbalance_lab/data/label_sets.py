@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from imbalance_lab.errors import DataError
 from imbalance_lab.data.splitting import OTHER, Split, check_split_counts, named_counts
+from imbalance_lab.errors import DataError
 from imbalance_lab.task import MULTICLASS
 
 if TYPE_CHECKING:  # split imports this module and never needs pandas

@@ -80,4 +80,3 @@ def row_keys(words: np.ndarray, chunk: int = CHUNK_ROWS) -> np.ndarray:
         block = words[start : start + chunk].astype(np.uint64, copy=False)
         keys[start : start + chunk] = (block * multipliers).sum(axis=1, dtype=np.uint64)
     return keys
-

@@ -1,1 +1,2 @@
-"""Model kinds: the MLP head and its training loop, the fine-tuned encoder, the model file, cross-validation, scoring new files."""
+"""Model kinds: the MLP head and its training loop, the fine-tuned encoder, the model file, cross-validation,
+scoring new files."""

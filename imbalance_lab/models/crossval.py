@@ -16,12 +16,12 @@ from imbalance_lab.errors import DataError
 from imbalance_lab.evaluation.label_metrics import label_counts, predict, rare_labels
 from imbalance_lab.evaluation.metric_registry import metric_names
 from imbalance_lab.evaluation.metrics import confusion_counts, decisions_metrics, div, macro_f1_from_confusion
-from imbalance_lab.models.modelfile import ensemble_logits, member_weights
 from imbalance_lab.features.scaling import fit_scaler
+from imbalance_lab.models.modelfile import ensemble_logits, member_weights
+from imbalance_lab.models.training import member_seed, train_mlp
 from imbalance_lab.strategies.resampling import Resampled, resample
 from imbalance_lab.strategies.text_augment import Texts
 from imbalance_lab.task import MULTICLASS, MULTILABEL, Task
-from imbalance_lab.models.training import member_seed, train_mlp
 
 
 @dataclass

@@ -18,14 +18,14 @@ import torch
 from torch import nn
 
 from imbalance_lab.config import TrainParams
-from imbalance_lab.features.embedding import load_sentence_model, torch_device
 from imbalance_lab.data.rows import first_source_rows
 from imbalance_lab.errors import ConfigError, DataError
+from imbalance_lab.features.embedding import load_sentence_model, torch_device
+from imbalance_lab.models.training import LrSchedule, member_seed, training_loss
 from imbalance_lab.pipeline import paths
 from imbalance_lab.pipeline.artifacts import read_json
 from imbalance_lab.strategies.samplers import epoch_batches
 from imbalance_lab.task import Task
-from imbalance_lab.models.training import LrSchedule, member_seed, training_loss
 
 SCORING_BATCH = 128  # texts per forward pass when only predicting
 

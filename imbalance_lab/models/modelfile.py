@@ -10,11 +10,11 @@ from pathlib import Path
 
 import numpy as np
 
-from imbalance_lab.pipeline.artifacts import write_bytes
 from imbalance_lab.errors import DataError
+from imbalance_lab.pipeline.artifacts import write_bytes
 from imbalance_lab.task import Task
 
-MLP = "mlp"  # the kind (meta "kind") of the model files this module writes; imbalance_lab/models/model_kinds.py loads any
+MLP = "mlp"  # the kind (meta "kind") of the files this module writes; models/model_kinds.py loads any kind
 Member = list[tuple[np.ndarray, np.ndarray]]  # (weight (out, in), bias) of each Linear layer, ReLU between
 
 

@@ -15,16 +15,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from imbalance_lab.pipeline import paths
-from imbalance_lab.pipeline.artifacts import file_sha256, read_json, read_npy, read_npz
 from imbalance_lab.config import DataParams, EmbedParams
 from imbalance_lab.data.datasets import USER_FORMATS, drop_invalid_rows, label_names, read_user_table, strip_labels
-from imbalance_lab.features.embedding import load_fitted, reembed_table
-from imbalance_lab.errors import ConfigError, DataError
 from imbalance_lab.data.label_sets import sets_from_columns, sets_from_text
 from imbalance_lab.data.rows import text_hashes
-from imbalance_lab.features.scaling import Scaler
 from imbalance_lab.data.splitting import OTHER
+from imbalance_lab.errors import ConfigError, DataError
+from imbalance_lab.features.embedding import load_fitted, reembed_table
+from imbalance_lab.features.scaling import Scaler
+from imbalance_lab.pipeline import paths
+from imbalance_lab.pipeline.artifacts import file_sha256, read_json, read_npy, read_npz
 from imbalance_lab.strategies.samplers import SAMPLERS, UNIFORM_PRIOR
 
 EM_TOLERANCE = 1e-8  # stop when no prior moves by more than this
