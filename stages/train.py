@@ -8,7 +8,7 @@ import numpy as np
 
 from imbalance_lab.config import load_params
 from imbalance_lab.models.model_kinds import MODEL_KINDS
-from imbalance_lab.models.modelfile import save_model, save_tensors
+from imbalance_lab.models.modelfile import save_tensors
 from imbalance_lab.models.training import member_seed, set_threads
 from imbalance_lab.pipeline import paths
 from imbalance_lab.pipeline.artifacts import by_class, file_sha256, read_npz, write_metrics
@@ -58,10 +58,7 @@ def main() -> None:
     if model.get("base_model"):  # a fine-tuned encoder: the sentence model its weights start from
         meta["base_model"] = model["base_model"]
     weights = results[0].class_weights
-    if "members" in model:
-        save_model(paths.MODEL, model["members"], meta)
-    else:
-        save_tensors(paths.MODEL, model["tensors"], meta)
+    save_tensors(paths.MODEL, model["tensors"], meta)
     val, test = kind.split_logits(paths.MODEL, ws)
     write_split_logits(paths.SPLIT_LOGITS, SplitLogits(val, test, file_sha256(paths.MODEL)), ws)
     headline = {

@@ -212,8 +212,9 @@ def _chance_decided(
     nn = np.where(finite, n[None, :], 1.0)
     scale = sigma * np.sqrt(np.where(finite, 1.0 / nn, 0.0) + rho / (1.0 - rho))
     df = np.broadcast_to(np.where(finite, nn - 1, np.inf), scale.shape)
-    sd = np.maximum(sigma * np.sqrt(np.where(finite, (nn - j) / (nn * j), 1.0 / j)), _ZERO)
-    if prior is not None:  # the data set's difference shrunk toward the prior's mean: N(centre, w sigma^2 / j)
+    if prior is None:  # the mean over n seeds: today's, give or take the seeds still to run
+        sd = np.maximum(sigma * np.sqrt(np.where(finite, (nn - j) / (nn * j), 1.0 / j)), _ZERO)
+    else:  # the data set's difference shrunk toward the prior's mean: N(centre, weight sigma^2 / j)
         weight = prior[1] / (prior[1] + sigma**2 / j)
         centre = prior[0] + weight * (mean - prior[0])
         later = np.where(finite, (nn - j) / nn, 1.0)

@@ -20,6 +20,7 @@ import numpy as np
 from imbalance_lab.config import FINETUNE, FROZEN
 from imbalance_lab.errors import DataError
 from imbalance_lab.models.modelfile import MLP, check_compatible, ensemble_logits, load_model, read_meta, read_tensors
+from imbalance_lab.pipeline.predictions import PARTS
 from imbalance_lab.task import MULTICLASS, Task, task_named
 
 FINETUNED = "finetuned_encoder"  # imbalance_lab/models/finetune.py writes it (kept here: finetune imports torch)
@@ -86,7 +87,7 @@ def _finetuned(path: Path) -> NewRowsModel:
 
 def _mlp_split_logits(path: Path, ws) -> tuple[np.ndarray, np.ndarray]:
     members, _ = load_model(path)
-    val, test = (ensemble_logits(members, ws.part(part)[0], ws.task) for part in ("val", "test"))
+    val, test = (ensemble_logits(members, ws.part(part)[0], ws.task) for part in PARTS)
     return val, test
 
 
@@ -95,7 +96,7 @@ def _finetuned_split_logits(path: Path, ws) -> tuple[np.ndarray, np.ndarray]:
     from imbalance_lab.pipeline.artifacts import read_json
 
     model, texts = _finetuned(path), read_json(paths.TEXTS)
-    val, test = (model.logits([texts[i] for i in getattr(ws.split, part)]) for part in ("val", "test"))
+    val, test = (model.logits([texts[i] for i in getattr(ws.split, part)]) for part in PARTS)
     return val, test
 
 

@@ -40,17 +40,18 @@ def member_logits(member: Member, X: np.ndarray, batch_size: int = 8192) -> np.n
     return np.concatenate(parts).astype(np.float64) if parts else np.zeros((0, len(member[-1][1])))
 
 
+def member_tensors(members: list[Member]) -> dict[str, np.ndarray]:
+    """An MLP ensemble as a model file's named arrays (what _members reads back)."""
+    return {
+        f"member{m}.layer{i}.{part}": array
+        for m, member in enumerate(members)
+        for i, layer in enumerate(member)
+        for part, array in zip(("weight", "bias"), layer, strict=True)
+    }
+
+
 def save_model(path: str | Path, members: list[Member], meta: dict) -> None:
-    save_tensors(
-        path,
-        {
-            f"member{m}.layer{i}.{part}": array
-            for m, member in enumerate(members)
-            for i, layer in enumerate(member)
-            for part, array in zip(("weight", "bias"), layer, strict=True)
-        },
-        meta,
-    )
+    save_tensors(path, member_tensors(members), meta)
 
 
 def save_tensors(path: str | Path, tensors: dict[str, np.ndarray], meta: dict) -> None:

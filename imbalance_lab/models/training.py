@@ -177,7 +177,7 @@ def train_members(params, ws, balanced, counts, curves, say: Callable[[str], Non
     vectors; the model file's content and each member's result."""
     from tqdm import tqdm
 
-    from imbalance_lab.models.modelfile import MLP, member_weights
+    from imbalance_lab.models.modelfile import MLP, member_tensors, member_weights
     from imbalance_lab.pipeline.live import member_progress
 
     members, results = [], []
@@ -204,4 +204,4 @@ def train_members(params, ws, balanced, counts, curves, say: Callable[[str], Non
         say(f"member {member}: best epoch {result.best_epoch}, val macro-F1 {result.best_val_macro_f1:.4f}")
         members.append(member_weights(result.model))
         results.append(result)
-    return {"kind": MLP, "hidden_dims": list(params.train.hidden_dims), "members": members}, results
+    return {"kind": MLP, "hidden_dims": list(params.train.hidden_dims), "tensors": member_tensors(members)}, results
