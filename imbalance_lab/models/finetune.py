@@ -298,7 +298,7 @@ def train_members(params, ws, balanced, counts, curves, say: Callable[[str], Non
             seed=member_seed(params.seed, member),
             task=ws.task,
             progress=member_progress(member, curves, bar),
-            batch_done=lambda texts, bar=bar: (bar.update(texts), stop_if_interrupted()),  # Ctrl-C within an epoch
+            batch_done=lambda done, bar=bar: (bar.update(done), stop_if_interrupted()),  # Ctrl-C within an epoch
         )
         bar.close()
         say(
